@@ -1,0 +1,124 @@
+//! Command-line types (clap derive) and nothing else: the engine never sees clap.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// eventos — lint, apply and verify the EventOS schema on Supabase PostgreSQL.
+#[derive(Debug, Parser)]
+#[command(name = "eventos", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Project configuration file (default: ./eventos.toml when present).
+    #[arg(long, global = true, value_name = "FILE", env = "EVENTOS_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Every top-level command.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply or inspect migrations.
+    #[command(subcommand)]
+    Migrate(MigrateCommand),
+    /// Show every bundle migration and whether it is applied.
+    Status(StatusArgs),
+    /// Check the live database against the plans' promises and verification queries.
+    Verify(VerifyArgs),
+    /// Static checks over SQL files, before anything touches a database.
+    Lint(LintArgs),
+    /// The CI gate: lint, then migrate up, then verify (on a throwaway cluster by default).
+    Check(CheckArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+}
+
+/// `eventos migrate …`
+#[derive(Debug, Subcommand)]
+pub enum MigrateCommand {
+    /// Apply pending migrations of phases up to `--phase` (default: all), one transaction per file.
+    Up(MigrateUpArgs),
+}
+
+/// How to reach PostgreSQL: a URL, or a throwaway cluster.
+#[derive(Debug, Clone, Args)]
+pub struct ConnectionArgs {
+    /// PostgreSQL URL (also read from DATABASE_URL and a .env file).
+    #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Start a private throwaway cluster for this run and remove it afterwards.
+    #[arg(long, conflicts_with = "database_url")]
+    pub ephemeral: bool,
+
+    /// Install the Supabase compatibility layer (auth schema, API roles) when the database has no
+    /// `auth` schema. Always on with --ephemeral.
+    #[arg(long)]
+    pub supabase_compat: bool,
+}
+
+/// Restricts a command to phases `0..=N`.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct PhaseArgs {
+    /// Highest phase to include (0–3); default: every phase.
+    #[arg(long, value_name = "N")]
+    pub phase: Option<u8>,
+}
+
+/// Arguments of `eventos migrate up`.
+#[derive(Debug, Args)]
+pub struct MigrateUpArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    #[command(flatten)]
+    pub phases: PhaseArgs,
+}
+
+/// Arguments of `eventos status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Arguments of `eventos verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    #[command(flatten)]
+    pub phases: PhaseArgs,
+}
+
+/// Arguments of `eventos lint`.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Files or folders to lint (folders: their `.sql` files in name order). Default: the bundles.
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+}
+
+/// Arguments of `eventos check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Scratch database to use instead of a throwaway cluster. Deliberately not read from
+    /// DATABASE_URL: `check` changes the database it runs on.
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+
+    /// Use a throwaway cluster (the default; accepted for symmetry with other commands).
+    #[arg(long, conflicts_with = "database_url")]
+    pub ephemeral: bool,
+
+    #[command(flatten)]
+    pub phases: PhaseArgs,
+}
+
+/// Arguments of `eventos completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to generate completions for.
+    pub shell: clap_complete::Shell,
+}

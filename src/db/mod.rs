@@ -1,0 +1,67 @@
+//! Reaching PostgreSQL: connecting with a redacted URL, throwaway clusters, and the Supabase
+//! compatibility layer for vanilla servers.
+
+pub mod cluster;
+pub mod compat;
+mod connect;
+mod lock;
+
+pub use cluster::{Cluster, PgInstall};
+pub use connect::{connect, redact_url};
+pub use lock::{MIGRATION_LOCK_KEY, MigrationLock};
+
+use anyhow::Result;
+use tokio_postgres::Client;
+
+/// Where a command's database came from, kept alive for as long as the command runs.
+pub struct Database {
+    /// The connected client.
+    pub client: Client,
+    /// The URL with any password removed, for messages.
+    pub display_url: String,
+    /// The URL with credentials, for further connections (never printed).
+    url: String,
+    /// The throwaway cluster, if any; dropping it stops and removes it.
+    cluster: Option<Cluster>,
+}
+
+/// How a command wants its database.
+#[derive(Debug, Clone)]
+pub struct DatabaseRequest {
+    /// A URL to connect to, or `None` for a throwaway cluster.
+    pub url: Option<String>,
+    /// Install the Supabase compatibility layer (forced on for throwaway clusters).
+    pub supabase_compat: bool,
+    /// Whether the selected phases need pgvector (steers the choice of binaries).
+    pub needs_vector: bool,
+}
+
+impl Database {
+    /// Connects (or starts a throwaway cluster) and installs the compat layer when asked.
+    pub async fn open(request: &DatabaseRequest) -> Result<Database> {
+        let (url, cluster) = match &request.url {
+            Some(url) => (url.clone(), None),
+            None => {
+                let cluster = Cluster::start(request.needs_vector).await?;
+                eprintln!("{}", cluster.describe());
+                (cluster.url("postgres"), Some(cluster))
+            }
+        };
+        let client = connect(&url).await?;
+        if request.supabase_compat || cluster.is_some() {
+            let outcome = compat::install(&client).await?;
+            eprintln!("{outcome}");
+        }
+        Ok(Database { client, display_url: redact_url(&url), url, cluster })
+    }
+
+    /// A second connection to the same database.
+    pub async fn reconnect(&self) -> Result<Client> {
+        connect(&self.url).await
+    }
+
+    /// Whether this database is a throwaway cluster.
+    pub fn is_ephemeral(&self) -> bool {
+        self.cluster.is_some()
+    }
+}

@@ -1,0 +1,15 @@
+//! The `eventos` binary: load `.env`, parse arguments, run the command, map the outcome to an
+//! exit code (0 success, 1 findings or failed checks, 2 usage/config/connection errors).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    eventos::config::load_dotenv();
+    let cli = eventos::cli::Cli::parse();
+    match eventos::cmd::run(cli) {
+        Ok(outcome) => outcome.exit_code(),
+        Err(err) => eventos::cmd::report_error(&err),
+    }
+}

@@ -1,0 +1,192 @@
+//! The pg_query wrapper: split a file into statements with byte spans, locate syntax errors,
+//! and turn byte offsets into 1-based line/column positions.
+//!
+//! Everything here uses libpg_query — PostgreSQL's own scanner and grammar — never a home-made
+//! lexer, so comments, strings and dollar quotes are always understood the way the server does.
+
+use std::ops::Range;
+
+use pg_query::protobuf::{Node, ScanToken};
+
+/// One top-level statement of a file.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    /// The parsed tree (`None` for an empty statement).
+    pub node: Option<Node>,
+    /// Byte span in the file, leading whitespace and comments excluded.
+    pub span: Range<usize>,
+}
+
+/// A syntax error with the byte offset of the offending token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// The parser's message, e.g. `syntax error at or near "TABEL"`.
+    pub message: String,
+    /// Byte offset of the token the parser stopped at.
+    pub offset: usize,
+}
+
+/// Parses a whole file into statements, or reports the first syntax error with its position.
+pub fn parse_statements(text: &str) -> Result<Vec<Statement>, SyntaxError> {
+    match pg_query::parse(text, 0) {
+        Ok(result) => Ok(result
+            .protobuf
+            .stmts
+            .into_iter()
+            .map(|raw| {
+                let start = raw.stmt_location.max(0) as usize;
+                let end = if raw.stmt_len == 0 { text.len() } else { start + raw.stmt_len as usize };
+                Statement { node: raw.stmt.map(|b| *b), span: trim_leading_trivia(text, start..end) }
+            })
+            .collect()),
+        Err(err) => Err(locate_syntax_error(text, &err.to_string())),
+    }
+}
+
+/// Splits `text` into statement spans with the scanner (valid even when the grammar fails).
+pub fn split_spans(text: &str) -> Vec<Range<usize>> {
+    match pg_query::split_with_scanner(text) {
+        Ok(parts) => parts
+            .into_iter()
+            .map(|part| {
+                let start = part.as_ptr() as usize - text.as_ptr() as usize;
+                start..start + part.len()
+            })
+            .collect(),
+        Err(_) => vec![0..text.len()],
+    }
+}
+
+/// Finds which statement fails and, inside it, the first token at which the parser gives up.
+fn locate_syntax_error(text: &str, fallback_message: &str) -> SyntaxError {
+    let mut spans = split_spans(text);
+    // The scanner split drops an unterminated last statement: parse the rest too.
+    let tail_start = spans.last().map_or(0, |s| s.end);
+    if !text[tail_start..].trim().is_empty() {
+        spans.push(tail_start..text.len());
+    }
+    for span in spans {
+        let statement = &text[span.clone()];
+        if let Err(err) = pg_query::parse(statement, 0) {
+            let message = strip_error_prefix(&err.to_string());
+            let offset = span.start + failing_token_offset(statement);
+            return SyntaxError { message, offset };
+        }
+    }
+    SyntaxError { message: strip_error_prefix(fallback_message), offset: 0 }
+}
+
+/// Parses ever longer token prefixes of a failing statement: the first prefix whose error is not
+/// "at end of input" ends at the offending token.
+fn failing_token_offset(statement: &str) -> usize {
+    let tokens = scan_tokens(statement);
+    for token in &tokens {
+        let prefix = &statement[..token.end as usize];
+        if let Err(err) = pg_query::parse(prefix, 0)
+            && !err.to_string().contains("at end of input")
+        {
+            return token.start as usize;
+        }
+    }
+    tokens.last().map_or(0, |t| t.start as usize)
+}
+
+/// The scanner's tokens of `text` (comments included); empty when the scanner fails.
+pub fn scan_tokens(text: &str) -> Vec<ScanToken> {
+    pg_query::scan(text).map(|r| r.tokens).unwrap_or_default()
+}
+
+fn strip_error_prefix(message: &str) -> String {
+    let message = message.trim();
+    let message = message.strip_prefix("Invalid statement: ").unwrap_or(message);
+    message.trim_start_matches("Error parsing query: ").to_string()
+}
+
+/// Moves a span's start past whitespace and comments, so positions point at the keyword.
+fn trim_leading_trivia(text: &str, span: Range<usize>) -> Range<usize> {
+    let slice = &text[span.clone()];
+    let first_real = scan_tokens(slice).into_iter().find(|t| !is_comment(t));
+    match first_real {
+        Some(token) => span.start + token.start as usize..span.end,
+        None => span,
+    }
+}
+
+fn is_comment(token: &ScanToken) -> bool {
+    use pg_query::protobuf::Token;
+    matches!(Token::try_from(token.token), Ok(Token::SqlComment | Token::CComment))
+}
+
+/// Maps byte offsets of one text to 1-based line and column (columns count characters).
+#[derive(Debug, Clone)]
+pub struct LineIndex<'a> {
+    text: &'a str,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    /// Indexes the line starts of `text`.
+    pub fn new(text: &'a str) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { text, line_starts }
+    }
+
+    /// 1-based (line, column) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
+        let start = self.line_starts[line];
+        let column = self.text.get(start..offset).map_or(1, |s| s.chars().count() + 1);
+        (line + 1, column)
+    }
+
+    /// The text of 1-based line `line`, without its line ending.
+    pub fn line_text(&self, line: usize) -> &'a str {
+        let start = self.line_starts[line - 1];
+        let end = self.line_starts.get(line).copied().unwrap_or(self.text.len());
+        self.text[start..end].trim_end_matches(['\n', '\r'])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_carry_spans_without_leading_comments() {
+        let text = "-- header\nSELECT 1;\n\n/* c */ CREATE TABLE t (a int);";
+        let statements = parse_statements(text).unwrap();
+        assert_eq!(statements.len(), 2);
+        assert_eq!(&text[statements[0].span.clone()], "SELECT 1");
+        assert!(text[statements[1].span.clone()].starts_with("CREATE TABLE"));
+    }
+
+    #[test]
+    fn syntax_errors_point_at_the_offending_token() {
+        let text = "SELECT 1;\nCREATE TABEL t (a int);\n";
+        let err = parse_statements(text).unwrap_err();
+        let (line, col) = LineIndex::new(text).line_col(err.offset);
+        assert_eq!((line, col), (2, 8), "{err:?}");
+        assert!(err.message.contains("TABEL"), "{}", err.message);
+    }
+
+    #[test]
+    fn syntax_error_at_end_of_input_points_at_the_last_token() {
+        let text = "SELECT 1;\nSELECT (1 + ;";
+        let err = parse_statements(text).unwrap_err();
+        assert_eq!(LineIndex::new(text).line_col(err.offset).0, 2);
+    }
+
+    #[test]
+    fn line_index_counts_characters_and_crlf() {
+        let text = "ab\r\nçd\nx";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_col(0), (1, 1));
+        assert_eq!(index.line_col(4), (2, 1));
+        assert_eq!(index.line_col(6), (2, 2));
+        assert_eq!(index.line_text(1), "ab");
+        assert_eq!(index.line_text(3), "x");
+    }
+}

@@ -1,0 +1,34 @@
+//! `plan-query` — each plan verification query returns zero rows; every row is a failure.
+
+use anyhow::{Context, Result};
+use tokio_postgres::{Client, SimpleQueryMessage};
+
+use super::CheckResult;
+use crate::bundle::Plan;
+
+/// The check id.
+pub const ID: &str = "plan-query";
+
+/// Runs the plan's queries (simple protocol, so any column type arrives as text).
+pub async fn run(client: &Client, plan: &Plan) -> Result<Vec<CheckResult>> {
+    let mut results = Vec::with_capacity(plan.verify.len());
+    for query in &plan.verify {
+        let messages = client
+            .simple_query(&query.sql)
+            .await
+            .with_context(|| format!("phase {} verification query `{}` failed to run", plan.id, query.name))?;
+        let failures = messages
+            .iter()
+            .filter_map(|m| match m {
+                SimpleQueryMessage::Row(row) => Some(row_text(row)),
+                _ => None,
+            })
+            .collect();
+        results.push(CheckResult { check: ID, subject: format!("phase {}: {}", plan.id, query.name), failures });
+    }
+    Ok(results)
+}
+
+fn row_text(row: &tokio_postgres::SimpleQueryRow) -> String {
+    (0..row.len()).map(|i| row.get(i).unwrap_or("NULL")).collect::<Vec<_>>().join(" | ")
+}
