@@ -158,6 +158,11 @@ impl Cluster {
         format!("postgres://postgres@127.0.0.1:{}/{db}", self.port)
     }
 
+    /// The cluster's folder (data directory, socket, server log).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
     /// The installation in use.
     pub fn install(&self) -> &PgInstall {
         &self.install
