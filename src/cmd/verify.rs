@@ -18,7 +18,11 @@ pub async fn run(config: &crate::config::Config, args: VerifyArgs) -> Result<Out
 }
 
 /// Runs and prints the checks; failure when any check failed.
-pub(super) async fn run_checks(client: &Client, project: &Project, phase: Option<u8>) -> Result<Outcome> {
+pub(super) async fn run_checks(
+    client: &Client,
+    project: &Project,
+    phase: Option<u8>,
+) -> Result<Outcome> {
     let results = verify(client, project, phase).await?;
     let style = Style::for_stdout();
     emit(&render(&results, style));
@@ -29,9 +33,19 @@ fn render(results: &[CheckResult], style: Style) -> String {
     let mut out = String::new();
     for result in results {
         if result.passed() {
-            out.push_str(&format!("{} {} {}\n", style.ok("pass"), result.check, result.subject));
+            out.push_str(&format!(
+                "{} {} {}\n",
+                style.ok("pass"),
+                result.check,
+                result.subject
+            ));
         } else {
-            out.push_str(&format!("{} {} {}\n", style.error("FAIL"), result.check, result.subject));
+            out.push_str(&format!(
+                "{} {} {}\n",
+                style.error("FAIL"),
+                result.check,
+                result.subject
+            ));
             for failure in &result.failures {
                 out.push_str(&format!("       {failure}\n"));
             }
@@ -39,6 +53,10 @@ fn render(results: &[CheckResult], style: Style) -> String {
     }
     let failed = results.iter().filter(|r| !r.passed()).count();
     let summary = format!("verify: {} checks, {failed} failed\n", results.len());
-    out.push_str(&if failed > 0 { style.error(&summary) } else { style.ok(&summary) });
+    out.push_str(&if failed > 0 {
+        style.error(&summary)
+    } else {
+        style.ok(&summary)
+    });
     out
 }

@@ -52,12 +52,19 @@ impl Catalog {
         )
         .await?;
         let extensions = names(client, "SELECT extname::text FROM pg_extension").await?;
-        Ok(Catalog { relations, functions, triggers, extensions })
+        Ok(Catalog {
+            relations,
+            functions,
+            triggers,
+            extensions,
+        })
     }
 
     /// Whether `name` (schema-qualified) exists with one of `kinds`.
     pub fn has_relation(&self, name: &str, kinds: &[char]) -> bool {
-        kinds.iter().any(|k| self.relations.contains(&(name.to_string(), *k)))
+        kinds
+            .iter()
+            .any(|k| self.relations.contains(&(name.to_string(), *k)))
     }
 }
 
@@ -65,7 +72,12 @@ async fn names(client: &Client, sql: &str) -> Result<HashSet<String>> {
     Ok(client
         .query(sql, &[])
         .await
-        .with_context(|| format!("reading the catalog: {}", sql.split_whitespace().collect::<Vec<_>>().join(" ")))?
+        .with_context(|| {
+            format!(
+                "reading the catalog: {}",
+                sql.split_whitespace().collect::<Vec<_>>().join(" ")
+            )
+        })?
         .into_iter()
         .map(|r| r.get::<_, String>(0))
         .collect())
@@ -74,5 +86,9 @@ async fn names(client: &Client, sql: &str) -> Result<HashSet<String>> {
 /// Qualifies `name` with `public` unless it already names a schema (`<parts>` dots expected
 /// in an unqualified name: 0 for objects, 1 for `table.trigger`).
 pub fn qualify(name: &str, parts: usize) -> String {
-    if name.matches('.').count() > parts { name.to_string() } else { format!("public.{name}") }
+    if name.matches('.').count() > parts {
+        name.to_string()
+    } else {
+        format!("public.{name}")
+    }
 }

@@ -14,7 +14,11 @@ use crate::bundle::Project;
 pub use checks::CheckResult;
 
 /// Runs every check for phases `0..=max_phase`.
-pub async fn verify(client: &Client, project: &Project, max_phase: Option<u8>) -> Result<Vec<CheckResult>> {
+pub async fn verify(
+    client: &Client,
+    project: &Project,
+    max_phase: Option<u8>,
+) -> Result<Vec<CheckResult>> {
     let catalog = catalog::Catalog::fetch(client).await?;
     let mut results = Vec::new();
     for bundle in project.up_to(max_phase) {

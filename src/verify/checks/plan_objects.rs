@@ -11,21 +11,57 @@ pub const ID: &str = "plan-objects";
 pub fn check(plan: &Plan, catalog: &Catalog) -> Vec<CheckResult> {
     let objects = &plan.objects;
     let mut missing = Vec::new();
-    let mut expect = |kind: &str, names: &[String], present: &dyn Fn(&str) -> bool, parts: usize| {
-        for name in names {
-            let qualified = qualify(name, parts);
-            if !present(&qualified) {
-                missing.push(format!("missing {kind} {qualified}"));
+    let mut expect =
+        |kind: &str, names: &[String], present: &dyn Fn(&str) -> bool, parts: usize| {
+            for name in names {
+                let qualified = qualify(name, parts);
+                if !present(&qualified) {
+                    missing.push(format!("missing {kind} {qualified}"));
+                }
             }
-        }
-    };
-    expect("table", &objects.tables, &|n| catalog.has_relation(n, &['r', 'p']), 0);
-    expect("partitioned table", &objects.partitioned_tables, &|n| catalog.has_relation(n, &['p']), 0);
-    expect("view", &objects.views, &|n| catalog.has_relation(n, &['v']), 0);
-    expect("materialized view", &objects.materialized_views, &|n| catalog.has_relation(n, &['m']), 0);
-    expect("index", &objects.indexes, &|n| catalog.has_relation(n, &['i', 'I']), 0);
-    expect("function", &objects.functions, &|n| catalog.functions.contains(n), 0);
-    expect("trigger", &objects.triggers, &|n| catalog.triggers.contains(n), 1);
+        };
+    expect(
+        "table",
+        &objects.tables,
+        &|n| catalog.has_relation(n, &['r', 'p']),
+        0,
+    );
+    expect(
+        "partitioned table",
+        &objects.partitioned_tables,
+        &|n| catalog.has_relation(n, &['p']),
+        0,
+    );
+    expect(
+        "view",
+        &objects.views,
+        &|n| catalog.has_relation(n, &['v']),
+        0,
+    );
+    expect(
+        "materialized view",
+        &objects.materialized_views,
+        &|n| catalog.has_relation(n, &['m']),
+        0,
+    );
+    expect(
+        "index",
+        &objects.indexes,
+        &|n| catalog.has_relation(n, &['i', 'I']),
+        0,
+    );
+    expect(
+        "function",
+        &objects.functions,
+        &|n| catalog.functions.contains(n),
+        0,
+    );
+    expect(
+        "trigger",
+        &objects.triggers,
+        &|n| catalog.triggers.contains(n),
+        1,
+    );
     let total = objects.tables.len()
         + objects.partitioned_tables.len()
         + objects.views.len()
@@ -72,7 +108,11 @@ mod tests {
         let result = &check(&plan(objects), &catalog)[0];
         assert_eq!(
             result.failures,
-            vec!["missing table public.venues", "missing view public.events", "missing trigger public.events.other"]
+            vec![
+                "missing table public.venues",
+                "missing view public.events",
+                "missing trigger public.events.other"
+            ]
         );
     }
 }

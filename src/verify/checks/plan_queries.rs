@@ -13,10 +13,12 @@ pub const ID: &str = "plan-query";
 pub async fn run(client: &Client, plan: &Plan) -> Result<Vec<CheckResult>> {
     let mut results = Vec::with_capacity(plan.verify.len());
     for query in &plan.verify {
-        let messages = client
-            .simple_query(&query.sql)
-            .await
-            .with_context(|| format!("phase {} verification query `{}` failed to run", plan.id, query.name))?;
+        let messages = client.simple_query(&query.sql).await.with_context(|| {
+            format!(
+                "phase {} verification query `{}` failed to run",
+                plan.id, query.name
+            )
+        })?;
         let failures = messages
             .iter()
             .filter_map(|m| match m {
@@ -24,11 +26,18 @@ pub async fn run(client: &Client, plan: &Plan) -> Result<Vec<CheckResult>> {
                 _ => None,
             })
             .collect();
-        results.push(CheckResult { check: ID, subject: format!("phase {}: {}", plan.id, query.name), failures });
+        results.push(CheckResult {
+            check: ID,
+            subject: format!("phase {}: {}", plan.id, query.name),
+            failures,
+        });
     }
     Ok(results)
 }
 
 fn row_text(row: &tokio_postgres::SimpleQueryRow) -> String {
-    (0..row.len()).map(|i| row.get(i).unwrap_or("NULL")).collect::<Vec<_>>().join(" | ")
+    (0..row.len())
+        .map(|i| row.get(i).unwrap_or("NULL"))
+        .collect::<Vec<_>>()
+        .join(" | ")
 }
