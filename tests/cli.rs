@@ -351,3 +351,83 @@ fn completions_are_generated() {
         .success()
         .stdout(predicate::str::contains("eventos"));
 }
+
+/// Starts `eventos migrate up --ephemeral` on a project whose last migration sleeps, and returns
+/// the child and the throwaway server's port once it is applying.
+fn start_slow_ephemeral_run(project: &std::path::Path) -> (std::process::Child, u16) {
+    use std::io::{BufRead, BufReader};
+    std::fs::write(
+        project.join("sql/phase1/V1002__slow.sql"),
+        "SELECT pg_sleep(60);\n",
+    )
+    .unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("eventos"))
+        .current_dir(project)
+        .args(["migrate", "up", "--ephemeral"])
+        .env_remove("DATABASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+    let line = stderr
+        .by_ref()
+        .map(Result::unwrap)
+        .find(|l| l.starts_with("ephemeral: "))
+        .expect("ephemeral line");
+    // Keep draining stderr so eventos never writes to a closed pipe.
+    std::thread::spawn(move || stderr.for_each(drop));
+    let port: u16 = line
+        .split("127.0.0.1:")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+    stdout
+        .by_ref()
+        .map(Result::unwrap)
+        .find(|l| l.contains("V1001__tags"))
+        .expect("tags applied before the slow file");
+    std::thread::spawn(move || stdout.for_each(drop));
+    (child, port)
+}
+
+fn server_gone(port: u16) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while std::time::Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    false
+}
+
+#[test]
+fn ctrl_c_stops_and_removes_the_throwaway_cluster() {
+    let project = fixture_copy("basic");
+    let (mut child, port) = start_slow_ephemeral_run(project.path());
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        server_gone(port),
+        "the throwaway server on port {port} survived Ctrl-C"
+    );
+}
+
+#[test]
+fn the_throwaway_server_dies_with_eventos_even_on_kill_9() {
+    let project = fixture_copy("basic");
+    let (mut child, port) = start_slow_ephemeral_run(project.path());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        server_gone(port),
+        "the throwaway server on port {port} survived kill -9 of eventos"
+    );
+}
