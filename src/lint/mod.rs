@@ -233,18 +233,19 @@ fn lint_file(
     symbols: &mut Symbols,
     out: &mut Vec<Diagnostic>,
 ) -> ignore::Suppressions {
-    let statements = match sql::parse_statements(&source.text) {
-        Ok(statements) => statements,
-        Err(err) => {
-            out.push(rules::syntax_error::diagnostic(source, &err));
-            return ignore::Suppressions::default();
-        }
-    };
+    let (statements, bases, errors) = parse_leniently(&source.text);
+    for err in &errors {
+        out.push(rules::syntax_error::diagnostic(source, err));
+    }
     let suppressions = ignore::Suppressions::parse(source, &statements, out);
     let no_transaction = crate::bundle::has_no_transaction_directive(&source.text);
     let rollback = is_rollback_path(&source.path);
-    for statement in &statements {
-        for unit in units::units_of(&source.text, statement) {
+    for (statement, base) in statements.iter().zip(bases) {
+        let expansion = units::units_of(&source.text, statement, base);
+        for err in &expansion.errors {
+            out.push(rules::syntax_error::body_diagnostic(source, err));
+        }
+        for unit in expansion.units {
             let ctx = UnitContext {
                 file: source,
                 no_transaction,
@@ -273,6 +274,23 @@ fn lint_file(
         }
     }
     suppressions
+}
+
+/// Parses a whole file; when that fails, parses statement by statement so the statements that do
+/// parse are still linted. Returns statements, the offset each one's locations are relative to,
+/// and the syntax errors.
+fn parse_leniently(text: &str) -> (Vec<sql::Statement>, Vec<usize>, Vec<sql::SyntaxError>) {
+    match sql::parse_statements(text) {
+        Ok(statements) => {
+            let bases = vec![0; statements.len()];
+            (statements, bases, Vec::new())
+        }
+        Err(_) => {
+            let (parsed, errors) = sql::parse_each(text);
+            let (statements, bases) = parsed.into_iter().unzip();
+            (statements, bases, errors)
+        }
+    }
 }
 
 /// Rollback scripts live in a folder named `rollback`.

@@ -11,7 +11,7 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::{Node, Token, a_const::Val};
 use serde_json::Value;
 
-use crate::sql::{Statement, scan_tokens};
+use crate::sql::{PlpgsqlError, Statement, scan_tokens};
 
 /// How deep bodies inside bodies are followed.
 const MAX_DEPTH: usize = 4;
@@ -47,26 +47,46 @@ pub struct Unit {
     pub kind: UnitKind,
 }
 
-/// A top-level statement followed by every statement embedded in it.
-pub fn units_of(file_text: &str, statement: &Statement) -> Vec<Unit> {
+/// A statement embedded in a body that does not parse (PostgreSQL rejects the function when it
+/// is created, since `check_function_bodies` is on by default).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyError {
+    /// Where: the statement when its position is known, else the enclosing statement.
+    pub span: Range<usize>,
+    /// The parser's message.
+    pub message: String,
+}
+
+/// A top-level statement and everything embedded in it.
+#[derive(Debug, Default)]
+pub struct Expansion {
+    /// The statement itself first, then embedded statements.
+    pub units: Vec<Unit>,
+    /// Embedded statements that do not parse.
+    pub errors: Vec<BodyError>,
+}
+
+/// A top-level statement followed by every statement embedded in it. `base` is the file offset
+/// the statement's parse-tree locations are relative to (0 when the whole file was parsed).
+pub fn units_of(file_text: &str, statement: &Statement, base: usize) -> Expansion {
+    let mut out = Expansion::default();
     let Some(node) = statement.node.as_ref().and_then(|n| n.node.clone()) else {
-        return Vec::new();
+        return out;
     };
     let top = Unit {
         node,
         span: statement.span.clone(),
-        base: Some(0),
+        base: Some(base),
         kind: UnitKind::TopLevel,
     };
-    let mut out = Vec::new();
     let text = &file_text[statement.span.clone()];
     embedded(&top, text, Some(statement.span.start), 0, &mut out);
-    out.insert(0, top);
+    out.units.insert(0, top);
     out
 }
 
 /// Pushes the statements embedded in `unit`, whose own text is `text` at file offset `offset`.
-fn embedded(unit: &Unit, text: &str, offset: Option<usize>, depth: usize, out: &mut Vec<Unit>) {
+fn embedded(unit: &Unit, text: &str, offset: Option<usize>, depth: usize, out: &mut Expansion) {
     if depth >= MAX_DEPTH {
         return;
     }
@@ -77,7 +97,7 @@ fn embedded(unit: &Unit, text: &str, offset: Option<usize>, depth: usize, out: &
                 .to_ascii_lowercase();
             if let Some(body) = stmt.sql_body.as_ref() {
                 for node in statement_nodes(body) {
-                    out.push(Unit {
+                    out.units.push(Unit {
                         node,
                         kind: UnitKind::FunctionBody,
                         ..unit.clone()
@@ -95,7 +115,7 @@ fn embedded(unit: &Unit, text: &str, offset: Option<usize>, depth: usize, out: &
                 kind: UnitKind::FunctionBody,
             };
             match language.as_str() {
-                "plpgsql" => plpgsql(&ctx, &plpgsql_json(text), depth, out),
+                "plpgsql" => plpgsql_body(&ctx, text, depth, out),
                 "sql" => sql_text(&ctx, &body, body_offset, depth, out),
                 _ => {}
             }
@@ -115,7 +135,7 @@ fn embedded(unit: &Unit, text: &str, offset: Option<usize>, depth: usize, out: &
                 span: unit.span.clone(),
                 kind: UnitKind::DoBlock,
             };
-            plpgsql(&ctx, &plpgsql_json(&do_as_function(&body)), depth, out);
+            plpgsql_body(&ctx, &do_as_function(&body), depth, out);
         }
         _ => {}
     }
@@ -137,9 +157,10 @@ impl Body<'_> {
 }
 
 /// Parses `sql` (found at file offset `offset`) and pushes its statements and their bodies.
-fn sql_text(body: &Body<'_>, sql: &str, offset: Option<usize>, depth: usize, out: &mut Vec<Unit>) {
-    let Ok(parsed) = pg_query::parse(sql, 0) else {
-        return;
+fn sql_text(body: &Body<'_>, sql: &str, offset: Option<usize>, depth: usize, out: &mut Expansion) {
+    let parsed = match pg_query::parse(sql, 0) {
+        Ok(parsed) => parsed,
+        Err(err) => return unparsable(body, sql, offset, &err.to_string(), out),
     };
     for raw in parsed.protobuf.stmts {
         let Some(node) = raw.stmt.and_then(|n| n.node) else {
@@ -160,12 +181,12 @@ fn sql_text(body: &Body<'_>, sql: &str, offset: Option<usize>, depth: usize, out
         };
         let inner = &sql[start.min(sql.len())..end.min(sql.len())];
         embedded(&unit, inner, offset.map(|o| o + start), depth + 1, out);
-        out.push(unit);
+        out.units.push(unit);
     }
 }
 
 /// Walks a PL/pgSQL parse tree (JSON) for SQL statements, dynamic EXECUTEs and COMMIT/ROLLBACK.
-fn plpgsql(body: &Body<'_>, json: &Value, depth: usize, out: &mut Vec<Unit>) {
+fn plpgsql(body: &Body<'_>, json: &Value, depth: usize, out: &mut Expansion) {
     match json {
         Value::Object(map) => {
             for (key, value) in map {
@@ -210,8 +231,117 @@ fn expr_query(value: &Value) -> Option<&str> {
     value["PLpgSQL_expr"]["query"].as_str()
 }
 
-fn plpgsql_json(create_function: &str) -> Value {
-    pg_query::parse_plpgsql(create_function).unwrap_or(Value::Null)
+/// Parses a PL/pgSQL function (or wrapped DO block) and walks it; a parse failure is reported.
+fn plpgsql_body(body: &Body<'_>, create_function: &str, depth: usize, out: &mut Expansion) {
+    match crate::sql::parse_plpgsql(create_function) {
+        Ok(json) => plpgsql(body, &json, depth, out),
+        Err(PlpgsqlError::Syntax(message)) => {
+            push_copies(body, body.text, body.offset, out);
+            out.errors.push(BodyError {
+                span: body.span.clone(),
+                message: format!("PL/pgSQL body: {message}"),
+            });
+        }
+        Err(PlpgsqlError::Unreadable(_)) => {}
+    }
+}
+
+/// Records a body statement that does not parse; a `COPY … TO/FROM '<file>'` in it is still
+/// recognised from its scanner tokens, so the forbidden command is named even when broken.
+fn unparsable(
+    body: &Body<'_>,
+    sql: &str,
+    offset: Option<usize>,
+    message: &str,
+    out: &mut Expansion,
+) {
+    let span = offset.map_or(body.span.clone(), |o| {
+        o + sql.len() - sql.trim_start().len()..o + sql.trim_end().len()
+    });
+    push_copies(body, sql, offset, out);
+    out.errors.push(BodyError {
+        span,
+        message: clean_message(message),
+    });
+}
+
+fn clean_message(message: &str) -> String {
+    let message = message.trim();
+    message
+        .strip_prefix("Invalid statement: ")
+        .unwrap_or(message)
+        .to_string()
+}
+
+/// Pushes a unit for every `COPY` keyword in text that did not parse.
+fn push_copies(body: &Body<'_>, text: &str, offset: Option<usize>, out: &mut Expansion) {
+    for (span, node) in copies_in(text) {
+        let span = offset.map_or(body.span.clone(), |o| o + span.start..o + span.end);
+        out.units.push(Unit {
+            node,
+            span,
+            base: None,
+            kind: body.kind,
+        });
+    }
+}
+
+/// Every `COPY` statement in `text` by its tokens (`COPY … TO|FROM [PROGRAM] '<literal>'` at
+/// parenthesis depth 0, up to `;`), each re-parsed as a minimal `COPY` carrying the literal.
+/// The scanner tells keywords from strings and comments, so a quoted "COPY" is not one.
+fn copies_in(text: &str) -> Vec<(Range<usize>, NodeEnum)> {
+    let tokens: Vec<_> = scan_tokens(text)
+        .into_iter()
+        .filter(|t| {
+            !matches!(
+                Token::try_from(t.token),
+                Ok(Token::SqlComment | Token::CComment)
+            )
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (i, token) in tokens.iter().enumerate() {
+        if Token::try_from(token.token) != Ok(Token::Copy) {
+            continue;
+        }
+        let rest = &tokens[i..];
+        let len = rest
+            .iter()
+            .position(|t| Token::try_from(t.token) == Ok(Token::Ascii59))
+            .unwrap_or(rest.len());
+        let statement = &rest[..len];
+        if let Some(node) = copy_shape(text, statement) {
+            let end = statement.last().map_or(token.end, |t| t.end);
+            out.push((token.start as usize..end as usize, node));
+        }
+    }
+    out
+}
+
+fn copy_shape(text: &str, tokens: &[pg_query::protobuf::ScanToken]) -> Option<NodeEnum> {
+    let kind = |i: usize| tokens.get(i).and_then(|t| Token::try_from(t.token).ok());
+    let mut depth = 0i32;
+    for (i, token) in tokens.iter().enumerate() {
+        match Token::try_from(token.token) {
+            Ok(Token::Ascii40) => depth += 1,
+            Ok(Token::Ascii41) => depth -= 1,
+            Ok(direction @ (Token::To | Token::From)) if depth == 0 => {
+                let program = kind(i + 1) == Some(Token::Program);
+                let literal = tokens.get(i + 1 + usize::from(program))?;
+                if Token::try_from(literal.token) != Ok(Token::Sconst) {
+                    return None;
+                }
+                let word = if direction == Token::To { "TO" } else { "FROM" };
+                let program = if program { "PROGRAM " } else { "" };
+                let literal = &text[literal.start as usize..literal.end as usize];
+                let synthetic = format!("COPY eventos_unparsed {word} {program}{literal}");
+                let parsed = pg_query::parse(&synthetic, 0).ok()?;
+                return parsed.protobuf.stmts.into_iter().next()?.stmt?.node;
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Wraps a DO body in a function definition, the form `parse_plpgsql` accepts.
@@ -335,7 +465,7 @@ mod tests {
         let statements = parse_statements(sql).unwrap();
         statements
             .iter()
-            .flat_map(|s| units_of(sql, s))
+            .flat_map(|s| units_of(sql, s, 0).units)
             .map(|u| (u.kind, sql[u.span.clone()].to_string()))
             .collect()
     }
@@ -373,7 +503,7 @@ mod tests {
     fn follows_constant_execute_strings_only() {
         let sql = "DO $$ BEGIN EXECUTE 'ALTER SYSTEM ' || 'RESET ALL'; EXECUTE format('DROP TABLE %I', 'x'); END $$;";
         let statements = parse_statements(sql).unwrap();
-        let units = units_of(sql, &statements[0]);
+        let units = units_of(sql, &statements[0], 0).units;
         assert_eq!(units.len(), 2, "{units:?}");
         assert!(matches!(units[1].node, NodeEnum::AlterSystemStmt(_)));
     }

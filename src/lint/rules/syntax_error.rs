@@ -33,6 +33,18 @@ pub fn diagnostic(source: &SourceFile, err: &SyntaxError) -> Diagnostic {
     }
 }
 
+/// The finding for a statement inside a function or DO body that does not parse.
+pub fn body_diagnostic(source: &SourceFile, err: &crate::lint::units::BodyError) -> Diagnostic {
+    Diagnostic {
+        file: source.path.clone(),
+        span: err.span.clone(),
+        rule: RULE.id,
+        severity: RULE.severity,
+        message: format!("in a function or DO body: {}", err.message),
+        help: Some(RULE.help.into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::lint::tests::{lines, rule_ids};
@@ -44,6 +56,23 @@ mod tests {
             lines("SELECT 1;\n-- fine\nSELECT (1 +;\n", "syntax-error"),
             vec![3]
         );
+    }
+
+    #[test]
+    fn other_statements_of_a_broken_file_are_still_linted() {
+        let sql = "ALTER SYSTEM RESET ALL;\nCREATE TABEL t (a int);\nCOPY t TO '/x';";
+        assert_eq!(
+            rule_ids(sql),
+            vec!["alter-system", "syntax-error", "copy-to-file"]
+        );
+        assert_eq!(lines(sql, "syntax-error"), vec![2]);
+    }
+
+    #[test]
+    fn broken_statements_in_bodies_are_reported_and_copy_still_recognised() {
+        let sql = "CREATE FUNCTION b() RETURNS void AS $$\nBEGIN\n  COPY (SELECT 1)\n  TO '/backups/e_' || now() || '.csv';\nEND;\n$$ LANGUAGE plpgsql;";
+        assert_eq!(rule_ids(sql), vec!["syntax-error", "copy-to-file"]);
+        assert_eq!(lines(sql, "copy-to-file"), vec![3]);
     }
 
     #[test]
