@@ -30,6 +30,10 @@ impl Suppressions {
         problems: &mut Vec<Diagnostic>,
     ) -> Self {
         let mut out = Suppressions::default();
+        // No directive text anywhere: nothing to scan for (the scanner still decides otherwise).
+        if !source.text.contains(STATEMENT_PREFIX) {
+            return out;
+        }
         for token in scan_tokens(&source.text) {
             if Token::try_from(token.token) != Ok(Token::SqlComment) {
                 continue;

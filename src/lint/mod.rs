@@ -240,7 +240,7 @@ fn lint_file(
     let suppressions = ignore::Suppressions::parse(source, &statements, out);
     let no_transaction = crate::bundle::has_no_transaction_directive(&source.text);
     let rollback = is_rollback_path(&source.path);
-    for (statement, base) in statements.iter().zip(bases) {
+    for (statement, base) in statements.into_iter().zip(bases) {
         let expansion = units::units_of(&source.text, statement, base);
         for err in &expansion.errors {
             out.push(rules::syntax_error::body_diagnostic(source, err));

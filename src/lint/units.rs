@@ -68,9 +68,9 @@ pub struct Expansion {
 
 /// A top-level statement followed by every statement embedded in it. `base` is the file offset
 /// the statement's parse-tree locations are relative to (0 when the whole file was parsed).
-pub fn units_of(file_text: &str, statement: &Statement, base: usize) -> Expansion {
+pub fn units_of(file_text: &str, statement: Statement, base: usize) -> Expansion {
     let mut out = Expansion::default();
-    let Some(node) = statement.node.as_ref().and_then(|n| n.node.clone()) else {
+    let Some(node) = statement.node.and_then(|n| n.node) else {
         return out;
     };
     let top = Unit {
@@ -465,7 +465,7 @@ mod tests {
         let statements = parse_statements(sql).unwrap();
         statements
             .iter()
-            .flat_map(|s| units_of(sql, s, 0).units)
+            .flat_map(|s| units_of(sql, s.clone(), 0).units)
             .map(|u| (u.kind, sql[u.span.clone()].to_string()))
             .collect()
     }
@@ -503,7 +503,7 @@ mod tests {
     fn follows_constant_execute_strings_only() {
         let sql = "DO $$ BEGIN EXECUTE 'ALTER SYSTEM ' || 'RESET ALL'; EXECUTE format('DROP TABLE %I', 'x'); END $$;";
         let statements = parse_statements(sql).unwrap();
-        let units = units_of(sql, &statements[0], 0).units;
+        let units = units_of(sql, statements[0].clone(), 0).units;
         assert_eq!(units.len(), 2, "{units:?}");
         assert!(matches!(units[1].node, NodeEnum::AlterSystemStmt(_)));
     }

@@ -151,13 +151,24 @@ fn strip_error_prefix(message: &str) -> String {
 }
 
 /// Moves a span's start past whitespace and comments, so positions point at the keyword.
+/// Without a leading comment only whitespace is skipped; with one, the scanner decides.
 fn trim_leading_trivia(text: &str, span: Range<usize>) -> Range<usize> {
     let slice = &text[span.clone()];
+    let trimmed = slice.trim_start_matches(is_sql_whitespace);
+    if !(trimmed.starts_with("--") || trimmed.starts_with("/*")) {
+        return span.start + slice.len() - trimmed.len()..span.end;
+    }
     let first_real = scan_tokens(slice).into_iter().find(|t| !is_comment(t));
     match first_real {
         Some(token) => span.start + token.start as usize..span.end,
         None => span,
     }
+}
+
+/// PostgreSQL's whitespace characters (scan.l: space, tab, newline, carriage return, form feed,
+/// vertical tab).
+fn is_sql_whitespace(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0c' | '\x0b')
 }
 
 fn is_comment(token: &ScanToken) -> bool {

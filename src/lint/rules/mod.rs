@@ -119,6 +119,63 @@ mod tests {
         }
     }
 
+    /// Wraps a statement every way a migration can run it, and every way it is only text.
+    fn placements(stmt: &str) -> (Vec<String>, Vec<String>) {
+        let quoted = stmt.replace('\'', "''");
+        let runs = vec![
+            format!("{stmt};"),
+            format!("do $custom_tag$\nbegin\n  {stmt};\nend\n$custom_tag$;"),
+            format!(
+                "CREATE FUNCTION app.f() RETURNS void LANGUAGE plpgsql AS $body$ BEGIN {stmt}; END $body$;"
+            ),
+            format!("CREATE FUNCTION app.g() RETURNS void LANGUAGE sql AS $q$ {stmt}; $q$;"),
+            format!("DO $$ BEGIN EXECUTE '{quoted}'; END $$;"),
+        ];
+        let text_only = vec![
+            format!("-- {stmt};\nSELECT 1;"),
+            format!("/* {stmt}; */ SELECT 1;"),
+            format!("SELECT '{quoted}';"),
+            format!("SELECT $x${stmt}$x$;"),
+            format!("DO $$ BEGIN RAISE NOTICE '{quoted}'; END $$;"),
+        ];
+        (runs, text_only)
+    }
+
+    #[test]
+    fn forbidden_commands_are_found_wherever_they_run_and_never_in_text() {
+        let cases = [
+            ("alter-system", "ALTER  SYSTEM\tSET work_mem = '1GB'"),
+            (
+                "copy-to-file",
+                "copy public.events to '/backups/events.csv'",
+            ),
+            (
+                "copy-from-file",
+                "COPY app.events FROM PROGRAM 'curl http://x'",
+            ),
+        ];
+        for (rule, stmt) in cases {
+            let (runs, text_only) = placements(stmt);
+            for sql in runs {
+                let found = crate::lint::tests::lines(&sql, rule);
+                assert_eq!(found.len(), 1, "{rule} not found once in:\n{sql}");
+            }
+            for sql in text_only {
+                assert!(
+                    crate::lint::tests::rule_ids(&sql).is_empty(),
+                    "false alarm in:\n{sql}"
+                );
+            }
+            let next_to_correct =
+                format!("COPY t TO STDOUT;\nALTER ROLE x SET work_mem = '1MB';\n{stmt};");
+            assert_eq!(
+                crate::lint::tests::lines(&next_to_correct, rule),
+                vec![3],
+                "{rule}"
+            );
+        }
+    }
+
     #[test]
     fn every_doc_page_belongs_to_a_rule_and_ids_are_unique() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules");
