@@ -1,49 +1,106 @@
 //! `plan-objects` — every object a phase's plan promises exists in the live catalog.
+//!
+//! Why: a plan is the contract of a phase; a missing table, view, function, trigger, index or
+//! extension means a migration did not land (or was undone by hand).
+//! Fix: run `eventos migrate up`, or correct the plan's `[objects]` when it promises too much.
 
-use super::CheckResult;
+use super::{Check, CheckResult, Level};
 use crate::bundle::Plan;
 use crate::verify::catalog::{Catalog, qualify};
 
 /// The check id.
 pub const ID: &str = "plan-objects";
 
+/// The check's metadata.
+pub const CHECK: Check = Check {
+    id: ID,
+    level: Level::Error,
+    summary: "every object a plan promises (tables, views, functions, triggers, indexes, extensions…) exists",
+    help: "run `eventos migrate up`, or fix the plan's [objects] list",
+    run: None,
+};
+
 /// One result per phase, listing each missing object.
 pub fn check(plan: &Plan, catalog: &Catalog) -> Vec<CheckResult> {
     let objects = &plan.objects;
     let mut missing = Vec::new();
-    let mut expect = |kind: &str, names: &[String], present: &dyn Fn(&str) -> bool, parts: usize| {
-        for name in names {
-            let qualified = qualify(name, parts);
-            if !present(&qualified) {
-                missing.push(format!("missing {kind} {qualified}"));
+    let mut expect =
+        |kind: &str, names: &[String], present: &dyn Fn(&str) -> bool, parts: usize| {
+            for name in names {
+                let qualified = qualify(name, parts);
+                if !present(&qualified) {
+                    missing.push(format!("missing {kind} {qualified}"));
+                }
             }
+        };
+    expect(
+        "table",
+        &objects.tables,
+        &|n| catalog.has_relation(n, &['r', 'p']),
+        0,
+    );
+    expect(
+        "partitioned table",
+        &objects.partitioned_tables,
+        &|n| catalog.has_relation(n, &['p']),
+        0,
+    );
+    expect(
+        "view",
+        &objects.views,
+        &|n| catalog.has_relation(n, &['v']),
+        0,
+    );
+    expect(
+        "materialized view",
+        &objects.materialized_views,
+        &|n| catalog.has_relation(n, &['m']),
+        0,
+    );
+    expect(
+        "index",
+        &objects.indexes,
+        &|n| catalog.has_relation(n, &['i', 'I']),
+        0,
+    );
+    expect(
+        "function",
+        &objects.functions,
+        &|n| catalog.has_function(n),
+        0,
+    );
+    expect(
+        "trigger",
+        &objects.triggers,
+        &|n| catalog.triggers.contains(n),
+        1,
+    );
+    for extension in &plan.extensions {
+        if !catalog.extensions.iter().any(|x| &x.name == extension) {
+            missing.push(format!("missing extension {extension}"));
         }
-    };
-    expect("table", &objects.tables, &|n| catalog.has_relation(n, &['r', 'p']), 0);
-    expect("partitioned table", &objects.partitioned_tables, &|n| catalog.has_relation(n, &['p']), 0);
-    expect("view", &objects.views, &|n| catalog.has_relation(n, &['v']), 0);
-    expect("materialized view", &objects.materialized_views, &|n| catalog.has_relation(n, &['m']), 0);
-    expect("index", &objects.indexes, &|n| catalog.has_relation(n, &['i', 'I']), 0);
-    expect("function", &objects.functions, &|n| catalog.functions.contains(n), 0);
-    expect("trigger", &objects.triggers, &|n| catalog.triggers.contains(n), 1);
-    let total = objects.tables.len()
+    }
+    let total = plan.extensions.len()
+        + objects.tables.len()
         + objects.partitioned_tables.len()
         + objects.views.len()
         + objects.materialized_views.len()
         + objects.indexes.len()
         + objects.functions.len()
         + objects.triggers.len();
-    vec![CheckResult {
-        check: ID,
-        subject: format!("phase {} ({total} objects)", plan.id),
-        failures: missing,
-    }]
+    vec![CheckResult::new(
+        ID,
+        format!("phase {} ({total} objects)", plan.id),
+        missing,
+    )]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::bundle::Objects;
+    use crate::verify::catalog::{Extension, Function};
+    use crate::verify::checks::fixtures::{catalog, relation};
 
     fn plan(objects: Objects) -> Plan {
         Plan {
@@ -51,7 +108,7 @@ mod tests {
             name: "p".into(),
             summary: "s".into(),
             depends_on: vec![],
-            extensions: vec![],
+            extensions: vec!["vector".into(), "pg_trgm".into()],
             rollback: "r.sql".into(),
             objects,
             verify: vec![],
@@ -60,19 +117,35 @@ mod tests {
 
     #[test]
     fn names_each_missing_object() {
-        let mut catalog = Catalog::default();
-        catalog.relations.insert(("public.events".into(), 'r'));
+        let mut catalog = catalog();
+        catalog.relations.push(relation("public", "events", 'r'));
         catalog.triggers.insert("public.events.trg".into());
+        catalog.functions.push(Function {
+            schema: "public".into(),
+            name: "slugify".into(),
+            ..Function::default()
+        });
+        catalog.extensions.push(Extension {
+            name: "vector".into(),
+            schema: "extensions".into(),
+        });
         let objects = Objects {
             tables: vec!["events".into(), "venues".into()],
             triggers: vec!["events.trg".into(), "events.other".into()],
             views: vec!["events".into()],
+            functions: vec!["slugify".into(), "missing_fn".into()],
             ..Objects::default()
         };
         let result = &check(&plan(objects), &catalog)[0];
         assert_eq!(
             result.failures,
-            vec!["missing table public.venues", "missing view public.events", "missing trigger public.events.other"]
+            vec![
+                "missing table public.venues",
+                "missing view public.events",
+                "missing function public.missing_fn",
+                "missing trigger public.events.other",
+                "missing extension pg_trgm",
+            ]
         );
     }
 }

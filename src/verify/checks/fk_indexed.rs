@@ -1,0 +1,101 @@
+//! `fk-indexed` — every foreign key in an exposed schema is covered by an index whose leading
+//! columns are the key's columns.
+//!
+//! Why: deleting or updating a referenced row scans the referencing table without one (and locks
+//! it for longer), and RLS policies and joins on the key get slow as the table grows.
+//! Constraints cloned onto partitions are checked once, on the partitioned parent.
+//! Fix: `CREATE INDEX CONCURRENTLY … ON <table> (<fk columns>);` in a no-transaction migration.
+
+use super::{Check, Examined, Level};
+use crate::verify::catalog::{Catalog, ForeignKey, Index};
+
+/// The check's metadata.
+pub const CHECK: Check = Check {
+    id: "fk-indexed",
+    level: Level::Error,
+    summary: "every foreign key in an exposed schema has an index starting with its columns",
+    help: "CREATE INDEX CONCURRENTLY IF NOT EXISTS … ON <table> (<fk columns>); in a no-transaction migration",
+    run: Some(check),
+};
+
+/// One result per foreign key declared on an exposed table.
+pub fn check(catalog: &Catalog) -> Vec<Examined> {
+    catalog
+        .foreign_keys
+        .iter()
+        .filter(|fk| !fk.inherited && catalog.is_exposed(&fk.schema))
+        .map(|fk| {
+            let covered = catalog.indexes.iter().any(|index| covers(index, fk));
+            let problem = (!covered).then(|| {
+                format!(
+                    "foreign key {} on {}.{} ({}) → {} has no index starting with its columns",
+                    fk.name,
+                    fk.schema,
+                    fk.table,
+                    fk.column_names.join(", "),
+                    fk.references
+                )
+            });
+            Examined::new(format!("{}.{}.{}", fk.schema, fk.table, fk.name), problem)
+        })
+        .collect()
+}
+
+/// An index on the same table whose first columns are the key's columns, in any order.
+fn covers(index: &Index, fk: &ForeignKey) -> bool {
+    index.schema == fk.schema
+        && index.table == fk.table
+        && index.columns.len() >= fk.columns.len()
+        && fk
+            .columns
+            .iter()
+            .all(|c| index.columns[..fk.columns.len()].contains(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::checks::fixtures::{catalog, problems};
+
+    fn fk(name: &str, columns: &[i16], inherited: bool) -> ForeignKey {
+        ForeignKey {
+            schema: "public".into(),
+            table: "orders".into(),
+            name: name.into(),
+            columns: columns.to_vec(),
+            column_names: columns.iter().map(|c| format!("c{c}")).collect(),
+            references: "public.events".into(),
+            inherited,
+        }
+    }
+
+    fn index(columns: &[i16]) -> Index {
+        Index {
+            schema: "public".into(),
+            table: "orders".into(),
+            name: "i".into(),
+            valid: true,
+            columns: columns.to_vec(),
+            ..Index::default()
+        }
+    }
+
+    #[test]
+    fn requires_an_index_led_by_the_key_columns() {
+        let mut catalog = catalog();
+        catalog.indexes = vec![index(&[2, 5]), index(&[7, 3, 4])];
+        catalog.foreign_keys = vec![
+            fk("by_leading", &[2], false),
+            fk("by_pair_any_order", &[3, 7], false),
+            fk("trailing_only", &[5], false),
+            fk("cloned", &[9], true),
+        ];
+        assert_eq!(
+            problems(check(&catalog)),
+            vec![
+                "public.orders.trailing_only: foreign key trailing_only on public.orders (c5) → public.events has no index starting with its columns"
+            ]
+        );
+        assert_eq!(check(&catalog).len(), 3);
+    }
+}
