@@ -59,7 +59,10 @@ impl Config {
                 crate::bundle::describe_toml_error(&text, &err)
             )
         })?;
-        let base = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let base = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         let config = Self::from_parts(file, base);
         validate_identifier_path(&config.history_table)
             .with_context(|| format!("{}: history_table", path.display()))?;
@@ -70,8 +73,12 @@ impl Config {
         Config {
             sql_dir: base.join(file.sql_dir.unwrap_or_else(|| "sql".into())),
             plans_dir: base.join(file.plans_dir.unwrap_or_else(|| "plans".into())),
-            history_table: file.history_table.unwrap_or_else(|| DEFAULT_HISTORY_TABLE.into()),
-            exposed_schemas: file.exposed_schemas.unwrap_or_else(|| vec!["public".into()]),
+            history_table: file
+                .history_table
+                .unwrap_or_else(|| DEFAULT_HISTORY_TABLE.into()),
+            exposed_schemas: file
+                .exposed_schemas
+                .unwrap_or_else(|| vec!["public".into()]),
         }
     }
 }
@@ -82,8 +89,12 @@ fn validate_identifier_path(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.split('.').count() <= 2
         && name.split('.').all(|part| {
-            part.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-                && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            part.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         });
     anyhow::ensure!(
         ok,
@@ -115,7 +126,11 @@ mod tests {
     fn relative_paths_resolve_from_the_config_folder() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("eventos.toml");
-        std::fs::write(&path, "sql_dir = \"db/sql\"\nexposed_schemas = [\"public\", \"api\"]\n").unwrap();
+        std::fs::write(
+            &path,
+            "sql_dir = \"db/sql\"\nexposed_schemas = [\"public\", \"api\"]\n",
+        )
+        .unwrap();
         let config = Config::load(Some(&path)).unwrap();
         assert_eq!(config.sql_dir, dir.path().join("db/sql"));
         assert_eq!(config.plans_dir, dir.path().join("plans"));

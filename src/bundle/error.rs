@@ -92,7 +92,9 @@ pub enum BundleError {
         path: PathBuf,
     },
     /// `--phase N` names a phase without a plan.
-    #[error("phase {phase} does not exist (phases: {known:?})\nhelp: pass --phase with one of the listed phases")]
+    #[error(
+        "phase {phase} does not exist (phases: {known:?})\nhelp: pass --phase with one of the listed phases"
+    )]
     UnknownPhase {
         /// The requested phase.
         phase: u8,

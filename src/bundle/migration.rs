@@ -36,11 +36,21 @@ impl Migration {
 
     /// Builds a migration from a file's path and contents.
     pub fn from_file(path: &Path, phase: u8) -> Result<Migration, BundleError> {
-        let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        let (version, name) = parse_file_name(file_name)
-            .ok_or_else(|| BundleError::BadFileName { path: path.to_path_buf(), phase })?;
+        let file_name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let (version, name) =
+            parse_file_name(file_name).ok_or_else(|| BundleError::BadFileName {
+                path: path.to_path_buf(),
+                phase,
+            })?;
         if version / 1000 != u32::from(phase) || version % 1000 == 0 {
-            return Err(BundleError::VersionOutOfRange { path: path.to_path_buf(), version, phase });
+            return Err(BundleError::VersionOutOfRange {
+                path: path.to_path_buf(),
+                version,
+                phase,
+            });
         }
         let sql = read_sql_file(path)?;
         Ok(Migration {
@@ -61,11 +71,16 @@ pub(super) fn load_phase(sql_dir: &Path, phase: u8) -> Result<Vec<Migration>, Bu
     if !dir.exists() {
         return Ok(Vec::new());
     }
-    let entries =
-        std::fs::read_dir(&dir).map_err(|source| BundleError::Io { path: dir.clone(), source })?;
+    let entries = std::fs::read_dir(&dir).map_err(|source| BundleError::Io {
+        path: dir.clone(),
+        source,
+    })?;
     let mut migrations = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|source| BundleError::Io { path: dir.clone(), source })?;
+        let entry = entry.map_err(|source| BundleError::Io {
+            path: dir.clone(),
+            source,
+        })?;
         migrations.push(Migration::from_file(&entry.path(), phase)?);
     }
     migrations.sort_by_key(|m| m.version);
@@ -78,7 +93,9 @@ fn parse_file_name(file_name: &str) -> Option<(u32, &str)> {
     let (digits, name) = stem.split_once("__")?;
     let valid_digits = digits.len() == 4 && digits.bytes().all(|b| b.is_ascii_digit());
     let valid_name = !name.is_empty()
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
     if !(valid_digits && valid_name) {
         return None;
     }
@@ -87,15 +104,21 @@ fn parse_file_name(file_name: &str) -> Option<(u32, &str)> {
 
 /// Reads a SQL file as UTF-8, stripping a leading BOM; invalid UTF-8 is an error with its line.
 pub fn read_sql_file(path: &Path) -> Result<String, BundleError> {
-    let bytes =
-        std::fs::read(path).map_err(|source| BundleError::Io { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| BundleError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     match std::str::from_utf8(bytes) {
         Ok(text) => Ok(text.to_string()),
         Err(err) => {
             let offset = err.valid_up_to();
             let line = bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
-            Err(BundleError::NotUtf8 { path: path.to_path_buf(), offset, line })
+            Err(BundleError::NotUtf8 {
+                path: path.to_path_buf(),
+                offset,
+                line,
+            })
         }
     }
 }
@@ -111,7 +134,10 @@ fn has_no_transaction_directive(sql: &str) -> bool {
 
 /// Lowercase hex sha256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]
@@ -120,7 +146,10 @@ mod tests {
 
     #[test]
     fn file_names_follow_refinery() {
-        assert_eq!(parse_file_name("V0001__create_events.sql"), Some((1, "create_events")));
+        assert_eq!(
+            parse_file_name("V0001__create_events.sql"),
+            Some((1, "create_events"))
+        );
         assert_eq!(parse_file_name("V1002__ai.sql"), Some((1002, "ai")));
         assert_eq!(parse_file_name("V1__x.sql"), None);
         assert_eq!(parse_file_name("V0001_x.sql"), None);
@@ -132,10 +161,18 @@ mod tests {
 
     #[test]
     fn directive_only_counts_in_leading_comments() {
-        assert!(has_no_transaction_directive("-- eventos:no-transaction\nCREATE INDEX CONCURRENTLY i ON t(a);"));
-        assert!(has_no_transaction_directive("-- index build\n\n--eventos:no-transaction\nSELECT 1;"));
-        assert!(!has_no_transaction_directive("SELECT 1;\n-- eventos:no-transaction\n"));
-        assert!(!has_no_transaction_directive("-- eventos:no-transaction-please\nSELECT 1;"));
+        assert!(has_no_transaction_directive(
+            "-- eventos:no-transaction\nCREATE INDEX CONCURRENTLY i ON t(a);"
+        ));
+        assert!(has_no_transaction_directive(
+            "-- index build\n\n--eventos:no-transaction\nSELECT 1;"
+        ));
+        assert!(!has_no_transaction_directive(
+            "SELECT 1;\n-- eventos:no-transaction\n"
+        ));
+        assert!(!has_no_transaction_directive(
+            "-- eventos:no-transaction-please\nSELECT 1;"
+        ));
     }
 
     #[test]
@@ -147,7 +184,10 @@ mod tests {
         let bad = dir.path().join("V0002__b.sql");
         std::fs::write(&bad, b"SELECT 1;\nSELECT '\xff';").unwrap();
         let err = read_sql_file(&bad).unwrap_err().to_string();
-        assert!(err.contains("V0002__b.sql") && err.contains("line 2"), "{err}");
+        assert!(
+            err.contains("V0002__b.sql") && err.contains("line 2"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -157,8 +197,15 @@ mod tests {
         std::fs::write(&path, "SELECT 1;").unwrap();
         assert!(matches!(
             Migration::from_file(&path, 0),
-            Err(BundleError::VersionOutOfRange { version: 1001, phase: 0, .. })
+            Err(BundleError::VersionOutOfRange {
+                version: 1001,
+                phase: 0,
+                ..
+            })
         ));
-        assert_eq!(Migration::from_file(&path, 1).unwrap().refinery_name(), "V1001__x");
+        assert_eq!(
+            Migration::from_file(&path, 1).unwrap().refinery_name(),
+            "V1001__x"
+        );
     }
 }

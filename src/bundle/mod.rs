@@ -59,7 +59,12 @@ impl Project {
                 });
             }
             let rollback_sql = read_sql_file(&rollback_path)?;
-            bundles.push(Bundle { plan, migrations, rollback_path, rollback_sql });
+            bundles.push(Bundle {
+                plan,
+                migrations,
+                rollback_path,
+                rollback_sql,
+            });
         }
         check_sql_dir_has_no_orphans(&config.sql_dir, &bundles)?;
         check_dependencies(&bundles, &config.plans_dir)?;
@@ -69,7 +74,9 @@ impl Project {
 
     /// The bundles of phases `0..=max` (all when `max` is `None`).
     pub fn up_to(&self, max: Option<u8>) -> impl Iterator<Item = &Bundle> {
-        self.bundles.iter().filter(move |b| max.is_none_or(|m| b.phase() <= m))
+        self.bundles
+            .iter()
+            .filter(move |b| max.is_none_or(|m| b.phase() <= m))
     }
 
     /// Every migration of every phase, in version order.
@@ -106,14 +113,21 @@ impl Project {
 
 /// A `phase<N>` folder under `sql/` with no plan would be silently ignored: refuse it.
 fn check_sql_dir_has_no_orphans(sql_dir: &Path, bundles: &[Bundle]) -> Result<(), BundleError> {
-    let entries = std::fs::read_dir(sql_dir)
-        .map_err(|source| BundleError::Io { path: sql_dir.to_path_buf(), source })?;
+    let entries = std::fs::read_dir(sql_dir).map_err(|source| BundleError::Io {
+        path: sql_dir.to_path_buf(),
+        source,
+    })?;
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if let Some(phase) = name.strip_prefix("phase").and_then(|n| n.parse::<u8>().ok())
+        if let Some(phase) = name
+            .strip_prefix("phase")
+            .and_then(|n| n.parse::<u8>().ok())
             && !bundles.iter().any(|b| b.phase() == phase)
         {
-            return Err(BundleError::OrphanPhaseDir { path: entry.path(), phase });
+            return Err(BundleError::OrphanPhaseDir {
+                path: entry.path(),
+                phase,
+            });
         }
     }
     Ok(())

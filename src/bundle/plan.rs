@@ -89,12 +89,16 @@ impl Plan {
 
 /// Finds `phase<N>.toml` files in `plans_dir`, sorted by phase.
 pub(super) fn discover(plans_dir: &Path) -> Result<Vec<(u8, PathBuf)>, BundleError> {
-    let entries = std::fs::read_dir(plans_dir)
-        .map_err(|source| BundleError::Io { path: plans_dir.to_path_buf(), source })?;
+    let entries = std::fs::read_dir(plans_dir).map_err(|source| BundleError::Io {
+        path: plans_dir.to_path_buf(),
+        source,
+    })?;
     let mut plans = Vec::new();
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let phase = name.strip_prefix("phase").and_then(|rest| rest.strip_suffix(".toml"));
+        let phase = name
+            .strip_prefix("phase")
+            .and_then(|rest| rest.strip_suffix(".toml"));
         match phase.map(str::parse::<u8>) {
             Some(Ok(phase)) if phase <= 9 => plans.push((phase, entry.path())),
             Some(_) => {
@@ -107,7 +111,9 @@ pub(super) fn discover(plans_dir: &Path) -> Result<Vec<(u8, PathBuf)>, BundleErr
         }
     }
     if plans.is_empty() {
-        return Err(BundleError::NoPlans { path: plans_dir.to_path_buf() });
+        return Err(BundleError::NoPlans {
+            path: plans_dir.to_path_buf(),
+        });
     }
     plans.sort();
     Ok(plans)

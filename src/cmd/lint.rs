@@ -16,7 +16,10 @@ pub fn run(config: &Config, args: LintArgs) -> Result<Outcome> {
 }
 
 /// Lints explicit paths, or every bundle migration in version order.
-pub(super) fn lint_paths_or_bundles(config: &Config, paths: &[std::path::PathBuf]) -> Result<LintReport> {
+pub(super) fn lint_paths_or_bundles(
+    config: &Config,
+    paths: &[std::path::PathBuf],
+) -> Result<LintReport> {
     let sources = if paths.is_empty() {
         lint::bundle_sources(&super::load_project(config, None)?)
     } else {
@@ -31,6 +34,13 @@ pub(super) fn print_report(report: &LintReport) {
     super::emit(&render_human(&report.diagnostics, &report.sources, style));
     let errors = report.count(Severity::Error);
     let warnings = report.count(Severity::Warning);
-    let summary = format!("lint: {} files, {errors} errors, {warnings} warnings\n", report.sources.len());
-    super::emit(&if errors > 0 { style.error(&summary) } else { style.ok(&summary) });
+    let summary = format!(
+        "lint: {} files, {errors} errors, {warnings} warnings\n",
+        report.sources.len()
+    );
+    super::emit(&if errors > 0 {
+        style.error(&summary)
+    } else {
+        style.ok(&summary)
+    });
 }

@@ -25,7 +25,12 @@ pub async fn up(config: &Config, args: MigrateUpArgs) -> Result<Outcome> {
 }
 
 /// Checks extensions, applies, prints one line per file and a summary.
-pub(super) async fn apply(client: &mut Client, project: &Project, config: &Config, phase: Option<u8>) -> Result<Outcome> {
+pub(super) async fn apply(
+    client: &mut Client,
+    project: &Project,
+    config: &Config,
+    phase: Option<u8>,
+) -> Result<Outcome> {
     check_extensions_available(client, project, phase).await?;
     let options = UpOptions {
         max_phase: phase,
@@ -36,10 +41,16 @@ pub(super) async fn apply(client: &mut Client, project: &Project, config: &Confi
     let started = Instant::now();
     let pending = project.up_to(phase).flat_map(|b| &b.migrations).count() as u64;
     let bar = ProgressBar::new(pending);
-    bar.set_style(ProgressStyle::with_template("{spinner} {pos}/{len} migrations {wide_bar} {elapsed}")?);
+    bar.set_style(ProgressStyle::with_template(
+        "{spinner} {pos}/{len} migrations {wide_bar} {elapsed}",
+    )?);
     let mut on_applied = |file: &AppliedFile| {
         let line = applied_line(file);
-        if bar.is_hidden() { emit(&format!("{line}\n")) } else { bar.println(line) }
+        if bar.is_hidden() {
+            emit(&format!("{line}\n"))
+        } else {
+            bar.println(line)
+        }
         bar.inc(1);
     };
     let outcome = migrate_up(client, project, &options, &mut on_applied).await?;
@@ -50,16 +61,28 @@ pub(super) async fn apply(client: &mut Client, project: &Project, config: &Confi
             Outcome::Success
         }
         UpOutcome::Done(applied) => {
-            let summary = format!("migrate: applied {} migrations in {}\n", applied.len(), millis(started.elapsed()));
+            let summary = format!(
+                "migrate: applied {} migrations in {}\n",
+                applied.len(),
+                millis(started.elapsed())
+            );
             emit(&style.ok(&summary));
             Outcome::Success
         }
         UpOutcome::Diverged(rows) => {
-            let mut text = String::from("migrate: refusing to apply: the history disagrees with the files\n");
+            let mut text =
+                String::from("migrate: refusing to apply: the history disagrees with the files\n");
             for row in rows {
-                text.push_str(&format!("  V{:04}__{}: {}\n", row.version, row.name, row.state.as_str()));
+                text.push_str(&format!(
+                    "  V{:04}__{}: {}\n",
+                    row.version,
+                    row.name,
+                    row.state.as_str()
+                ));
             }
-            text.push_str("help: restore the applied files as they were (a change needs a new migration)\n");
+            text.push_str(
+                "help: restore the applied files as they were (a change needs a new migration)\n",
+            );
             eprint!("{}", style.error(&text));
             Outcome::Failure
         }
@@ -75,8 +98,17 @@ pub(super) async fn apply(client: &mut Client, project: &Project, config: &Confi
 }
 
 fn applied_line(file: &AppliedFile) -> String {
-    let mode = if file.no_transaction { " (no transaction)" } else { "" };
-    format!("applied phase {} {}{mode} in {}", file.phase, file.name, millis(file.elapsed))
+    let mode = if file.no_transaction {
+        " (no transaction)"
+    } else {
+        ""
+    };
+    format!(
+        "applied phase {} {}{mode} in {}",
+        file.phase,
+        file.name,
+        millis(file.elapsed)
+    )
 }
 
 fn millis(duration: Duration) -> String {
@@ -84,14 +116,21 @@ fn millis(duration: Duration) -> String {
 }
 
 /// Stops before any change when the server lacks an extension a selected phase needs.
-async fn check_extensions_available(client: &Client, project: &Project, phase: Option<u8>) -> Result<()> {
+async fn check_extensions_available(
+    client: &Client,
+    project: &Project,
+    phase: Option<u8>,
+) -> Result<()> {
     let required = project.required_extensions(phase);
     if required.is_empty() {
         return Ok(());
     }
     let names: Vec<&str> = required.iter().map(|(name, _)| name.as_str()).collect();
     let rows = client
-        .query("SELECT name::text FROM pg_available_extensions WHERE name = ANY($1)", &[&names])
+        .query(
+            "SELECT name::text FROM pg_available_extensions WHERE name = ANY($1)",
+            &[&names],
+        )
         .await?;
     let available: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
     let missing: Vec<String> = required

@@ -42,7 +42,11 @@ impl Outcome {
 
     /// Success unless `failed`.
     pub fn from_failed(failed: bool) -> Outcome {
-        if failed { Outcome::Failure } else { Outcome::Success }
+        if failed {
+            Outcome::Failure
+        } else {
+            Outcome::Success
+        }
     }
 }
 
@@ -51,7 +55,9 @@ pub fn run(cli: Cli) -> Result<Outcome> {
     if let Command::Completions(args) = &cli.command {
         return completions::run(args);
     }
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async {
         tokio::select! {
             result = dispatch(cli) => result,
@@ -84,7 +90,9 @@ pub fn report_error(err: &anyhow::Error) -> ExitCode {
 /// Writes to stdout; a closed pipe (`eventos status | head`) ends the process quietly.
 pub(crate) fn emit(text: &str) {
     let mut stdout = std::io::stdout().lock();
-    if let Err(err) = stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush())
+    if let Err(err) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
         && err.kind() == std::io::ErrorKind::BrokenPipe
     {
         std::process::exit(0);
@@ -99,7 +107,11 @@ fn load_project(config: &Config, phase: Option<u8>) -> Result<Project> {
 }
 
 /// Opens the database a command asked for.
-async fn open_database(project: &Project, args: &ConnectionArgs, phase: Option<u8>) -> Result<Database> {
+async fn open_database(
+    project: &Project,
+    args: &ConnectionArgs,
+    phase: Option<u8>,
+) -> Result<Database> {
     let url = match (&args.database_url, args.ephemeral) {
         (_, true) => None,
         (Some(url), false) => Some(url.clone()),
@@ -116,5 +128,8 @@ async fn open_database(project: &Project, args: &ConnectionArgs, phase: Option<u
 }
 
 fn needs_vector(project: &Project, phase: Option<u8>) -> bool {
-    project.required_extensions(phase).iter().any(|(name, _)| name == "vector")
+    project
+        .required_extensions(phase)
+        .iter()
+        .any(|(name, _)| name == "vector")
 }

@@ -36,15 +36,21 @@ pub struct PgInstall {
 impl PgInstall {
     /// Picks the first usable installation, preferring one with pgvector when `needs_vector`.
     pub fn find(needs_vector: bool) -> Result<PgInstall> {
-        let candidates: Vec<PgInstall> =
-            candidate_dirs().into_iter().filter_map(|(dir, source)| Self::probe(&dir, source)).collect();
+        let candidates: Vec<PgInstall> = candidate_dirs()
+            .into_iter()
+            .filter_map(|(dir, source)| Self::probe(&dir, source))
+            .collect();
         if let Ok(explicit) = std::env::var("EVENTOS_PG_BIN") {
             let first = candidates.first().filter(|c| c.source == "EVENTOS_PG_BIN");
             let Some(install) = first else {
-                bail!("EVENTOS_PG_BIN={explicit} has no usable initdb/postgres\nhelp: point it at PostgreSQL's bin folder");
+                bail!(
+                    "EVENTOS_PG_BIN={explicit} has no usable initdb/postgres\nhelp: point it at PostgreSQL's bin folder"
+                );
             };
             if needs_vector && !install.has_vector {
-                bail!("EVENTOS_PG_BIN={explicit} has no pgvector, which the selected phases need\n{VECTOR_HELP}");
+                bail!(
+                    "EVENTOS_PG_BIN={explicit} has no pgvector, which the selected phases need\n{VECTOR_HELP}"
+                );
             }
             return Ok(install.clone());
         }
@@ -69,7 +75,10 @@ impl PgInstall {
         if !dir.join("initdb").is_file() || !dir.join("postgres").is_file() {
             return None;
         }
-        let output = Command::new(dir.join("postgres")).arg("--version").output().ok()?;
+        let output = Command::new(dir.join("postgres"))
+            .arg("--version")
+            .output()
+            .ok()?;
         let version = String::from_utf8_lossy(&output.stdout).trim().to_string();
         let share = Command::new(dir.join("pg_config"))
             .arg("--sharedir")
@@ -77,7 +86,12 @@ impl PgInstall {
             .ok()
             .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
         let has_vector = share.is_some_and(|s| s.join("extension/vector.control").is_file());
-        Some(PgInstall { bin_dir: dir.to_path_buf(), version, has_vector, source })
+        Some(PgInstall {
+            bin_dir: dir.to_path_buf(),
+            version,
+            has_vector,
+            source,
+        })
     }
 }
 
@@ -87,7 +101,11 @@ fn describe_candidates(candidates: &[PgInstall]) -> String {
     if candidates.is_empty() {
         return "none".into();
     }
-    candidates.iter().map(|c| format!("{} [{}]", c.bin_dir.display(), c.version)).collect::<Vec<_>>().join(", ")
+    candidates
+        .iter()
+        .map(|c| format!("{} [{}]", c.bin_dir.display(), c.version))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn candidate_dirs() -> Vec<(PathBuf, &'static str)> {
@@ -98,7 +116,10 @@ fn candidate_dirs() -> Vec<(PathBuf, &'static str)> {
     if let Ok(out) = Command::new("pg_config").arg("--bindir").output()
         && out.status.success()
     {
-        dirs.push((PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()), "pg_config"));
+        dirs.push((
+            PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()),
+            "pg_config",
+        ));
     }
     let mut debian: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .into_iter()
@@ -106,8 +127,12 @@ fn candidate_dirs() -> Vec<(PathBuf, &'static str)> {
         .flatten()
         .filter_map(|e| Some((e.file_name().to_str()?.parse().ok()?, e.path().join("bin"))))
         .collect();
-    debian.sort_by(|a, b| b.0.cmp(&a.0));
-    dirs.extend(debian.into_iter().map(|(_, dir)| (dir, "/usr/lib/postgresql")));
+    debian.sort_by_key(|(version, _)| std::cmp::Reverse(*version));
+    dirs.extend(
+        debian
+            .into_iter()
+            .map(|(_, dir)| (dir, "/usr/lib/postgresql")),
+    );
     if let Some(path) = std::env::var_os("PATH") {
         dirs.extend(std::env::split_paths(&path).map(|dir| (dir, "PATH")));
     }
@@ -136,7 +161,11 @@ impl Cluster {
     pub async fn start(needs_vector: bool) -> Result<Cluster> {
         let install = PgInstall::find(needs_vector)?;
         let user = server_user()?;
-        let base = if user.is_some() { PathBuf::from("/tmp") } else { std::env::temp_dir() };
+        let base = if user.is_some() {
+            PathBuf::from("/tmp")
+        } else {
+            std::env::temp_dir()
+        };
         let dir = tempfile::Builder::new()
             .prefix("eventos-pg-")
             .tempdir_in(base)
@@ -148,7 +177,13 @@ impl Cluster {
         run_initdb(&install, dir.path(), user.as_ref())?;
         let port = free_port()?;
         let server = spawn_postgres(&install, dir.path(), port, user.as_ref())?;
-        let mut cluster = Cluster { install, dir, port, user, server };
+        let mut cluster = Cluster {
+            install,
+            dir,
+            port,
+            user,
+            server,
+        };
         cluster.wait_until_ready().await?;
         Ok(cluster)
     }
@@ -170,13 +205,21 @@ impl Cluster {
 
     /// One line saying which binaries serve which address.
     pub fn describe(&self) -> String {
-        let user = self.user.as_ref().map(|u| format!(" as user {}", u.name)).unwrap_or_default();
+        let user = self
+            .user
+            .as_ref()
+            .map(|u| format!(" as user {}", u.name))
+            .unwrap_or_default();
         format!(
             "ephemeral: {} from {} ({}{}) on 127.0.0.1:{}{}",
             self.install.version,
             self.install.bin_dir.display(),
             self.install.source,
-            if self.install.has_vector { ", with pgvector" } else { "" },
+            if self.install.has_vector {
+                ", with pgvector"
+            } else {
+                ""
+            },
             self.port,
             user
         )
@@ -186,14 +229,21 @@ impl Cluster {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = self.server.try_wait()? {
-                bail!("the throwaway PostgreSQL exited ({status}) during startup:\n{}", self.log_tail());
+                bail!(
+                    "the throwaway PostgreSQL exited ({status}) during startup:\n{}",
+                    self.log_tail()
+                );
             }
-            let connect = tokio_postgres::connect(&self.url("postgres"), tokio_postgres::NoTls).await;
+            let connect =
+                tokio_postgres::connect(&self.url("postgres"), tokio_postgres::NoTls).await;
             if connect.is_ok() {
                 return Ok(());
             }
             if Instant::now() > deadline {
-                bail!("the throwaway PostgreSQL did not accept connections within 30s:\n{}", self.log_tail());
+                bail!(
+                    "the throwaway PostgreSQL did not accept connections within 30s:\n{}",
+                    self.log_tail()
+                );
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -208,7 +258,10 @@ impl Cluster {
 
 impl fmt::Debug for Cluster {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Cluster").field("dir", &self.dir.path()).field("port", &self.port).finish()
+        f.debug_struct("Cluster")
+            .field("dir", &self.dir.path())
+            .field("port", &self.port)
+            .finish()
     }
 }
 
@@ -229,11 +282,24 @@ impl Drop for Cluster {
 
 fn run_initdb(install: &PgInstall, dir: &Path, user: Option<&ServerUser>) -> Result<()> {
     let mut cmd = Command::new(install.bin_dir.join("initdb"));
-    cmd.arg("-D").arg(dir.join("data"))
-        .args(["-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"])
+    cmd.arg("-D")
+        .arg(dir.join("data"))
+        .args([
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+            "--no-instructions",
+        ])
         .stdin(Stdio::null());
     as_user(&mut cmd, user);
-    let output = cmd.output().with_context(|| format!("running {}", install.bin_dir.join("initdb").display()))?;
+    let output = cmd
+        .output()
+        .with_context(|| format!("running {}", install.bin_dir.join("initdb").display()))?;
     if !output.status.success() {
         bail!(
             "initdb failed ({}):\n{}{}\nhelp: the server user must be able to read and execute {}",
@@ -246,16 +312,31 @@ fn run_initdb(install: &PgInstall, dir: &Path, user: Option<&ServerUser>) -> Res
     Ok(())
 }
 
-fn spawn_postgres(install: &PgInstall, dir: &Path, port: u16, user: Option<&ServerUser>) -> Result<Child> {
+fn spawn_postgres(
+    install: &PgInstall,
+    dir: &Path,
+    port: u16,
+    user: Option<&ServerUser>,
+) -> Result<Child> {
     let log = std::fs::File::create(dir.join("server.log"))?;
     if let Some(user) = user {
         std::os::unix::fs::chown(dir.join("server.log"), Some(user.uid), Some(user.gid))?;
     }
     let mut cmd = Command::new(install.bin_dir.join("postgres"));
-    cmd.arg("-D").arg(dir.join("data"))
-        .arg("-p").arg(port.to_string())
-        .arg("-k").arg(dir)
-        .args(["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off"])
+    cmd.arg("-D")
+        .arg(dir.join("data"))
+        .arg("-p")
+        .arg(port.to_string())
+        .arg("-k")
+        .arg(dir)
+        .args([
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+        ])
         .args(["-c", "full_page_writes=off", "-c", "max_connections=200"])
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
@@ -273,7 +354,10 @@ fn spawn_postgres(install: &PgInstall, dir: &Path, port: u16, user: Option<&Serv
 
 fn as_user(cmd: &mut Command, user: Option<&ServerUser>) {
     if let Some(user) = user {
-        cmd.uid(user.uid).gid(user.gid).env("HOME", "/tmp").current_dir("/tmp");
+        cmd.uid(user.uid)
+            .gid(user.gid)
+            .env("HOME", "/tmp")
+            .current_dir("/tmp");
     }
 }
 
@@ -287,10 +371,16 @@ fn server_user() -> Result<Option<ServerUser>> {
         let entry = unsafe { libc::getpwnam(cname.as_ptr()) };
         if !entry.is_null() {
             let (uid, gid) = unsafe { ((*entry).pw_uid, (*entry).pw_gid) };
-            return Ok(Some(ServerUser { name: name.to_string(), uid, gid }));
+            return Ok(Some(ServerUser {
+                name: name.to_string(),
+                uid,
+                gid,
+            }));
         }
     }
-    bail!("running as root, but neither user postgres nor nobody exists to run the server\nhelp: create an unprivileged user (useradd postgres)")
+    bail!(
+        "running as root, but neither user postgres nor nobody exists to run the server\nhelp: create an unprivileged user (useradd postgres)"
+    )
 }
 
 fn free_port() -> Result<u16> {

@@ -27,8 +27,14 @@ pub enum CompatOutcome {
 impl fmt::Display for CompatOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CompatOutcome::Installed => write!(f, "supabase-compat: installed auth schema and roles anon, authenticated, service_role"),
-            CompatOutcome::AuthSchemaPresent => write!(f, "supabase-compat: schema auth already exists; left untouched"),
+            CompatOutcome::Installed => write!(
+                f,
+                "supabase-compat: installed auth schema and roles anon, authenticated, service_role"
+            ),
+            CompatOutcome::AuthSchemaPresent => write!(
+                f,
+                "supabase-compat: schema auth already exists; left untouched"
+            ),
         }
     }
 }
@@ -37,9 +43,14 @@ impl fmt::Display for CompatOutcome {
 pub async fn install(client: &Client) -> Result<CompatOutcome> {
     let run = async {
         client.batch_execute("BEGIN").await?;
-        client.execute("SELECT pg_advisory_xact_lock($1)", &[&COMPAT_LOCK_KEY]).await?;
+        client
+            .execute("SELECT pg_advisory_xact_lock($1)", &[&COMPAT_LOCK_KEY])
+            .await?;
         let present: bool = client
-            .query_one("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'auth')", &[])
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'auth')",
+                &[],
+            )
             .await?
             .get(0);
         if present {

@@ -49,7 +49,9 @@ pub fn redact_url(url: &str) -> String {
 
 /// `?password=` in a URL's query string is also a password.
 fn redact_query_password(url: &str) -> String {
-    let Some((base, query)) = url.split_once('?') else { return url.to_string() };
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_string();
+    };
     let query: Vec<String> = query
         .split('&')
         .map(|pair| match pair.split_once('=') {
@@ -74,7 +76,10 @@ mod tests {
             redact_url("postgres://u@h/db?sslmode=require&password=s3cr3t"),
             "postgres://u@h/db?sslmode=require&password=***"
         );
-        assert_eq!(redact_url("host=h user=u password=s3cr3t dbname=d"), "host=h user=u password=*** dbname=d");
+        assert_eq!(
+            redact_url("host=h user=u password=s3cr3t dbname=d"),
+            "host=h user=u password=*** dbname=d"
+        );
         assert!(!redact_url("postgres://u:p%40ss@h/d").contains("p%40ss"));
     }
 }

@@ -20,7 +20,9 @@ impl MigrationLock {
         let deadline = Instant::now() + wait;
         let mut pause = Duration::from_millis(50);
         loop {
-            let row = client.query_one("SELECT pg_try_advisory_lock($1)", &[&MIGRATION_LOCK_KEY]).await?;
+            let row = client
+                .query_one("SELECT pg_try_advisory_lock($1)", &[&MIGRATION_LOCK_KEY])
+                .await?;
             if row.get::<_, bool>(0) {
                 return Ok(MigrationLock { _private: () });
             }
@@ -34,7 +36,9 @@ impl MigrationLock {
 
     /// Releases the lock.
     pub async fn release(self, client: &Client) -> Result<()> {
-        client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK_KEY]).await?;
+        client
+            .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK_KEY])
+            .await?;
         Ok(())
     }
 }

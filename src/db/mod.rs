@@ -52,7 +52,12 @@ impl Database {
             let outcome = compat::install(&client).await?;
             eprintln!("{outcome}");
         }
-        Ok(Database { client, display_url: redact_url(&url), url, cluster })
+        Ok(Database {
+            client,
+            display_url: redact_url(&url),
+            url,
+            cluster,
+        })
     }
 
     /// A second connection to the same database.

@@ -49,7 +49,10 @@ pub struct LintReport {
 impl LintReport {
     /// Number of findings of `severity`.
     pub fn count(&self, severity: Severity) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == severity).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
     }
 }
 
@@ -59,7 +62,10 @@ pub fn lint_sources(sources: Vec<SourceFile>) -> LintReport {
     for source in &sources {
         lint_file(source, &mut diagnostics);
     }
-    LintReport { sources, diagnostics }
+    LintReport {
+        sources,
+        diagnostics,
+    }
 }
 
 fn lint_file(source: &SourceFile, out: &mut Vec<Diagnostic>) {
@@ -71,7 +77,10 @@ fn lint_file(source: &SourceFile, out: &mut Vec<Diagnostic>) {
         }
     };
     for statement in &statements {
-        let ctx = StatementContext { file: source, statement };
+        let ctx = StatementContext {
+            file: source,
+            statement,
+        };
         for rule in RULES {
             if let Some(check) = rule.check {
                 check(&ctx, rule, out);
@@ -84,7 +93,10 @@ fn lint_file(source: &SourceFile, out: &mut Vec<Diagnostic>) {
 pub fn bundle_sources(project: &Project) -> Vec<SourceFile> {
     project
         .migrations()
-        .map(|m| SourceFile { path: m.path.clone(), text: m.sql.clone() })
+        .map(|m| SourceFile {
+            path: m.path.clone(),
+            text: m.sql.clone(),
+        })
         .collect()
 }
 
@@ -102,7 +114,12 @@ pub fn path_sources(paths: &[PathBuf]) -> Result<Vec<SourceFile>> {
     }
     files
         .into_iter()
-        .map(|path| Ok(SourceFile { text: read_sql_file(&path)?, path }))
+        .map(|path| {
+            Ok(SourceFile {
+                text: read_sql_file(&path)?,
+                path,
+            })
+        })
         .collect()
 }
 
@@ -122,8 +139,15 @@ mod tests {
 
     /// Lints one in-memory file and returns the rule ids found, in order.
     pub(crate) fn rule_ids(text: &str) -> Vec<&'static str> {
-        let source = SourceFile { path: "test.sql".into(), text: text.into() };
-        lint_sources(vec![source]).diagnostics.iter().map(|d| d.rule).collect()
+        let source = SourceFile {
+            path: "test.sql".into(),
+            text: text.into(),
+        };
+        lint_sources(vec![source])
+            .diagnostics
+            .iter()
+            .map(|d| d.rule)
+            .collect()
     }
 
     #[test]

@@ -44,7 +44,9 @@ impl fmt::Display for FailedMigration {
 }
 
 /// Finds the `tokio_postgres::Error` in an error's source chain.
-fn find_pg_error<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a tokio_postgres::Error> {
+fn find_pg_error<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a tokio_postgres::Error> {
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = current {
         if let Some(pg) = e.downcast_ref::<tokio_postgres::Error>() {
@@ -76,7 +78,9 @@ pub fn locate_db_error(
         line,
         column,
         code: db.map(|d| d.code().code().to_string()),
-        message: db.map(|d| d.message().to_string()).unwrap_or_else(|| error_chain(err)),
+        message: db
+            .map(|d| d.message().to_string())
+            .unwrap_or_else(|| error_chain(err)),
         detail: db.and_then(|d| d.detail().map(str::to_string)),
         hint: db.and_then(|d| d.hint().map(str::to_string)),
     }
@@ -84,7 +88,9 @@ pub fn locate_db_error(
 
 /// PostgreSQL positions are 1-based character counts.
 fn char_to_byte(text: &str, position: usize) -> usize {
-    text.char_indices().nth(position.saturating_sub(1)).map_or(text.len(), |(i, _)| i)
+    text.char_indices()
+        .nth(position.saturating_sub(1))
+        .map_or(text.len(), |(i, _)| i)
 }
 
 fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {

@@ -70,15 +70,18 @@ pub fn compute_status(project: &Project, applied: &[AppliedMigration]) -> Vec<St
             }
         })
         .collect();
-    rows.extend(applied.iter().filter(|a| !project.migrations().any(|m| m.version == a.version)).map(
-        |a| StatusRow {
-            phase: None,
-            version: a.version,
-            name: a.name.clone(),
-            state: MigrationState::MissingOnDisk,
-            applied_on: Some(a.applied_on.clone()),
-        },
-    ));
+    rows.extend(
+        applied
+            .iter()
+            .filter(|a| !project.migrations().any(|m| m.version == a.version))
+            .map(|a| StatusRow {
+                phase: None,
+                version: a.version,
+                name: a.name.clone(),
+                state: MigrationState::MissingOnDisk,
+                applied_on: Some(a.applied_on.clone()),
+            }),
+    );
     rows.sort_by_key(|r| r.version);
     rows
 }

@@ -6,7 +6,9 @@ use anyhow::{Context, Result};
 use refinery::{Runner, Target};
 use tokio_postgres::Client;
 
-use super::{FailedMigration, MigrationState, StatusRow, compute_status, locate_db_error, read_history};
+use super::{
+    FailedMigration, MigrationState, StatusRow, compute_status, locate_db_error, read_history,
+};
 use crate::bundle::{Migration, Project};
 use crate::db::MigrationLock;
 
@@ -85,7 +87,12 @@ async fn apply_pending(
     let status = compute_status(project, &history);
     let diverged: Vec<StatusRow> = status
         .iter()
-        .filter(|r| matches!(r.state, MigrationState::Changed | MigrationState::MissingOnDisk))
+        .filter(|r| {
+            matches!(
+                r.state,
+                MigrationState::Changed | MigrationState::MissingOnDisk
+            )
+        })
         .cloned()
         .collect();
     if !diverged.is_empty() {
@@ -99,7 +106,11 @@ async fn apply_pending(
     let pending: Vec<&Migration> = project
         .up_to(options.max_phase)
         .flat_map(|b| &b.migrations)
-        .filter(|m| status.iter().any(|r| r.version == m.version && r.state == MigrationState::Pending))
+        .filter(|m| {
+            status
+                .iter()
+                .any(|r| r.version == m.version && r.state == MigrationState::Pending)
+        })
         .collect();
     let mut applied = Vec::new();
     for migration in pending {
@@ -133,12 +144,20 @@ async fn apply_one(
         }
         record(client, all, Target::FakeVersion(version), history_table)
             .await
-            .with_context(|| format!("recording {} in {history_table}", migration.path.display()))?;
+            .with_context(|| {
+                format!("recording {} in {history_table}", migration.path.display())
+            })?;
         return Ok(Ok(()));
     }
     match record(client, all, Target::Version(version), history_table).await {
         Ok(()) => Ok(Ok(())),
-        Err(err) => Ok(Err(locate_db_error(migration.path.clone(), &migration.sql, &migration.sql, 0, &err))),
+        Err(err) => Ok(Err(locate_db_error(
+            migration.path.clone(),
+            &migration.sql,
+            &migration.sql,
+            0,
+            &err,
+        ))),
     }
 }
 
@@ -148,16 +167,22 @@ async fn record(
     target: Target,
     history_table: &str,
 ) -> Result<(), refinery::Error> {
-    let mut runner = Runner::new(all).set_abort_divergent(true).set_abort_missing(true).set_target(target);
+    let mut runner = Runner::new(all)
+        .set_abort_divergent(true)
+        .set_abort_missing(true)
+        .set_target(target);
     runner.set_migration_table_name(history_table);
     runner.run_async(client).await.map(|_| ())
 }
 
 /// Runs each statement of a no-transaction file on its own, in autocommit.
-async fn run_statements_autocommit(client: &Client, migration: &Migration) -> Result<(), FailedMigration> {
+async fn run_statements_autocommit(
+    client: &Client,
+    migration: &Migration,
+) -> Result<(), FailedMigration> {
     let spans: Vec<_> = match crate::sql::parse_statements(&migration.sql) {
         Ok(statements) => statements.into_iter().map(|s| s.span).collect(),
-        Err(_) => vec![0..migration.sql.len()],
+        Err(_) => std::iter::once(0..migration.sql.len()).collect(),
     };
     for span in spans {
         let statement = &migration.sql[span.clone()];
@@ -165,7 +190,13 @@ async fn run_statements_autocommit(client: &Client, migration: &Migration) -> Re
             continue;
         }
         if let Err(err) = client.batch_execute(statement).await {
-            return Err(locate_db_error(migration.path.clone(), &migration.sql, statement, span.start, &err));
+            return Err(locate_db_error(
+                migration.path.clone(),
+                &migration.sql,
+                statement,
+                span.start,
+                &err,
+            ));
         }
     }
     Ok(())

@@ -32,11 +32,23 @@ fn render_one(out: &mut String, d: &Diagnostic, source: Option<&SourceFile>, sty
     let line_text = index.line_text(line);
     let gutter = line.to_string().len();
     let pad = " ".repeat(gutter);
-    let _ = writeln!(out, "{pad}{} {}:{line}:{col}", style.accent("-->"), d.file.display());
+    let _ = writeln!(
+        out,
+        "{pad}{} {}:{line}:{col}",
+        style.accent("-->"),
+        d.file.display()
+    );
     let _ = writeln!(out, "{pad} {}", style.accent("|"));
-    let _ = writeln!(out, "{} {} {line_text}", style.accent(&line.to_string()), style.accent("|"));
+    let _ = writeln!(
+        out,
+        "{} {} {line_text}",
+        style.accent(&line.to_string()),
+        style.accent("|")
+    );
     let (end_line, end_col) = index.line_col(d.span.end.max(d.span.start + 1));
-    let caret_len = if end_line == line { end_col.saturating_sub(col).max(1) } else {
+    let caret_len = if end_line == line {
+        end_col.saturating_sub(col).max(1)
+    } else {
         line_text.chars().count().saturating_sub(col - 1).max(1)
     };
     let caret = " ".repeat(col - 1) + &"^".repeat(caret_len);
@@ -63,7 +75,10 @@ mod tests {
     fn renders_location_source_and_caret() {
         let text = "SELECT 1;\n  ALTER SYSTEM SET work_mem = '1GB';\n";
         let start = text.find("ALTER").unwrap();
-        let sources = vec![SourceFile { path: "x.sql".into(), text: text.into() }];
+        let sources = vec![SourceFile {
+            path: "x.sql".into(),
+            text: text.into(),
+        }];
         let d = Diagnostic {
             file: "x.sql".into(),
             span: start..start + 12,

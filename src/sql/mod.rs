@@ -35,8 +35,15 @@ pub fn parse_statements(text: &str) -> Result<Vec<Statement>, SyntaxError> {
             .into_iter()
             .map(|raw| {
                 let start = raw.stmt_location.max(0) as usize;
-                let end = if raw.stmt_len == 0 { text.len() } else { start + raw.stmt_len as usize };
-                Statement { node: raw.stmt.map(|b| *b), span: trim_leading_trivia(text, start..end) }
+                let end = if raw.stmt_len == 0 {
+                    text.len()
+                } else {
+                    start + raw.stmt_len as usize
+                };
+                Statement {
+                    node: raw.stmt.map(|b| *b),
+                    span: trim_leading_trivia(text, start..end),
+                }
             })
             .collect()),
         Err(err) => Err(locate_syntax_error(text, &err.to_string())),
@@ -53,7 +60,7 @@ pub fn split_spans(text: &str) -> Vec<Range<usize>> {
                 start..start + part.len()
             })
             .collect(),
-        Err(_) => vec![0..text.len()],
+        Err(_) => std::iter::once(0..text.len()).collect(),
     }
 }
 
@@ -73,7 +80,10 @@ fn locate_syntax_error(text: &str, fallback_message: &str) -> SyntaxError {
             return SyntaxError { message, offset };
         }
     }
-    SyntaxError { message: strip_error_prefix(fallback_message), offset: 0 }
+    SyntaxError {
+        message: strip_error_prefix(fallback_message),
+        offset: 0,
+    }
 }
 
 /// Parses ever longer token prefixes of a failing statement: the first prefix whose error is not
@@ -98,8 +108,12 @@ pub fn scan_tokens(text: &str) -> Vec<ScanToken> {
 
 fn strip_error_prefix(message: &str) -> String {
     let message = message.trim();
-    let message = message.strip_prefix("Invalid statement: ").unwrap_or(message);
-    message.trim_start_matches("Error parsing query: ").to_string()
+    let message = message
+        .strip_prefix("Invalid statement: ")
+        .unwrap_or(message);
+    message
+        .trim_start_matches("Error parsing query: ")
+        .to_string()
 }
 
 /// Moves a span's start past whitespace and comments, so positions point at the keyword.
@@ -114,7 +128,10 @@ fn trim_leading_trivia(text: &str, span: Range<usize>) -> Range<usize> {
 
 fn is_comment(token: &ScanToken) -> bool {
     use pg_query::protobuf::Token;
-    matches!(Token::try_from(token.token), Ok(Token::SqlComment | Token::CComment))
+    matches!(
+        Token::try_from(token.token),
+        Ok(Token::SqlComment | Token::CComment)
+    )
 }
 
 /// Maps byte offsets of one text to 1-based line and column (columns count characters).
@@ -138,14 +155,21 @@ impl<'a> LineIndex<'a> {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
         let start = self.line_starts[line];
-        let column = self.text.get(start..offset).map_or(1, |s| s.chars().count() + 1);
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(1, |s| s.chars().count() + 1);
         (line + 1, column)
     }
 
     /// The text of 1-based line `line`, without its line ending.
     pub fn line_text(&self, line: usize) -> &'a str {
         let start = self.line_starts[line - 1];
-        let end = self.line_starts.get(line).copied().unwrap_or(self.text.len());
+        let end = self
+            .line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len());
         self.text[start..end].trim_end_matches(['\n', '\r'])
     }
 }

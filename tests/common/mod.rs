@@ -46,7 +46,10 @@ fn cluster_url(pg: Pg) -> &'static str {
 fn start_cluster(needs_vector: bool) -> String {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         match runtime.block_on(Cluster::start(needs_vector)) {
             Ok(cluster) => {
                 eprintln!("test cluster: {}", cluster.describe());
@@ -86,9 +89,16 @@ impl TestDb {
     /// Creates a new database on the shared cluster of flavour `pg`.
     pub fn new(pg: Pg) -> TestDb {
         let base = cluster_url(pg);
-        let name = format!("t{}_{}", std::process::id(), DB_COUNTER.fetch_add(1, Ordering::SeqCst));
-        let mut admin = postgres::Client::connect(base, postgres::NoTls).expect("connect to test cluster");
-        admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+        let name = format!(
+            "t{}_{}",
+            std::process::id(),
+            DB_COUNTER.fetch_add(1, Ordering::SeqCst)
+        );
+        let mut admin =
+            postgres::Client::connect(base, postgres::NoTls).expect("connect to test cluster");
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create test database");
         let url = base.trim_end_matches("/postgres").to_string() + "/" + &name;
         TestDb { url, name, pg }
     }
@@ -124,7 +134,9 @@ impl TestDb {
             .expect("query")
             .into_iter()
             .filter_map(|m| match m {
-                postgres::SimpleQueryMessage::Row(row) => Some(row.get(0).unwrap_or("NULL").to_string()),
+                postgres::SimpleQueryMessage::Row(row) => {
+                    Some(row.get(0).unwrap_or("NULL").to_string())
+                }
                 _ => None,
             })
             .collect()
@@ -134,7 +146,10 @@ impl TestDb {
 /// `eventos` from `dir`, with a clean environment (no DATABASE_URL, no colour).
 pub fn eventos(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("eventos").expect("the eventos binary");
-    cmd.current_dir(dir).env_remove("DATABASE_URL").env_remove("EVENTOS_CONFIG").env("NO_COLOR", "1");
+    cmd.current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("EVENTOS_CONFIG")
+        .env("NO_COLOR", "1");
     cmd
 }
 

@@ -28,7 +28,10 @@ fn check(ctx: &StatementContext<'_>, rule: &Rule, out: &mut Vec<Diagnostic>) {
         .and_then(|n| n.node.as_ref())
         .is_some_and(|n| matches!(n, NodeEnum::AlterSystemStmt(_)));
     if is_alter_system {
-        out.push(ctx.diagnostic(rule, "ALTER SYSTEM changes server-wide settings and is not allowed"));
+        out.push(ctx.diagnostic(
+            rule,
+            "ALTER SYSTEM changes server-wide settings and is not allowed",
+        ));
     }
 }
 
@@ -38,8 +41,14 @@ mod tests {
 
     #[test]
     fn finds_alter_system_in_any_case_and_spacing() {
-        assert_eq!(rule_ids("alter   system set work_mem = '64MB';"), vec!["alter-system"]);
-        assert_eq!(rule_ids("SELECT 1;\nALTER SYSTEM RESET ALL;"), vec!["alter-system"]);
+        assert_eq!(
+            rule_ids("alter   system set work_mem = '64MB';"),
+            vec!["alter-system"]
+        );
+        assert_eq!(
+            rule_ids("SELECT 1;\nALTER SYSTEM RESET ALL;"),
+            vec!["alter-system"]
+        );
     }
 
     #[test]
