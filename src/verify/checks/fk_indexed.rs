@@ -3,7 +3,10 @@
 //!
 //! Why: deleting or updating a referenced row scans the referencing table without one (and locks
 //! it for longer), and RLS policies and joins on the key get slow as the table grows.
-//! Constraints cloned onto partitions are checked once, on the partitioned parent.
+//! Constraints cloned onto partitions are checked once, on the partitioned parent. Only valid
+//! indexes count. A multi-column key whose columns only partly lead an index (e.g. key
+//! `(attendee_id, event_id)`, index on `(attendee_id)`) is a warning: lookups still use the index
+//! and filter the rest, which is fine when the leading column is selective.
 //! Fix: `CREATE INDEX CONCURRENTLY … ON <table> (<fk columns>);` in a no-transaction migration.
 
 use super::{Check, Examined, Level};
@@ -24,21 +27,55 @@ pub fn check(catalog: &Catalog) -> Vec<Examined> {
         .foreign_keys
         .iter()
         .filter(|fk| !fk.inherited && catalog.is_exposed(&fk.schema))
-        .map(|fk| {
-            let covered = catalog.indexes.iter().any(|index| covers(index, fk));
-            let problem = (!covered).then(|| {
-                format!(
-                    "foreign key {} on {}.{} ({}) → {} has no index starting with its columns",
-                    fk.name,
-                    fk.schema,
-                    fk.table,
-                    fk.column_names.join(", "),
-                    fk.references
-                )
-            });
-            Examined::new(format!("{}.{}.{}", fk.schema, fk.table, fk.name), problem)
-        })
+        .map(|fk| examine(catalog, fk))
         .collect()
+}
+
+fn examine(catalog: &Catalog, fk: &ForeignKey) -> Examined {
+    let subject = format!("{}.{}.{}", fk.schema, fk.table, fk.name);
+    let described = format!(
+        "foreign key {} on {}.{} ({}) → {}",
+        fk.name,
+        fk.schema,
+        fk.table,
+        fk.column_names.join(", "),
+        fk.references
+    );
+    let on_table = || {
+        catalog
+            .indexes
+            .iter()
+            .filter(|i| i.valid && i.schema == fk.schema && i.table == fk.table)
+    };
+    if on_table().any(|index| covers(index, fk)) {
+        return Examined::new(subject, None);
+    }
+    match on_table().find(|index| leading_key_columns(index, fk) > 0) {
+        Some(partial) => Examined::warn(
+            subject,
+            format!(
+                "{described} is only partly covered: index {} starts with {} of its {} columns",
+                partial.name,
+                leading_key_columns(partial, fk),
+                fk.columns.len()
+            ),
+        ),
+        None => Examined::new(
+            subject,
+            Some(format!(
+                "{described} has no index starting with its columns"
+            )),
+        ),
+    }
+}
+
+/// How many of the index's first columns belong to the key.
+fn leading_key_columns(index: &Index, fk: &ForeignKey) -> usize {
+    index
+        .columns
+        .iter()
+        .take_while(|c| fk.columns.contains(c))
+        .count()
 }
 
 /// An index on the same table whose first columns are the key's columns, in any order.

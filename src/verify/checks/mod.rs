@@ -46,24 +46,28 @@ impl Level {
 pub struct Examined {
     /// The object, e.g. `public.events` or `public.f(uuid)`.
     pub subject: String,
-    /// What is wrong; `None` when the object passes.
+    /// What is wrong, at the check's level; `None` when the object passes.
     pub problem: Option<String>,
+    /// A lesser finding, always reported as a warning.
+    pub warning: Option<String>,
 }
 
 impl Examined {
-    /// A passing object.
-    pub fn ok(subject: impl Into<String>) -> Examined {
-        Examined {
-            subject: subject.into(),
-            problem: None,
-        }
-    }
-
     /// `subject` passes unless `problem` is `Some`.
     pub fn new(subject: impl Into<String>, problem: Option<String>) -> Examined {
         Examined {
             subject: subject.into(),
             problem,
+            warning: None,
+        }
+    }
+
+    /// `subject` passes with a warning.
+    pub fn warn(subject: impl Into<String>, warning: String) -> Examined {
+        Examined {
+            subject: subject.into(),
+            problem: None,
+            warning: Some(warning),
         }
     }
 }
@@ -138,10 +142,11 @@ impl CheckResult {
     /// Turns one examined object into a result, a failure or a warning according to `level`.
     pub fn from_examined(check: &Check, examined: Examined) -> CheckResult {
         let problems: Vec<String> = examined.problem.into_iter().collect();
-        let (failures, warnings) = match check.level {
+        let (failures, mut warnings) = match check.level {
             Level::Error => (problems, Vec::new()),
             Level::Warning => (Vec::new(), problems),
         };
+        warnings.extend(examined.warning);
         CheckResult {
             check: check.id,
             subject: examined.subject,
@@ -196,11 +201,14 @@ pub(crate) mod fixtures {
         }
     }
 
-    /// The problems found, as `subject: problem` lines.
+    /// The problems found, as `subject: problem` lines (`subject: (warning) …` for warnings).
     pub fn problems(examined: Vec<super::Examined>) -> Vec<String> {
         examined
             .into_iter()
-            .filter_map(|e| e.problem.map(|p| format!("{}: {p}", e.subject)))
+            .filter_map(|e| {
+                let warning = e.warning.map(|w| format!("(warning) {w}"));
+                e.problem.or(warning).map(|p| format!("{}: {p}", e.subject))
+            })
             .collect()
     }
 }
