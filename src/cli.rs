@@ -99,6 +99,11 @@ pub struct VerifyArgs {
     /// configuration's `exposed_schemas`, else `public`).
     #[arg(long = "exposed-schema", value_name = "SCHEMA")]
     pub exposed_schemas: Vec<String>,
+
+    /// Also prove, inside a rolled-back transaction, that each plan's `[[rls_probe]]` table shows
+    /// a signed-in user only their own rows and shows anon none.
+    #[arg(long)]
+    pub rls_probe: bool,
 }
 
 /// Output formats of `eventos verify`.

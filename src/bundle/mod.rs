@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 pub use error::BundleError;
 pub use migration::{Migration, read_sql_file};
-pub use plan::{Objects, Plan, VerifyQuery};
+pub use plan::{Objects, Plan, RlsProbe, VerifyQuery};
 
 use crate::config::Config;
 

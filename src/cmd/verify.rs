@@ -14,7 +14,8 @@ use crate::verify::{self, report::Format};
 pub async fn run(config: &Config, args: VerifyArgs) -> Result<Outcome> {
     let phase = args.phases.phase;
     let project = super::load_project(config, phase)?;
-    let options = options(config, phase, args.exposed_schemas);
+    let mut options = options(config, phase, args.exposed_schemas);
+    options.rls_probe = args.rls_probe;
     let db = super::open_database(&project, &args.connection, phase).await?;
     run_checks(&db.client, &project, &options, format(args.format)).await
 }
@@ -29,6 +30,7 @@ pub(super) fn options(config: &Config, phase: Option<u8>, exposed: Vec<String>) 
     verify::Options {
         max_phase: phase,
         exposed_schemas,
+        rls_probe: false,
     }
 }
 

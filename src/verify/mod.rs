@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod checks;
+pub mod probe;
 pub mod report;
 
 use anyhow::Result;
@@ -22,14 +23,17 @@ pub struct Options {
     pub max_phase: Option<u8>,
     /// Schemas the API exposes; the safety checks look only there.
     pub exposed_schemas: Vec<String>,
+    /// Run the RLS probe over the plans' `[[rls_probe]]` tables.
+    pub rls_probe: bool,
 }
 
 impl Options {
-    /// Phases up to `max_phase`, schema `public` exposed.
+    /// Phases up to `max_phase`, schema `public` exposed, no RLS probe.
     pub fn new(max_phase: Option<u8>) -> Options {
         Options {
             max_phase,
             exposed_schemas: vec!["public".into()],
+            rls_probe: false,
         }
     }
 }
@@ -75,6 +79,9 @@ pub async fn run(client: &Client, project: &Project, options: &Options) -> Resul
         plan_queries += bundle.plan.verify.len();
     }
     results.extend(checks::run_catalog_checks(&catalog));
+    if options.rls_probe {
+        results.extend(probe::run(client, project, options.max_phase).await?);
+    }
     Ok(Report {
         results,
         catalog_queries: catalog.queries,

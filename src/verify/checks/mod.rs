@@ -104,6 +104,7 @@ pub const CHECKS: &[Check] = &[
     extension_in_public::CHECK,
     primary_key::CHECK,
     partition_coverage::CHECK,
+    crate::verify::probe::CHECK,
 ];
 
 /// The metadata of check `id`.

@@ -112,6 +112,7 @@ mod tests {
             rollback: "r.sql".into(),
             objects,
             verify: vec![],
+            rls_probe: vec![],
         }
     }
 
