@@ -50,7 +50,15 @@ fn examine(catalog: &Catalog, fk: &ForeignKey) -> Examined {
     if on_table().any(|index| covers(index, fk)) {
         return Examined::new(subject, None);
     }
-    match on_table().find(|index| leading_key_columns(index, fk) > 0) {
+    let best = on_table()
+        .filter(|index| leading_key_columns(index, fk) > 0)
+        .max_by_key(|index| {
+            (
+                leading_key_columns(index, fk),
+                index.columns.first() == fk.columns.first(),
+            )
+        });
+    match best {
         Some(partial) => Examined::warn(
             subject,
             format!(
