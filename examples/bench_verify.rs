@@ -83,12 +83,16 @@ async fn measure(
     project_dir: &Path,
     extra: Option<&str>,
 ) -> Result<Row> {
-    let name = format!("bench_{}", scenario.len() + extra.map_or(0, str::len));
+    let name = format!(
+        "bench_{}",
+        scenario.bytes().filter(u8::is_ascii_alphanumeric).count()
+    );
     let admin = eventos::db::connect(&cluster.url("postgres")).await?;
     admin
-        .batch_execute(&format!(
-            "DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"
-        ))
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+        .await?;
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
         .await?;
     let url = cluster.url(&name);
     let status = Command::new(binary)
