@@ -245,7 +245,10 @@ fn catalog_round_trips_do_not_grow_with_1000_tables() {
         large_queries, small_queries,
         "catalog queries grow with the number of tables"
     );
-    assert_eq!(large_queries as usize, eventos::verify::catalog::Catalog::QUERIES);
+    assert_eq!(
+        large_queries as usize,
+        eventos::verify::catalog::Catalog::QUERIES
+    );
     assert!(large_queries <= 10, "{large_queries} catalog queries");
 }
 

@@ -82,8 +82,13 @@ fn human(report: &Report, style: Style) -> String {
                 ));
             }
         } else if !passing.is_empty() {
+            let noun = if passing.len() == 1 {
+                "object"
+            } else {
+                "objects"
+            };
             out.push_str(&format!(
-                "{} {} ({} objects)\n",
+                "{} {} ({} {noun})\n",
                 style.ok("pass"),
                 check.id,
                 passing.len()
@@ -242,7 +247,7 @@ mod tests {
             text,
             "pass plan-objects phase 0 (2 objects)\n\
              FAIL rls-enabled public.a<b>\n     table \"a<b>\" has RLS & more\n     = help: ALTER TABLE <table> ENABLE ROW LEVEL SECURITY; then add the policies it needs\n\
-             pass rls-enabled (1 objects)\n\
+             pass rls-enabled (1 object)\n\
              warn rls-has-policy public.tags\n     no policy\n     = help: CREATE POLICY … ON <table> …; without one, only the service role can reach its rows\n\
              verify: 4 checks, 1 failed, 1 warnings (catalog read in 10 queries)\n"
         );
