@@ -29,6 +29,10 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Static checks over SQL files, before anything touches a database.
     Lint(LintArgs),
+    /// List every lint rule, or explain one (what, why, fix, example).
+    Rules(RulesArgs),
+    /// Write `sql/eventos.sum`, the integrity file `eventos lint` checks the bundles against.
+    Hash,
     /// The CI gate: lint, then migrate up, then verify (on a throwaway cluster by default).
     Check(CheckArgs),
     /// Print a shell completion script.
@@ -123,6 +127,42 @@ pub struct LintArgs {
     /// Files or folders to lint (folders: their `.sql` files in name order). Default: the bundles.
     #[arg(value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = LintFormat::Human)]
+    pub format: LintFormat,
+
+    /// Exit 1 on warnings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+
+    /// Read partitioned tables, views and functions from this live database so rules know
+    /// objects created outside the bundles (read-only; not taken from DATABASE_URL).
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+}
+
+/// How `eventos lint` prints its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LintFormat {
+    /// rustc-style text with source lines and carets (colour on a TTY unless NO_COLOR).
+    Human,
+    /// One JSON document (see docs/lint.md).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions workflow annotations.
+    Github,
+    /// `file:line:col: severity: message [rule]`.
+    Gcc,
+}
+
+/// Arguments of `eventos rules`.
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// The rule to explain; without it, list every rule.
+    #[arg(value_name = "RULE")]
+    pub id: Option<String>,
 }
 
 /// Arguments of `eventos check`.

@@ -3,6 +3,7 @@
 //! Relative paths in the file resolve from the file's folder; without a file, from the current
 //! directory.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -19,6 +20,7 @@ struct ConfigFile {
     plans_dir: Option<PathBuf>,
     history_table: Option<String>,
     exposed_schemas: Option<Vec<String>>,
+    rules: Option<BTreeMap<String, String>>,
 }
 
 /// Resolved settings every command works from.
@@ -32,6 +34,8 @@ pub struct Config {
     pub history_table: String,
     /// Schemas exposed through the Supabase API, where RLS is mandatory.
     pub exposed_schemas: Vec<String>,
+    /// Lint rule levels from the `[rules]` table (`rule-id = "error" | "warning" | "off"`).
+    pub rule_levels: BTreeMap<String, String>,
 }
 
 impl Config {
@@ -54,7 +58,7 @@ impl Config {
             .with_context(|| format!("{}: cannot read the configuration file", path.display()))?;
         let file: ConfigFile = toml::from_str(&text).map_err(|err| {
             anyhow::anyhow!(
-                "{}: {}\nhelp: valid keys are sql_dir, plans_dir, history_table, exposed_schemas",
+                "{}: {}\nhelp: valid keys are sql_dir, plans_dir, history_table, exposed_schemas, [rules]",
                 path.display(),
                 crate::bundle::describe_toml_error(&text, &err)
             )
@@ -79,6 +83,7 @@ impl Config {
             exposed_schemas: file
                 .exposed_schemas
                 .unwrap_or_else(|| vec!["public".into()]),
+            rule_levels: file.rules.unwrap_or_default(),
         }
     }
 }

@@ -431,3 +431,37 @@ fn the_throwaway_server_dies_with_eventos_even_on_kill_9() {
         "the throwaway server on port {port} survived kill -9 of eventos"
     );
 }
+
+#[test]
+fn compat_installs_on_many_databases_at_once_succeed() {
+    let dbs: Vec<TestDb> = (0..8).map(|_| TestDb::new(Pg::Stock)).collect();
+    let children: Vec<_> = dbs
+        .iter()
+        .map(|db| {
+            std::process::Command::new(assert_cmd::cargo::cargo_bin("eventos"))
+                .current_dir(fixture("basic"))
+                .args(["status", "--supabase-compat", "--database-url", db.url()])
+                .env_remove("DATABASE_URL")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for db in &dbs {
+        assert_eq!(
+            db.query_strings(
+                "SELECT count(*) FROM pg_proc WHERE pronamespace = 'auth'::regnamespace"
+            ),
+            vec!["4"]
+        );
+    }
+}

@@ -124,7 +124,7 @@ pub fn read_sql_file(path: &Path) -> Result<String, BundleError> {
 }
 
 /// True when a `--` line of the file's leading comment block is exactly the directive.
-fn has_no_transaction_directive(sql: &str) -> bool {
+pub fn has_no_transaction_directive(sql: &str) -> bool {
     sql.lines()
         .map(str::trim)
         .take_while(|line| line.is_empty() || line.starts_with("--"))

@@ -10,7 +10,8 @@ mod plan;
 use std::path::{Path, PathBuf};
 
 pub use error::BundleError;
-pub use migration::{Migration, read_sql_file};
+pub use migration::{Migration, has_no_transaction_directive, read_sql_file};
+pub mod sum;
 pub use plan::{Objects, Plan, RlsProbe, VerifyQuery};
 
 use crate::config::Config;

@@ -15,8 +15,9 @@ pub async fn run(config: &Config, args: CheckArgs) -> Result<Outcome> {
     let project = super::load_project(config, phase)?;
 
     emit("== lint\n");
-    let report = super::lint::lint_paths_or_bundles(config, &[])?;
-    super::lint::print_report(&report);
+    let options = crate::lint::LintOptions::from_config(config)?;
+    let report = super::lint::lint_paths_or_bundles(config, &[], &options)?;
+    super::lint::print_report(&report, crate::cli::LintFormat::Human);
     if report.count(Severity::Error) > 0 {
         return Ok(Outcome::Failure);
     }

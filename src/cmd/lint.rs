@@ -1,35 +1,77 @@
-//! `eventos lint [PATHS…]`.
+//! `eventos lint [PATHS…]`: lint files, folders or the project's bundles and print the findings
+//! in the chosen format. Exit 0 clean, 1 on errors (or warnings with `--deny-warnings`).
 
-use anyhow::Result;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
 
 use super::Outcome;
-use crate::cli::LintArgs;
+use crate::bundle::sum;
+use crate::cli::{LintArgs, LintFormat};
 use crate::config::Config;
-use crate::lint::{self, LintReport};
-use crate::report::{Severity, Style, render_human};
+use crate::lint::{self, LintOptions, LintReport, RULES};
+use crate::report::{self, SarifRule, Severity, Style, render_human};
 
-/// Lints the given paths, or the project's bundles when none are given.
-pub fn run(config: &Config, args: LintArgs) -> Result<Outcome> {
-    let report = lint_paths_or_bundles(config, &args.paths)?;
-    print_report(&report);
-    Ok(Outcome::from_failed(report.count(Severity::Error) > 0))
+/// Lints the given paths, or the project's bundles (and their sum file) when none are given.
+pub async fn run(config: &Config, args: LintArgs) -> Result<Outcome> {
+    let mut options = LintOptions::from_config(config)?;
+    if let Some(url) = &args.database_url {
+        options.catalog = Some(read_catalog(url).await?);
+    }
+    let report = lint_paths_or_bundles(config, &args.paths, &options)?;
+    print_report(&report, args.format);
+    let failed = report.count(Severity::Error) > 0
+        || (args.deny_warnings && report.count(Severity::Warning) > 0);
+    Ok(Outcome::from_failed(failed))
 }
 
-/// Lints explicit paths, or every bundle migration in version order.
+async fn read_catalog(url: &str) -> Result<lint::Catalog> {
+    let client = crate::db::connect(url).await?;
+    lint::catalog::load(&client)
+        .await
+        .with_context(|| format!("lint --database-url {}", crate::db::redact_url(url)))
+}
+
+/// Lints explicit paths, or every bundle migration in version order plus the sum file check.
 pub(super) fn lint_paths_or_bundles(
     config: &Config,
-    paths: &[std::path::PathBuf],
+    paths: &[PathBuf],
+    options: &LintOptions,
 ) -> Result<LintReport> {
-    let sources = if paths.is_empty() {
-        lint::bundle_sources(&super::load_project(config, None)?)
-    } else {
-        lint::path_sources(paths)?
-    };
-    Ok(lint::lint_sources(sources))
+    if !paths.is_empty() {
+        return Ok(lint::lint_sources(lint::path_sources(paths)?, options));
+    }
+    let project = super::load_project(config, None)?;
+    let mut report = lint::lint_sources(lint::bundle_sources(&project), options);
+    let problems = sum::check(&project, &config.sql_dir);
+    report.extend(lint::rules::sum_mismatch::diagnostics(&problems), options);
+    Ok(report)
 }
 
-/// Prints diagnostics and a summary line.
-pub(super) fn print_report(report: &LintReport) {
+/// Prints diagnostics in `format`; the human format adds a summary line.
+pub(super) fn print_report(report: &LintReport, format: LintFormat) {
+    let (diagnostics, sources) = (&report.diagnostics, &report.sources);
+    let text = match format {
+        LintFormat::Human => return print_human(report),
+        LintFormat::Json => report::render_json(diagnostics, sources),
+        LintFormat::Sarif => {
+            let rules: Vec<SarifRule<'_>> = RULES
+                .iter()
+                .map(|r| SarifRule {
+                    id: r.id,
+                    summary: r.summary,
+                    severity: r.severity,
+                })
+                .collect();
+            report::render_sarif(diagnostics, sources, &rules)
+        }
+        LintFormat::Github => report::render_github(diagnostics, sources),
+        LintFormat::Gcc => report::render_gcc(diagnostics, sources),
+    };
+    super::emit(&text);
+}
+
+fn print_human(report: &LintReport) {
     let style = Style::for_stdout();
     super::emit(&render_human(&report.diagnostics, &report.sources, style));
     let errors = report.count(Severity::Error);

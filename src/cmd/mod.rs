@@ -4,8 +4,10 @@
 
 mod check;
 mod completions;
+mod hash;
 mod lint;
 mod migrate;
+mod rules;
 mod status;
 mod verify;
 
@@ -75,7 +77,9 @@ async fn dispatch(cli: Cli) -> Result<Outcome> {
         Command::Migrate(MigrateCommand::Up(args)) => migrate::up(&config, args).await,
         Command::Status(args) => status::run(&config, args).await,
         Command::Verify(args) => verify::run(&config, args).await,
-        Command::Lint(args) => lint::run(&config, args),
+        Command::Lint(args) => lint::run(&config, args).await,
+        Command::Rules(args) => rules::run(&args),
+        Command::Hash => hash::run(&config),
         Command::Check(args) => check::run(&config, args).await,
         Command::Completions(_) => unreachable!("handled before the runtime starts"),
     }

@@ -4,7 +4,10 @@
 -- API roles anon / authenticated / service_role, the extensions schema, and the
 -- default privileges Supabase grants on public. Runs in one transaction.
 
--- Roles are cluster-wide: tolerate another process creating them concurrently.
+-- Roles are cluster-wide and other databases may be installing the layer at the same moment:
+-- create each role with its attributes in one statement, tolerate losing the race, and never
+-- update a role row that is already right (a concurrent update fails with "tuple concurrently
+-- updated").
 DO $compat$
 DECLARE
   r text;
@@ -12,16 +15,18 @@ BEGIN
   FOREACH r IN ARRAY ARRAY['anon', 'authenticated', 'service_role'] LOOP
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) THEN
       BEGIN
-        EXECUTE format('CREATE ROLE %I NOLOGIN NOINHERIT', r);
+        EXECUTE format('CREATE ROLE %I NOLOGIN NOINHERIT %s', r,
+                       CASE WHEN r = 'service_role' THEN 'BYPASSRLS' ELSE '' END);
       EXCEPTION WHEN duplicate_object OR unique_violation THEN
         NULL;
       END;
     END IF;
   END LOOP;
+  IF NOT (SELECT rolbypassrls FROM pg_catalog.pg_roles WHERE rolname = 'service_role') THEN
+    ALTER ROLE service_role BYPASSRLS;
+  END IF;
 END
 $compat$;
-
-ALTER ROLE service_role BYPASSRLS;
 
 CREATE SCHEMA auth;
 COMMENT ON SCHEMA auth IS 'eventos supabase-compat layer';

@@ -1,39 +1,167 @@
-//! The linter: parses every file with pg_query and runs the rule table over its statements.
+//! The linter: parses every file with pg_query, expands each statement into the statements it
+//! runs (DO blocks, function bodies, constant `EXECUTE` strings), runs the rule table over them
+//! against a bundle-aware symbol table, then applies suppressions and configured severities.
 //!
-//! Files are linted in the order given (bundles: version order across phases). Rules are plain
-//! functions over one parsed statement; the engine owns parsing, syntax errors and ordering.
+//! Files are linted in the order given (bundles: version order across phases). Statement rules
+//! see the symbol table as it stands before their statement; set rules run once at the end.
 
+pub mod catalog;
+pub mod ignore;
 pub mod rules;
+pub mod symbols;
+pub mod units;
 
+use std::collections::BTreeMap;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
 use crate::bundle::{Project, read_sql_file};
+use crate::config::Config;
 use crate::report::{Diagnostic, Severity, SourceFile};
-use crate::sql::{self, Statement};
+use crate::sql;
 pub use rules::{RULES, Rule};
+pub use symbols::{Catalog, Symbols};
+pub use units::{Unit, UnitKind};
 
-/// Everything a rule may look at for one statement.
-#[derive(Debug)]
-pub struct StatementContext<'a> {
-    /// The file being linted.
-    pub file: &'a SourceFile,
-    /// The statement.
-    pub statement: &'a Statement,
+/// A configured rule level (`eventos.toml` `[rules]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// The rule does not run.
+    Off,
+    /// Findings are warnings.
+    Warning,
+    /// Findings are errors.
+    Error,
 }
 
-impl StatementContext<'_> {
+/// Everything that tunes a lint run.
+#[derive(Debug, Clone)]
+pub struct LintOptions {
+    /// Schemas exposed through the Supabase API (RLS mandatory there).
+    pub exposed_schemas: Vec<String>,
+    /// Per-rule level overrides.
+    pub levels: BTreeMap<String, Level>,
+    /// The live catalog, when `--database-url` was given.
+    pub catalog: Option<Catalog>,
+}
+
+impl Default for LintOptions {
+    fn default() -> Self {
+        LintOptions {
+            exposed_schemas: vec!["public".into()],
+            levels: BTreeMap::new(),
+            catalog: None,
+        }
+    }
+}
+
+impl LintOptions {
+    /// Options from the project configuration; unknown rules or levels are errors.
+    pub fn from_config(config: &Config) -> Result<LintOptions> {
+        let mut levels = BTreeMap::new();
+        for (rule, level) in &config.rule_levels {
+            anyhow::ensure!(
+                rules::find(rule).is_some(),
+                "eventos.toml [rules]: unknown rule `{rule}`\nhelp: `eventos rules` lists every rule"
+            );
+            let level = match level.as_str() {
+                "off" => Level::Off,
+                "warning" => Level::Warning,
+                "error" => Level::Error,
+                other => anyhow::bail!(
+                    "eventos.toml [rules]: `{rule}` = {other:?}\nhelp: use \"error\", \"warning\" or \"off\""
+                ),
+            };
+            levels.insert(rule.clone(), level);
+        }
+        Ok(LintOptions {
+            exposed_schemas: config.exposed_schemas.clone(),
+            levels,
+            catalog: None,
+        })
+    }
+
+    /// Whether `schema` is exposed through the API.
+    pub fn is_exposed(&self, schema: &str) -> bool {
+        self.exposed_schemas.iter().any(|s| s == schema)
+    }
+
+    fn level(&self, rule: &Rule) -> Level {
+        self.levels
+            .get(rule.id)
+            .copied()
+            .unwrap_or(match rule.severity {
+                Severity::Error => Level::Error,
+                Severity::Warning => Level::Warning,
+            })
+    }
+}
+
+/// Everything a statement rule may look at for one unit.
+#[derive(Debug)]
+pub struct UnitContext<'a> {
+    /// The file being linted.
+    pub file: &'a SourceFile,
+    /// Whether the file carries `-- eventos:no-transaction`.
+    pub no_transaction: bool,
+    /// Whether the file is a rollback script (exempt from `destructive-change`).
+    pub rollback: bool,
+    /// The file's position in lint order.
+    pub file_index: usize,
+    /// The statement.
+    pub unit: &'a Unit,
+    /// Objects created before this statement.
+    pub symbols: &'a Symbols,
+    /// Run options.
+    pub options: &'a LintOptions,
+}
+
+impl UnitContext<'_> {
     /// A diagnostic of `rule` over the whole statement.
     pub fn diagnostic(&self, rule: &Rule, message: impl Into<String>) -> Diagnostic {
+        self.diagnostic_span(rule, self.unit.span.clone(), message)
+    }
+
+    /// A diagnostic of `rule` at the token starting at parse-tree `location`, when it maps to the
+    /// file; else over the whole statement.
+    pub fn diagnostic_at(
+        &self,
+        rule: &Rule,
+        location: i32,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        let span = self
+            .span_of_token(location)
+            .unwrap_or_else(|| self.unit.span.clone());
+        self.diagnostic_span(rule, span, message)
+    }
+
+    fn diagnostic_span(
+        &self,
+        rule: &Rule,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic {
             file: self.file.path.clone(),
-            span: self.statement.span.clone(),
+            span,
             rule: rule.id,
             severity: rule.severity,
             message: message.into(),
             help: Some(rule.help.to_string()),
         }
+    }
+
+    fn span_of_token(&self, location: i32) -> Option<Range<usize>> {
+        let start = self.unit.base? + usize::try_from(location).ok()?;
+        let rest = self.file.text.get(start..)?;
+        let len = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '"'))
+            .unwrap_or(rest.len())
+            .max(1);
+        Some(start..start + len)
     }
 }
 
@@ -54,39 +182,145 @@ impl LintReport {
             .filter(|d| d.severity == severity)
             .count()
     }
+
+    /// Adds findings produced outside the engine (e.g. `sum-mismatch`), keeping the order.
+    pub fn extend(&mut self, diagnostics: Vec<Diagnostic>, options: &LintOptions) {
+        self.diagnostics.extend(apply_levels(diagnostics, options));
+        sort_diagnostics(&mut self.diagnostics, &self.sources);
+    }
 }
 
 /// Lints files in the given order.
-pub fn lint_sources(sources: Vec<SourceFile>) -> LintReport {
-    let mut diagnostics = Vec::new();
-    for source in &sources {
-        lint_file(source, &mut diagnostics);
+pub fn lint_sources(sources: Vec<SourceFile>, options: &LintOptions) -> LintReport {
+    let mut symbols = Symbols::new(options.catalog.clone());
+    let mut raw = Vec::new();
+    let mut suppressions = Vec::with_capacity(sources.len());
+    for (file_index, source) in sources.iter().enumerate() {
+        suppressions.push(lint_file(
+            source,
+            file_index,
+            options,
+            &mut symbols,
+            &mut raw,
+        ));
     }
+    for rule in RULES {
+        if let Some(finish) = rule.finish
+            && options.level(rule) != Level::Off
+        {
+            finish(&symbols, options, rule, &mut raw);
+        }
+    }
+    let kept: Vec<Diagnostic> = raw
+        .into_iter()
+        .filter(|d| {
+            let index = sources.iter().position(|s| s.path == d.file);
+            !index.is_some_and(|i| suppressions[i].suppresses(d))
+        })
+        .collect();
+    let mut diagnostics = apply_levels(kept, options);
+    sort_diagnostics(&mut diagnostics, &sources);
     LintReport {
         sources,
         diagnostics,
     }
 }
 
-fn lint_file(source: &SourceFile, out: &mut Vec<Diagnostic>) {
-    let statements = match sql::parse_statements(&source.text) {
-        Ok(statements) => statements,
-        Err(err) => {
-            out.push(rules::syntax_error::diagnostic(source, &err));
-            return;
+fn lint_file(
+    source: &SourceFile,
+    file_index: usize,
+    options: &LintOptions,
+    symbols: &mut Symbols,
+    out: &mut Vec<Diagnostic>,
+) -> ignore::Suppressions {
+    let (statements, bases, errors) = parse_leniently(&source.text);
+    for err in &errors {
+        out.push(rules::syntax_error::diagnostic(source, err));
+    }
+    let suppressions = ignore::Suppressions::parse(source, &statements, out);
+    let no_transaction = crate::bundle::has_no_transaction_directive(&source.text);
+    let rollback = is_rollback_path(&source.path);
+    for (statement, base) in statements.into_iter().zip(bases) {
+        let expansion = units::units_of(&source.text, statement, base);
+        for err in &expansion.errors {
+            out.push(rules::syntax_error::body_diagnostic(source, err));
         }
-    };
-    for statement in &statements {
-        let ctx = StatementContext {
-            file: source,
-            statement,
-        };
-        for rule in RULES {
-            if let Some(check) = rule.check {
-                check(&ctx, rule, out);
+        for unit in expansion.units {
+            let ctx = UnitContext {
+                file: source,
+                no_transaction,
+                rollback,
+                file_index,
+                unit: &unit,
+                symbols,
+                options,
+            };
+            for rule in RULES {
+                if let Some(check) = rule.check
+                    && options.level(rule) != Level::Off
+                {
+                    check(&ctx, rule, out);
+                }
+            }
+            let site = symbols::Site {
+                file: source.path.clone(),
+                span: unit.span.clone(),
+                file_index,
+            };
+            symbols.record_any(&unit.node, &site);
+            if unit.kind.runs_now() {
+                symbols.apply(&unit.node, &site);
             }
         }
     }
+    suppressions
+}
+
+/// Parses a whole file; when that fails, parses statement by statement so the statements that do
+/// parse are still linted. Returns statements, the offset each one's locations are relative to,
+/// and the syntax errors.
+fn parse_leniently(text: &str) -> (Vec<sql::Statement>, Vec<usize>, Vec<sql::SyntaxError>) {
+    match sql::parse_statements(text) {
+        Ok(statements) => {
+            let bases = vec![0; statements.len()];
+            (statements, bases, Vec::new())
+        }
+        Err(_) => {
+            let (parsed, errors) = sql::parse_each(text);
+            let (statements, bases) = parsed.into_iter().unzip();
+            (statements, bases, errors)
+        }
+    }
+}
+
+/// Rollback scripts live in a folder named `rollback`.
+fn is_rollback_path(path: &Path) -> bool {
+    path.components().any(|c| c.as_os_str() == "rollback")
+}
+
+fn apply_levels(diagnostics: Vec<Diagnostic>, options: &LintOptions) -> Vec<Diagnostic> {
+    diagnostics
+        .into_iter()
+        .filter_map(|mut d| {
+            let level = rules::find(d.rule).map_or(Level::Error, |rule| options.level(rule));
+            d.severity = match level {
+                Level::Off => return None,
+                Level::Warning => Severity::Warning,
+                Level::Error => Severity::Error,
+            };
+            Some(d)
+        })
+        .collect()
+}
+
+fn sort_diagnostics(diagnostics: &mut [Diagnostic], sources: &[SourceFile]) {
+    let order = |d: &Diagnostic| {
+        sources
+            .iter()
+            .position(|s| s.path == d.file)
+            .unwrap_or(usize::MAX)
+    };
+    diagnostics.sort_by_key(|d| (order(d), d.span.start, d.rule));
 }
 
 /// The project's migrations in version order, as lint sources.
@@ -134,24 +368,93 @@ fn sql_files_in(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use crate::sql::LineIndex;
+
+    /// Lints in-memory files (name, text) in order with default options.
+    pub(crate) fn lint_files(files: &[(&str, &str)]) -> LintReport {
+        let sources = files
+            .iter()
+            .map(|(name, text)| SourceFile {
+                path: (*name).into(),
+                text: (*text).into(),
+            })
+            .collect();
+        lint_sources(sources, &LintOptions::default())
+    }
 
     /// Lints one in-memory file and returns the rule ids found, in order.
     pub(crate) fn rule_ids(text: &str) -> Vec<&'static str> {
-        let source = SourceFile {
-            path: "test.sql".into(),
-            text: text.into(),
-        };
-        lint_sources(vec![source])
+        lint_files(&[("test.sql", text)])
             .diagnostics
             .iter()
             .map(|d| d.rule)
             .collect()
     }
 
+    /// The `file:line` positions at which `rule` fires over the given files.
+    pub(crate) fn findings_in(files: &[(&str, &str)], rule: &str) -> Vec<String> {
+        let report = lint_files(files);
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule == rule)
+            .map(|d| {
+                let source = report.sources.iter().find(|s| s.path == d.file).unwrap();
+                let (line, _) = LineIndex::new(&source.text).line_col(d.span.start);
+                format!("{}:{line}", d.file.display())
+            })
+            .collect()
+    }
+
+    /// The 1-based lines at which `rule` fires in one file.
+    pub(crate) fn lines(text: &str, rule: &str) -> Vec<usize> {
+        findings_in(&[("test.sql", text)], rule)
+            .iter()
+            .map(|at| at.rsplit(':').next().unwrap().parse().unwrap())
+            .collect()
+    }
+
     #[test]
     fn clean_file_has_no_findings() {
-        assert!(rule_ids("CREATE TABLE t (id int PRIMARY KEY);").is_empty());
+        assert!(rule_ids("CREATE TABLE private.t (id int PRIMARY KEY);").is_empty());
+    }
+
+    #[test]
+    fn ignore_comments_suppress_with_a_reason_and_complain_without() {
+        let sql = "-- eventos:ignore alter-system -- approved by ops\nALTER SYSTEM RESET ALL;\n\
+                   -- eventos:ignore alter-system\nALTER SYSTEM RESET ALL;\n\
+                   -- eventos:ignore no-such-rule -- why\nSELECT 1;";
+        assert_eq!(
+            rule_ids(sql),
+            vec!["invalid-ignore", "alter-system", "invalid-ignore"]
+        );
+    }
+
+    #[test]
+    fn ignore_file_suppresses_everywhere_and_only_that_rule() {
+        let sql = "SELECT 1;\n-- eventos:ignore-file alter-system -- lab database\nALTER SYSTEM RESET ALL;\nCOPY t TO '/tmp/x';";
+        assert_eq!(rule_ids(sql), vec!["copy-to-file"]);
+    }
+
+    #[test]
+    fn a_directive_inside_a_string_is_not_a_directive() {
+        let sql = "SELECT '-- eventos:ignore alter-system -- x';\nALTER SYSTEM RESET ALL;";
+        assert_eq!(rule_ids(sql), vec!["alter-system"]);
+    }
+
+    #[test]
+    fn configured_levels_change_or_silence_rules() {
+        let mut options = LintOptions::default();
+        options.levels.insert("alter-system".into(), Level::Warning);
+        options.levels.insert("copy-to-file".into(), Level::Off);
+        let source = SourceFile {
+            path: "t.sql".into(),
+            text: "ALTER SYSTEM RESET ALL; COPY t TO '/x';".into(),
+        };
+        let report = lint_sources(vec![source], &options);
+        assert_eq!(report.diagnostics.len(), 1);
+        assert_eq!(report.diagnostics[0].severity, Severity::Warning);
     }
 }

@@ -4,9 +4,19 @@
 //! `line:col`, decides on colour and writes text.
 
 mod diagnostic;
+mod gcc;
+mod github;
 mod human;
+mod json;
+mod position;
+mod sarif;
 mod style;
 
 pub use diagnostic::{Diagnostic, Severity, SourceFile};
+pub use gcc::render_gcc;
+pub use github::render_github;
 pub use human::render_human;
+pub use json::render_json;
+pub use position::{Position, locate};
+pub use sarif::{SarifRule, render_sarif};
 pub use style::Style;

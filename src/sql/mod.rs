@@ -4,9 +4,12 @@
 //! Everything here uses libpg_query — PostgreSQL's own scanner and grammar — never a home-made
 //! lexer, so comments, strings and dollar quotes are always understood the way the server does.
 
+mod plpgsql;
+
 use std::ops::Range;
 
 use pg_query::protobuf::{Node, ScanToken};
+pub use plpgsql::{PlpgsqlError, parse_plpgsql};
 
 /// One top-level statement of a file.
 #[derive(Debug, Clone)]
@@ -50,6 +53,43 @@ pub fn parse_statements(text: &str) -> Result<Vec<Statement>, SyntaxError> {
     }
 }
 
+/// Parses statement by statement (for a file that fails as a whole): every statement that parses,
+/// with the file offset its node locations are relative to, and every one that does not.
+pub fn parse_each(text: &str) -> (Vec<(Statement, usize)>, Vec<SyntaxError>) {
+    let mut parsed = Vec::new();
+    let mut errors = Vec::new();
+    for span in spans_with_tail(text) {
+        let piece = &text[span.clone()];
+        match parse_statements(piece) {
+            Ok(statements) => parsed.extend(statements.into_iter().map(|s| {
+                let shifted = span.start + s.span.start..span.start + s.span.end;
+                (
+                    Statement {
+                        node: s.node,
+                        span: shifted,
+                    },
+                    span.start,
+                )
+            })),
+            Err(err) => errors.push(SyntaxError {
+                message: err.message,
+                offset: span.start + err.offset,
+            }),
+        }
+    }
+    (parsed, errors)
+}
+
+/// Statement spans from the scanner, plus the unterminated last statement the split drops.
+fn spans_with_tail(text: &str) -> Vec<Range<usize>> {
+    let mut spans = split_spans(text);
+    let tail_start = spans.last().map_or(0, |s| s.end);
+    if !text[tail_start..].trim().is_empty() {
+        spans.push(tail_start..text.len());
+    }
+    spans
+}
+
 /// Splits `text` into statement spans with the scanner (valid even when the grammar fails).
 pub fn split_spans(text: &str) -> Vec<Range<usize>> {
     match pg_query::split_with_scanner(text) {
@@ -66,13 +106,7 @@ pub fn split_spans(text: &str) -> Vec<Range<usize>> {
 
 /// Finds which statement fails and, inside it, the first token at which the parser gives up.
 fn locate_syntax_error(text: &str, fallback_message: &str) -> SyntaxError {
-    let mut spans = split_spans(text);
-    // The scanner split drops an unterminated last statement: parse the rest too.
-    let tail_start = spans.last().map_or(0, |s| s.end);
-    if !text[tail_start..].trim().is_empty() {
-        spans.push(tail_start..text.len());
-    }
-    for span in spans {
+    for span in spans_with_tail(text) {
         let statement = &text[span.clone()];
         if let Err(err) = pg_query::parse(statement, 0) {
             let message = strip_error_prefix(&err.to_string());
@@ -117,13 +151,24 @@ fn strip_error_prefix(message: &str) -> String {
 }
 
 /// Moves a span's start past whitespace and comments, so positions point at the keyword.
+/// Without a leading comment only whitespace is skipped; with one, the scanner decides.
 fn trim_leading_trivia(text: &str, span: Range<usize>) -> Range<usize> {
     let slice = &text[span.clone()];
+    let trimmed = slice.trim_start_matches(is_sql_whitespace);
+    if !(trimmed.starts_with("--") || trimmed.starts_with("/*")) {
+        return span.start + slice.len() - trimmed.len()..span.end;
+    }
     let first_real = scan_tokens(slice).into_iter().find(|t| !is_comment(t));
     match first_real {
         Some(token) => span.start + token.start as usize..span.end,
         None => span,
     }
+}
+
+/// PostgreSQL's whitespace characters (scan.l: space, tab, newline, carriage return, form feed,
+/// vertical tab).
+fn is_sql_whitespace(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0c' | '\x0b')
 }
 
 fn is_comment(token: &ScanToken) -> bool {

@@ -1,4 +1,4 @@
-//! `alter-system` — `ALTER SYSTEM` in a migration.
+//! `alter-system` — `ALTER SYSTEM` anywhere: top level, DO blocks, function bodies, `EXECUTE`.
 //!
 //! Why: Supabase does not grant the superuser needed for `ALTER SYSTEM`, and server-wide settings
 //! written to `postgresql.auto.conf` escape review and migration history. The deploy fails.
@@ -8,7 +8,7 @@
 use pg_query::NodeEnum;
 
 use super::Rule;
-use crate::lint::StatementContext;
+use crate::lint::UnitContext;
 use crate::report::{Diagnostic, Severity};
 
 /// The rule's metadata and check.
@@ -17,17 +17,13 @@ pub const RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "ALTER SYSTEM is forbidden on Supabase",
     help: "use ALTER ROLE … SET or ALTER DATABASE … SET, or the platform's configuration",
+    doc: include_str!("../../../docs/rules/alter-system.md"),
     check: Some(check),
+    finish: None,
 };
 
-fn check(ctx: &StatementContext<'_>, rule: &Rule, out: &mut Vec<Diagnostic>) {
-    let is_alter_system = ctx
-        .statement
-        .node
-        .as_ref()
-        .and_then(|n| n.node.as_ref())
-        .is_some_and(|n| matches!(n, NodeEnum::AlterSystemStmt(_)));
-    if is_alter_system {
+fn check(ctx: &UnitContext<'_>, rule: &Rule, out: &mut Vec<Diagnostic>) {
+    if matches!(ctx.unit.node, NodeEnum::AlterSystemStmt(_)) {
         out.push(ctx.diagnostic(
             rule,
             "ALTER SYSTEM changes server-wide settings and is not allowed",
@@ -37,7 +33,7 @@ fn check(ctx: &StatementContext<'_>, rule: &Rule, out: &mut Vec<Diagnostic>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::lint::tests::rule_ids;
+    use crate::lint::tests::{lines, rule_ids};
 
     #[test]
     fn finds_alter_system_in_any_case_and_spacing() {
@@ -46,14 +42,26 @@ mod tests {
             vec!["alter-system"]
         );
         assert_eq!(
-            rule_ids("SELECT 1;\nALTER SYSTEM RESET ALL;"),
-            vec!["alter-system"]
+            lines("SELECT 1;\nALTER\n  SYSTEM RESET ALL;", "alter-system"),
+            vec![2]
         );
+    }
+
+    #[test]
+    fn finds_it_in_do_blocks_functions_and_constant_execute() {
+        let sql = "DO $do$ BEGIN\n  alter system set x = 1;\nEND $do$;\n\
+                   CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $fn$\nBEGIN\n  EXECUTE 'ALTER SYSTEM RESET ALL';\nEND $fn$;\n\
+                   CREATE FUNCTION g() RETURNS void LANGUAGE sql AS $$ SELECT 1; $$;";
+        assert_eq!(lines(sql, "alter-system"), vec![2, 6]);
     }
 
     #[test]
     fn ignores_comments_strings_and_other_alters() {
         assert!(rule_ids("-- ALTER SYSTEM SET x = 1\nSELECT 'ALTER SYSTEM';").is_empty());
-        assert!(rule_ids("ALTER ROLE authenticator SET statement_timeout = '8s';").is_empty());
+        assert!(
+            rule_ids("/* ALTER SYSTEM */ ALTER ROLE authenticator SET statement_timeout = '8s';")
+                .is_empty()
+        );
+        assert!(rule_ids("DO $$ BEGIN RAISE NOTICE 'ALTER SYSTEM is off'; END $$;").is_empty());
     }
 }

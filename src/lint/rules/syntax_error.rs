@@ -1,7 +1,7 @@
 //! `syntax-error` — the file does not parse with PostgreSQL's grammar.
 //!
 //! Why: a migration that does not parse fails on deploy, after earlier files have landed.
-//! Fix: correct the SQL at the reported token.
+//! Fix: correct the SQL at the reported token (`file:line:col` points at it).
 
 use super::Rule;
 use crate::report::{Diagnostic, Severity, SourceFile};
@@ -13,7 +13,9 @@ pub const RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "the file does not parse with PostgreSQL's grammar",
     help: "fix the SQL at the marked token; eventos parses with libpg_query, PostgreSQL's own parser",
+    doc: include_str!("../../../docs/rules/syntax-error.md"),
     check: None,
+    finish: None,
 };
 
 /// The finding for a parse failure of `source`.
@@ -31,17 +33,50 @@ pub fn diagnostic(source: &SourceFile, err: &SyntaxError) -> Diagnostic {
     }
 }
 
+/// The finding for a statement inside a function or DO body that does not parse.
+pub fn body_diagnostic(source: &SourceFile, err: &crate::lint::units::BodyError) -> Diagnostic {
+    Diagnostic {
+        file: source.path.clone(),
+        span: err.span.clone(),
+        rule: RULE.id,
+        severity: RULE.severity,
+        message: format!("in a function or DO body: {}", err.message),
+        help: Some(RULE.help.into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use crate::lint::tests::rule_ids;
+    use crate::lint::tests::{lines, rule_ids};
 
     #[test]
-    fn reports_syntax_errors() {
+    fn reports_syntax_errors_at_their_line() {
         assert_eq!(rule_ids("CREATE TABEL t (a int);"), vec!["syntax-error"]);
+        assert_eq!(
+            lines("SELECT 1;\n-- fine\nSELECT (1 +;\n", "syntax-error"),
+            vec![3]
+        );
+    }
+
+    #[test]
+    fn other_statements_of_a_broken_file_are_still_linted() {
+        let sql = "ALTER SYSTEM RESET ALL;\nCREATE TABEL t (a int);\nCOPY t TO '/x';";
+        assert_eq!(
+            rule_ids(sql),
+            vec!["alter-system", "syntax-error", "copy-to-file"]
+        );
+        assert_eq!(lines(sql, "syntax-error"), vec![2]);
+    }
+
+    #[test]
+    fn broken_statements_in_bodies_are_reported_and_copy_still_recognised() {
+        let sql = "CREATE FUNCTION b() RETURNS void AS $$\nBEGIN\n  COPY (SELECT 1)\n  TO '/backups/e_' || now() || '.csv';\nEND;\n$$ LANGUAGE plpgsql;";
+        assert_eq!(rule_ids(sql), vec!["syntax-error", "copy-to-file"]);
+        assert_eq!(lines(sql, "copy-to-file"), vec![3]);
     }
 
     #[test]
     fn valid_sql_is_not_reported() {
-        assert!(rule_ids("CREATE TABLE t (a int); -- CREATE TABEL").is_empty());
+        assert!(rule_ids("CREATE TABLE private.t (a int); -- CREATE TABEL").is_empty());
     }
 }

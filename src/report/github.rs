@@ -1,0 +1,70 @@
+//! `--format github`: GitHub Actions workflow commands (`::error file=…,line=…::message`), which
+//! show as annotations on the pull request.
+
+use super::position::locate;
+use super::{Diagnostic, Severity, SourceFile};
+
+/// One annotation line per finding.
+pub fn render_github(diagnostics: &[Diagnostic], sources: &[SourceFile]) -> String {
+    diagnostics
+        .iter()
+        .map(|d| {
+            let p = locate(d, sources);
+            let command = match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            let message = match &d.help {
+                Some(help) => format!("{}\nhelp: {help}", d.message),
+                None => d.message.clone(),
+            };
+            format!(
+                "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+                escape_property(&d.file.display().to_string()),
+                p.line,
+                p.column,
+                p.end_line,
+                p.end_column,
+                escape_property(&format!("eventos {}", d.rule)),
+                escape_data(&message)
+            )
+        })
+        .collect()
+}
+
+/// Escapes a message per the workflow-command rules.
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a property value (also `:` and `,`).
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_escaped_annotations() {
+        let sources = vec![SourceFile {
+            path: "a.sql".into(),
+            text: "SELECT 1;\nVACUUM t;".into(),
+        }];
+        let d = Diagnostic {
+            file: "a.sql".into(),
+            span: 10..16,
+            rule: "concurrently-in-transaction",
+            severity: Severity::Warning,
+            message: "50% done, really".into(),
+            help: Some("split it".into()),
+        };
+        assert_eq!(
+            render_github(&[d], &sources),
+            "::warning file=a.sql,line=2,col=1,endLine=2,endColumn=7,title=eventos concurrently-in-transaction::50%25 done, really%0Ahelp: split it\n"
+        );
+    }
+}
