@@ -12,6 +12,7 @@ ALTER TABLE public.tags DISABLE ROW LEVEL SECURITY;
 CREATE POLICY tags_read ON public.tags FOR SELECT TO authenticated USING (true);
 CREATE POLICY notes_insert_any ON public.notes FOR INSERT TO anon WITH CHECK (true);
 CREATE VIEW public.note_bodies AS SELECT body FROM public.notes;
+CREATE VIEW public.note_ids WITH (security_invoker = yes) AS SELECT id FROM public.notes;
 CREATE FUNCTION public.definer() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1';
 CREATE MATERIALIZED VIEW public.note_counts AS SELECT count(*) AS n FROM public.notes;
 GRANT SELECT ON public.note_counts TO anon;
@@ -102,6 +103,10 @@ fn a_broken_schema_fails_naming_each_object_and_check() {
         "{out}"
     );
     assert!(!out.contains("FAIL rls-enabled public.notes"), "{out}");
+    assert!(
+        !out.contains("public.note_ids"),
+        "security_invoker = yes counts:\n{out}"
+    );
     assert!(
         !out.contains("FAIL duplicate-index public.idx_tags_note_id\n"),
         "the first of two is kept:\n{out}"

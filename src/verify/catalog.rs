@@ -213,7 +213,7 @@ fn relations_sql() -> String {
         "SELECT n.nspname::text, c.relname::text, c.relkind::text, c.relrowsecurity,
                 (SELECT pn.nspname || '.' || pc.relname FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
                    JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = c.oid AND c.relispartition),
-                coalesce(c.reloptions::text[] && ARRAY['security_invoker=true', 'security_invoker=on', 'security_invoker=1'], false),
+                EXISTS (SELECT 1 FROM unnest(c.reloptions) o WHERE o ~* '^security_invoker=(t|true|y|yes|on|1)$'),
                 EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'p'),
                 {readers}, {member}
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
