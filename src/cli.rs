@@ -94,6 +94,31 @@ pub struct VerifyArgs {
     pub connection: ConnectionArgs,
     #[command(flatten)]
     pub phases: PhaseArgs,
+
+    /// Output format: human text, one JSON document, or JUnit XML for CI.
+    #[arg(long, value_enum, default_value_t = VerifyFormat::Human)]
+    pub format: VerifyFormat,
+
+    /// Schema exposed through the API, where the safety checks apply (repeatable; default: the
+    /// configuration's `exposed_schemas`, else `public`).
+    #[arg(long = "exposed-schema", value_name = "SCHEMA")]
+    pub exposed_schemas: Vec<String>,
+
+    /// Also prove, inside a rolled-back transaction, that each plan's `[[rls_probe]]` table shows
+    /// a signed-in user only their own rows and shows anon none.
+    #[arg(long)]
+    pub rls_probe: bool,
+}
+
+/// Output formats of `eventos verify`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum VerifyFormat {
+    /// Text for a terminal.
+    Human,
+    /// One JSON document.
+    Json,
+    /// JUnit XML: one testcase per check and object.
+    Junit,
 }
 
 /// Arguments of `eventos lint`.

@@ -30,6 +30,22 @@ pub struct Plan {
     /// Verification queries: zero rows is a pass, each row a failure message.
     #[serde(default)]
     pub verify: Vec<VerifyQuery>,
+    /// User-data tables `eventos verify --rls-probe` proves isolate users (optional).
+    #[serde(default)]
+    pub rls_probe: Vec<RlsProbe>,
+}
+
+/// A user-data table for the RLS probe: each user must see only the rows they own.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RlsProbe {
+    /// The table (schema `public` unless qualified).
+    pub table: String,
+    /// The column holding the owning user's id (`auth.users.id`).
+    pub owner: String,
+    /// SQL inserting one row owned by `{user}` (replaced by the user's id as a `uuid` literal);
+    /// default: `INSERT INTO <table> (<owner>) VALUES ({user})`.
+    pub seed: Option<String>,
 }
 
 /// The objects a phase promises. Names default to schema `public`.

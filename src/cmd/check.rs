@@ -34,5 +34,12 @@ pub async fn run(config: &Config, args: CheckArgs) -> Result<Outcome> {
     }
 
     emit("== verify\n");
-    super::verify::run_checks(&db.client, &project, phase).await
+    let options = super::verify::options(config, phase, Vec::new());
+    super::verify::run_checks(
+        &db.client,
+        &project,
+        &options,
+        crate::verify::report::Format::Human,
+    )
+    .await
 }

@@ -1,62 +1,59 @@
-//! `eventos verify`.
+//! `eventos verify`: flags → [`verify::Options`] → [`verify::run`] → rendered report.
 
 use anyhow::Result;
 use tokio_postgres::Client;
 
 use super::{Outcome, emit};
 use crate::bundle::Project;
-use crate::cli::VerifyArgs;
+use crate::cli::{VerifyArgs, VerifyFormat};
+use crate::config::Config;
 use crate::report::Style;
-use crate::verify::{CheckResult, verify};
+use crate::verify::{self, report::Format};
 
-/// Verifies the live database against the plans.
-pub async fn run(config: &crate::config::Config, args: VerifyArgs) -> Result<Outcome> {
+/// Verifies the live database against the plans and the catalog checks.
+pub async fn run(config: &Config, args: VerifyArgs) -> Result<Outcome> {
     let phase = args.phases.phase;
     let project = super::load_project(config, phase)?;
+    let mut options = options(config, phase, args.exposed_schemas);
+    options.rls_probe = args.rls_probe;
     let db = super::open_database(&project, &args.connection, phase).await?;
-    run_checks(&db.client, &project, phase).await
+    run_checks(&db.client, &project, &options, format(args.format)).await
+}
+
+/// The verification options for `phase`: exposed schemas from the flags, else the configuration.
+pub(super) fn options(config: &Config, phase: Option<u8>, exposed: Vec<String>) -> verify::Options {
+    let exposed_schemas = if exposed.is_empty() {
+        config.exposed_schemas.clone()
+    } else {
+        exposed
+    };
+    verify::Options {
+        max_phase: phase,
+        exposed_schemas,
+        rls_probe: false,
+    }
 }
 
 /// Runs and prints the checks; failure when any check failed.
 pub(super) async fn run_checks(
     client: &Client,
     project: &Project,
-    phase: Option<u8>,
+    options: &verify::Options,
+    format: Format,
 ) -> Result<Outcome> {
-    let results = verify(client, project, phase).await?;
-    let style = Style::for_stdout();
-    emit(&render(&results, style));
-    Ok(Outcome::from_failed(results.iter().any(|r| !r.passed())))
+    let report = verify::run(client, project, options).await?;
+    emit(&verify::report::render(
+        &report,
+        format,
+        Style::for_stdout(),
+    ));
+    Ok(Outcome::from_failed(!report.passed()))
 }
 
-fn render(results: &[CheckResult], style: Style) -> String {
-    let mut out = String::new();
-    for result in results {
-        if result.passed() {
-            out.push_str(&format!(
-                "{} {} {}\n",
-                style.ok("pass"),
-                result.check,
-                result.subject
-            ));
-        } else {
-            out.push_str(&format!(
-                "{} {} {}\n",
-                style.error("FAIL"),
-                result.check,
-                result.subject
-            ));
-            for failure in &result.failures {
-                out.push_str(&format!("       {failure}\n"));
-            }
-        }
+fn format(format: VerifyFormat) -> Format {
+    match format {
+        VerifyFormat::Human => Format::Human,
+        VerifyFormat::Json => Format::Json,
+        VerifyFormat::Junit => Format::Junit,
     }
-    let failed = results.iter().filter(|r| !r.passed()).count();
-    let summary = format!("verify: {} checks, {failed} failed\n", results.len());
-    out.push_str(&if failed > 0 {
-        style.error(&summary)
-    } else {
-        style.ok(&summary)
-    });
-    out
 }

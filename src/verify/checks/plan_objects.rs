@@ -1,11 +1,24 @@
 //! `plan-objects` — every object a phase's plan promises exists in the live catalog.
+//!
+//! Why: a plan is the contract of a phase; a missing table, view, function, trigger, index or
+//! extension means a migration did not land (or was undone by hand).
+//! Fix: run `eventos migrate up`, or correct the plan's `[objects]` when it promises too much.
 
-use super::CheckResult;
+use super::{Check, CheckResult, Level};
 use crate::bundle::Plan;
 use crate::verify::catalog::{Catalog, qualify};
 
 /// The check id.
 pub const ID: &str = "plan-objects";
+
+/// The check's metadata.
+pub const CHECK: Check = Check {
+    id: ID,
+    level: Level::Error,
+    summary: "every object a plan promises (tables, views, functions, triggers, indexes, extensions…) exists",
+    help: "run `eventos migrate up`, or fix the plan's [objects] list",
+    run: None,
+};
 
 /// One result per phase, listing each missing object.
 pub fn check(plan: &Plan, catalog: &Catalog) -> Vec<CheckResult> {
@@ -53,7 +66,7 @@ pub fn check(plan: &Plan, catalog: &Catalog) -> Vec<CheckResult> {
     expect(
         "function",
         &objects.functions,
-        &|n| catalog.functions.contains(n),
+        &|n| catalog.has_function(n),
         0,
     );
     expect(
@@ -62,24 +75,32 @@ pub fn check(plan: &Plan, catalog: &Catalog) -> Vec<CheckResult> {
         &|n| catalog.triggers.contains(n),
         1,
     );
-    let total = objects.tables.len()
+    for extension in &plan.extensions {
+        if !catalog.extensions.iter().any(|x| &x.name == extension) {
+            missing.push(format!("missing extension {extension}"));
+        }
+    }
+    let total = plan.extensions.len()
+        + objects.tables.len()
         + objects.partitioned_tables.len()
         + objects.views.len()
         + objects.materialized_views.len()
         + objects.indexes.len()
         + objects.functions.len()
         + objects.triggers.len();
-    vec![CheckResult {
-        check: ID,
-        subject: format!("phase {} ({total} objects)", plan.id),
-        failures: missing,
-    }]
+    vec![CheckResult::new(
+        ID,
+        format!("phase {} ({total} objects)", plan.id),
+        missing,
+    )]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::bundle::Objects;
+    use crate::verify::catalog::{Extension, Function};
+    use crate::verify::checks::fixtures::{catalog, relation};
 
     fn plan(objects: Objects) -> Plan {
         Plan {
@@ -87,22 +108,33 @@ mod tests {
             name: "p".into(),
             summary: "s".into(),
             depends_on: vec![],
-            extensions: vec![],
+            extensions: vec!["vector".into(), "pg_trgm".into()],
             rollback: "r.sql".into(),
             objects,
             verify: vec![],
+            rls_probe: vec![],
         }
     }
 
     #[test]
     fn names_each_missing_object() {
-        let mut catalog = Catalog::default();
-        catalog.relations.insert(("public.events".into(), 'r'));
+        let mut catalog = catalog();
+        catalog.relations.push(relation("public", "events", 'r'));
         catalog.triggers.insert("public.events.trg".into());
+        catalog.functions.push(Function {
+            schema: "public".into(),
+            name: "slugify".into(),
+            ..Function::default()
+        });
+        catalog.extensions.push(Extension {
+            name: "vector".into(),
+            schema: "extensions".into(),
+        });
         let objects = Objects {
             tables: vec!["events".into(), "venues".into()],
             triggers: vec!["events.trg".into(), "events.other".into()],
             views: vec!["events".into()],
+            functions: vec!["slugify".into(), "missing_fn".into()],
             ..Objects::default()
         };
         let result = &check(&plan(objects), &catalog)[0];
@@ -111,7 +143,9 @@ mod tests {
             vec![
                 "missing table public.venues",
                 "missing view public.events",
-                "missing trigger public.events.other"
+                "missing function public.missing_fn",
+                "missing trigger public.events.other",
+                "missing extension pg_trgm",
             ]
         );
     }

@@ -1,0 +1,71 @@
+//! `security-definer-exposed` — no SECURITY DEFINER function in an exposed schema can be executed
+//! by `anon`.
+//!
+//! Why: every function in an exposed schema is an RPC endpoint. A SECURITY DEFINER one runs with
+//! its owner's rights (bypassing RLS), so `anon` — anyone with the public key — must not reach it.
+//! Trigger functions are skipped: they cannot be called directly.
+//! Fix: `REVOKE EXECUTE ON FUNCTION <f>(<args>) FROM PUBLIC, anon;` (grant `authenticated` only
+//! if it checks the caller), or move it to a schema the API does not expose.
+
+use super::{Check, Examined, Level};
+use crate::verify::catalog::Catalog;
+
+/// The check's metadata.
+pub const CHECK: Check = Check {
+    id: "security-definer-exposed",
+    level: Level::Error,
+    summary: "no SECURITY DEFINER function in an exposed schema is executable by anon",
+    help: "REVOKE EXECUTE ON FUNCTION <f>(<args>) FROM PUBLIC, anon; or move it to an unexposed schema",
+    run: Some(check),
+};
+
+/// One result per exposed, callable SECURITY DEFINER function.
+pub fn check(catalog: &Catalog) -> Vec<Examined> {
+    catalog
+        .exposed_functions()
+        .filter(|f| f.security_definer && !f.is_trigger)
+        .map(|f| {
+            let problem = f.api_executors.iter().any(|r| r == "anon").then(|| {
+                format!(
+                    "SECURITY DEFINER function {} is executable by anon",
+                    f.signature()
+                )
+            });
+            Examined::new(f.signature(), problem)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::catalog::Function;
+    use crate::verify::checks::fixtures::{catalog, problems};
+
+    fn function(name: &str, executors: &[&str], trigger: bool) -> Function {
+        Function {
+            schema: "public".into(),
+            name: name.into(),
+            security_definer: true,
+            pins_search_path: true,
+            is_trigger: trigger,
+            api_executors: executors.iter().map(|r| r.to_string()).collect(),
+            ..Function::default()
+        }
+    }
+
+    #[test]
+    fn names_definer_functions_anon_can_call() {
+        let mut catalog = catalog();
+        catalog.functions = vec![
+            function("open", &["anon", "authenticated"], false),
+            function("members", &["authenticated"], false),
+            function("trg", &["anon"], true),
+        ];
+        assert_eq!(
+            problems(check(&catalog)),
+            vec!["public.open(): SECURITY DEFINER function public.open() is executable by anon"]
+        );
+        assert_eq!(check(&catalog).len(), 2);
+    }
+}

@@ -1,0 +1,166 @@
+//! `eventos verify --rls-probe` against real PostgreSQL: two synthetic users and anon, inside a
+//! rolled-back transaction, over the `probe` fixture (the `basic` schema with a `[[rls_probe]]`
+//! hint on `notes`).
+
+mod common;
+
+use common::{Pg, TestDb, fixture, fixture_copy, stdout};
+
+fn applied() -> TestDb {
+    let db = TestDb::new(Pg::Stock);
+    db.migrate_up(&fixture("probe"), &[]);
+    db
+}
+
+#[test]
+fn owner_only_policies_pass_and_leave_no_trace() {
+    let db = applied();
+    let out = stdout(
+        &db.eventos(&fixture("probe"), &["verify", "--rls-probe"])
+            .assert()
+            .success(),
+    );
+    assert!(out.contains("pass rls-probe public.notes"), "{out}");
+    assert_eq!(
+        db.query_strings("SELECT count(*) FROM auth.users"),
+        vec!["0"]
+    );
+    assert_eq!(
+        db.query_strings("SELECT count(*) FROM public.notes"),
+        vec!["0"]
+    );
+}
+
+#[test]
+fn a_policy_showing_other_users_rows_fails() {
+    let db = applied();
+    db.client()
+        .batch_execute(
+            "CREATE POLICY notes_peek ON public.notes FOR SELECT TO authenticated USING (true)",
+        )
+        .unwrap();
+    let out = stdout(
+        &db.eventos(&fixture("probe"), &["verify", "--rls-probe"])
+            .assert()
+            .code(1),
+    );
+    assert!(out.contains("FAIL rls-probe public.notes"), "{out}");
+    assert!(
+        out.contains("synthetic user 1 sees 1 row(s) owned by someone else"),
+        "{out}"
+    );
+    assert!(
+        out.contains("synthetic user 2 sees 1 row(s) owned by someone else"),
+        "{out}"
+    );
+}
+
+#[test]
+fn rows_visible_to_anon_fail() {
+    let db = applied();
+    db.client()
+        .batch_execute(
+            "GRANT SELECT ON public.notes TO anon;
+             CREATE POLICY notes_public ON public.notes FOR SELECT TO anon USING (true)",
+        )
+        .unwrap();
+    let out = stdout(
+        &db.eventos(&fixture("probe"), &["verify", "--rls-probe"])
+            .assert()
+            .code(1),
+    );
+    assert!(out.contains("anon sees 2 row(s)"), "{out}");
+    assert!(!out.contains("synthetic user"), "{out}");
+}
+
+#[test]
+fn a_table_that_cannot_be_seeded_names_the_fix() {
+    let project = fixture_copy("probe");
+    let plan = project.path().join("plans/phase0.toml");
+    let text = std::fs::read_to_string(&plan).unwrap();
+    let without_seed: String = text
+        .lines()
+        .filter(|l| !l.starts_with("seed"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&plan, without_seed).unwrap();
+    let db = TestDb::new(Pg::Stock);
+    db.migrate_up(project.path(), &[]);
+    let out = stdout(
+        &db.eventos(project.path(), &["verify", "--rls-probe"])
+            .assert()
+            .code(1),
+    );
+    assert!(
+        out.contains("cannot seed a row owned by a synthetic user (23502"),
+        "{out}"
+    );
+    assert!(out.contains("give this table a `seed`"), "{out}");
+}
+
+#[test]
+fn probing_without_hints_fails_rather_than_prove_nothing() {
+    let db = TestDb::new(Pg::Stock);
+    db.migrate_up(&fixture("basic"), &[]);
+    let out = stdout(
+        &db.eventos(&fixture("basic"), &["verify", "--rls-probe"])
+            .assert()
+            .code(1),
+    );
+    assert!(
+        out.contains("no plan declares [[rls_probe]] tables"),
+        "{out}"
+    );
+    db.eventos(&fixture("basic"), &["verify"])
+        .assert()
+        .success();
+}
+
+/// A copy of the repository's real bundles with `[[rls_probe]]` hints added to phase 0 (the real
+/// plans are owned elsewhere; the hints live only in this test).
+fn real_bundles_with_hints() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = common::repo_root();
+    let status = std::process::Command::new("cp")
+        .args(["-r"])
+        .arg(root.join("sql"))
+        .arg(root.join("plans"))
+        .arg(dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let plan = dir.path().join("plans/phase0.toml");
+    let mut text = std::fs::read_to_string(&plan).unwrap();
+    text.push_str(
+        r#"
+[[rls_probe]]
+table = "profiles"
+owner = "id"
+seed = "INSERT INTO public.profiles (id, email) VALUES ({user}, gen_random_uuid() || '@probe.test')"
+
+[[rls_probe]]
+table = "wizard_sessions"
+owner = "user_id"
+seed = "INSERT INTO public.wizard_sessions (user_id, session_id) VALUES ({user}, gen_random_uuid()::text)"
+"#,
+    );
+    std::fs::write(&plan, text).unwrap();
+    dir
+}
+
+#[test]
+fn real_phase_0_user_tables_isolate_users() {
+    let project = real_bundles_with_hints();
+    let db = TestDb::new(Pg::Stock);
+    db.migrate_up(project.path(), &["--phase", "0"]);
+    let out = stdout(
+        &db.eventos(project.path(), &["verify", "--phase", "0", "--rls-probe"])
+            .assert()
+            .success(),
+    );
+    assert!(out.contains("pass rls-probe public.profiles"), "{out}");
+    assert!(
+        out.contains("pass rls-probe public.wizard_sessions"),
+        "{out}"
+    );
+}
