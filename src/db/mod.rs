@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod compat;
 mod connect;
 mod lock;
+pub mod tls;
 
 pub use backup::Backup;
 pub use cluster::{Cluster, PgInstall};
