@@ -112,7 +112,10 @@ fn lock_wait_expires_with_a_message_naming_the_holder() {
         .get(0);
     let started = Instant::now();
     let failed = db
-        .eventos(&fixture("slow"), &["migrate", "up", "--lock-wait", "1s"])
+        .eventos(
+            &fixture("slow"),
+            &["migrate", "up", "--supabase-compat", "--lock-wait", "1s"],
+        )
         .assert()
         .code(2);
     assert!(started.elapsed() < Duration::from_secs(10));
@@ -123,6 +126,11 @@ fn lock_wait_expires_with_a_message_naming_the_holder() {
     assert_eq!(
         count(&db, "SELECT to_regclass('eventos.schema_history') IS NULL"),
         "t"
+    );
+    assert_eq!(
+        count(&db, "SELECT to_regnamespace('auth') IS NULL"),
+        "t",
+        "the compat layer waits for the lock too"
     );
 }
 
