@@ -8,7 +8,7 @@
 //! `Target::FakeVersion` (refinery has no non-transactional migrations of its own). A
 //! no-transaction file that dies half-way is not recorded, so the next run reruns it whole: its
 //! statements are idempotent (`IF NOT EXISTS`), and an INVALID index left by a failed concurrent
-//! build is dropped first ([`invalid_index`]). `baseline` records with `Target::FakeVersion`
+//! build is dropped first (`invalid_index`). `baseline` records with `Target::FakeVersion`
 //! too; `down` runs a phase's rollback script and deletes its rows from the same table.
 //!
 //! Every entry point that changes the database takes a [`crate::db::MigrationLock`] as proof
@@ -19,7 +19,7 @@ mod down;
 mod dry_run;
 mod error;
 mod history;
-pub mod invalid_index;
+mod invalid_index;
 mod session;
 mod status;
 mod up;
