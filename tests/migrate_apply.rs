@@ -520,3 +520,25 @@ fn preflight_lint_errors_stop_before_any_change() {
         "not even the compat layer"
     );
 }
+
+#[test]
+fn the_real_phases_0_and_1_go_down_newest_first_and_up_again() {
+    let db = TestDb::new(Pg::Stock);
+    let root = common::repo_root();
+    db.migrate_up(&root, &["--phase", "1"]);
+    db.eventos(&root, &["migrate", "down", "--phase", "0"])
+        .assert()
+        .code(1);
+    db.eventos(&root, &["migrate", "down", "--phase", "1"])
+        .assert()
+        .success();
+    db.eventos(&root, &["migrate", "down", "--phase", "0"])
+        .assert()
+        .success();
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM eventos.schema_history"),
+        "0"
+    );
+    let again = stdout(&db.migrate_up(&root, &["--phase", "1"]));
+    assert!(again.contains("0 failed"), "post-check passes: {again}");
+}
