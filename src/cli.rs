@@ -44,6 +44,10 @@ pub enum Command {
 pub enum MigrateCommand {
     /// Apply pending migrations of phases up to `--phase` (default: all), one transaction per file.
     Up(MigrateUpArgs),
+    /// Run phase N's rollback script and remove its history rows (refused while a later phase is applied).
+    Down(MigrateDownArgs),
+    /// Adopt an existing database: record every migration up to `--to` as applied without running it.
+    Baseline(MigrateBaselineArgs),
 }
 
 /// How to reach PostgreSQL: a URL, or a throwaway cluster.
@@ -71,6 +75,22 @@ pub struct PhaseArgs {
     pub phase: Option<u8>,
 }
 
+/// Lock and timeout settings of commands that change the schema (override `[migrate]` in eventos.toml).
+#[derive(Debug, Clone, Args)]
+pub struct LockArgs {
+    /// How long to wait for another eventos run's lock, e.g. 60s [default: 60s].
+    #[arg(long, value_name = "DURATION")]
+    pub lock_wait: Option<String>,
+
+    /// PostgreSQL lock_timeout per statement, e.g. 5s [default: 5s]; 0 waits forever.
+    #[arg(long, value_name = "DURATION")]
+    pub lock_timeout: Option<String>,
+
+    /// PostgreSQL statement_timeout, e.g. 10m [default: 0 = no limit].
+    #[arg(long, value_name = "DURATION")]
+    pub statement_timeout: Option<String>,
+}
+
 /// Arguments of `eventos migrate up`.
 #[derive(Debug, Args)]
 pub struct MigrateUpArgs {
@@ -78,6 +98,55 @@ pub struct MigrateUpArgs {
     pub connection: ConnectionArgs,
     #[command(flatten)]
     pub phases: PhaseArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+
+    /// Print the exact SQL that would run, per file, with transaction boundaries; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Skip the post-apply verification of the applied phases.
+    #[arg(long)]
+    pub no_verify: bool,
+
+    /// Dump the database with pg_dump to FILE before applying; stop if the dump fails.
+    #[arg(long, value_name = "FILE")]
+    pub backup: Option<PathBuf>,
+}
+
+/// Arguments of `eventos migrate down`.
+#[derive(Debug, Args)]
+pub struct MigrateDownArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+
+    /// The phase to roll back.
+    #[arg(long, value_name = "N")]
+    pub phase: u8,
+}
+
+/// Arguments of `eventos migrate baseline`.
+#[derive(Debug, Args)]
+pub struct MigrateBaselineArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+
+    /// The last version already present in the database.
+    #[arg(long, value_name = "VERSION")]
+    pub to: u32,
+}
+
+/// Output format of `eventos status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatusFormat {
+    /// An aligned table.
+    Human,
+    /// One JSON document.
+    Json,
 }
 
 /// Arguments of `eventos status`.
@@ -85,6 +154,14 @@ pub struct MigrateUpArgs {
 pub struct StatusArgs {
     #[command(flatten)]
     pub connection: ConnectionArgs,
+
+    /// Exit 1 when anything is pending, changed or missing on disk.
+    #[arg(long)]
+    pub exit_code: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: StatusFormat,
 }
 
 /// Arguments of `eventos verify`.

@@ -6,8 +6,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use std::time::Duration;
+
 use anyhow::{Context, Result};
 use serde::Deserialize;
+
+use crate::migrate::{Timeouts, parse_duration};
 
 /// The default name of refinery's history table: in its own schema, out of the API's reach.
 pub const DEFAULT_HISTORY_TABLE: &str = "eventos.schema_history";
@@ -21,7 +25,38 @@ struct ConfigFile {
     history_table: Option<String>,
     exposed_schemas: Option<Vec<String>>,
     rules: Option<BTreeMap<String, String>>,
+    migrate: Option<MigrateFile>,
 }
+
+/// The optional `[migrate]` table: defaults for the lock and timeout flags.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MigrateFile {
+    lock_wait: Option<String>,
+    lock_timeout: Option<String>,
+    statement_timeout: Option<String>,
+}
+
+/// Lock and timeout settings of runs that change the schema; flags override them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrateSettings {
+    /// How long to wait for another run's advisory lock.
+    pub lock_wait: Duration,
+    /// `lock_timeout` and `statement_timeout` of the session.
+    pub timeouts: Timeouts,
+}
+
+impl Default for MigrateSettings {
+    fn default() -> Self {
+        MigrateSettings {
+            lock_wait: DEFAULT_LOCK_WAIT,
+            timeouts: Timeouts::default(),
+        }
+    }
+}
+
+/// Default wait for another run's advisory lock.
+pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(60);
 
 /// Resolved settings every command works from.
 #[derive(Debug, Clone)]
@@ -36,6 +71,8 @@ pub struct Config {
     pub exposed_schemas: Vec<String>,
     /// Lint rule levels from the `[rules]` table (`rule-id = "error" | "warning" | "off"`).
     pub rule_levels: BTreeMap<String, String>,
+    /// `[migrate]` settings (defaults when absent).
+    pub migrate: MigrateSettings,
 }
 
 impl Config {
@@ -58,7 +95,7 @@ impl Config {
             .with_context(|| format!("{}: cannot read the configuration file", path.display()))?;
         let file: ConfigFile = toml::from_str(&text).map_err(|err| {
             anyhow::anyhow!(
-                "{}: {}\nhelp: valid keys are sql_dir, plans_dir, history_table, exposed_schemas, [rules]",
+                "{}: {}\nhelp: valid keys are sql_dir, plans_dir, history_table, exposed_schemas, [rules], [migrate] lock_wait, lock_timeout, statement_timeout",
                 path.display(),
                 crate::bundle::describe_toml_error(&text, &err)
             )
@@ -67,7 +104,10 @@ impl Config {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        let config = Self::from_parts(file, base);
+        let migrate = migrate_settings(file.migrate.as_ref())
+            .with_context(|| format!("{}: [migrate]", path.display()))?;
+        let mut config = Self::from_parts(file, base);
+        config.migrate = migrate;
         validate_identifier_path(&config.history_table)
             .with_context(|| format!("{}: history_table", path.display()))?;
         Ok(config)
@@ -84,8 +124,30 @@ impl Config {
                 .exposed_schemas
                 .unwrap_or_else(|| vec!["public".into()]),
             rule_levels: file.rules.unwrap_or_default(),
+            migrate: MigrateSettings::default(),
         }
     }
+}
+
+/// Resolves the `[migrate]` table, keeping defaults for absent keys.
+fn migrate_settings(file: Option<&MigrateFile>) -> Result<MigrateSettings> {
+    let mut settings = MigrateSettings::default();
+    let Some(file) = file else {
+        return Ok(settings);
+    };
+    let parse = |key: &str, value: &String| {
+        parse_duration(value).map_err(|e| anyhow::anyhow!("{key}: {e}"))
+    };
+    if let Some(value) = &file.lock_wait {
+        settings.lock_wait = parse("lock_wait", value)?;
+    }
+    if let Some(value) = &file.lock_timeout {
+        settings.timeouts.lock = parse("lock_timeout", value)?;
+    }
+    if let Some(value) = &file.statement_timeout {
+        settings.timeouts.statement = parse("statement_timeout", value)?;
+    }
+    Ok(settings)
 }
 
 /// Accepts `name` or `schema.name` made of lowercase identifier characters, so the table name
@@ -140,6 +202,29 @@ mod tests {
         assert_eq!(config.sql_dir, dir.path().join("db/sql"));
         assert_eq!(config.plans_dir, dir.path().join("plans"));
         assert_eq!(config.exposed_schemas, vec!["public", "api"]);
+    }
+
+    #[test]
+    fn migrate_table_sets_lock_and_timeouts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("eventos.toml");
+        std::fs::write(
+            &path,
+            "[migrate]\nlock_wait = \"2m\"\nstatement_timeout = \"30s\"\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&path)).unwrap();
+        assert_eq!(config.migrate.lock_wait, Duration::from_secs(120));
+        assert_eq!(config.migrate.timeouts.statement, Duration::from_secs(30));
+        assert_eq!(
+            config.migrate.timeouts.lock,
+            crate::migrate::DEFAULT_LOCK_TIMEOUT
+        );
+        std::fs::write(&path, "[migrate]\nlock_wait = \"soon\"\n").unwrap();
+        let err = format!("{:#}", Config::load(Some(&path)).unwrap_err());
+        assert!(err.contains("lock_wait") && err.contains("soon"), "{err}");
+        std::fs::write(&path, "[migrate]\nlock_wiat = \"1s\"\n").unwrap();
+        assert!(Config::load(Some(&path)).is_err());
     }
 
     #[test]

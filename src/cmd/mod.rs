@@ -75,6 +75,8 @@ async fn dispatch(cli: Cli) -> Result<Outcome> {
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Migrate(MigrateCommand::Up(args)) => migrate::up(&config, args).await,
+        Command::Migrate(MigrateCommand::Down(args)) => migrate::down(&config, args).await,
+        Command::Migrate(MigrateCommand::Baseline(args)) => migrate::baseline(&config, args).await,
         Command::Status(args) => status::run(&config, args).await,
         Command::Verify(args) => verify::run(&config, args).await,
         Command::Lint(args) => lint::run(&config, args).await,
@@ -116,6 +118,15 @@ async fn open_database(
     args: &ConnectionArgs,
     phase: Option<u8>,
 ) -> Result<Database> {
+    Database::open(&database_request(project, args, phase)?).await
+}
+
+/// What `args` ask for: a URL or a throwaway cluster, with or without the compat layer.
+fn database_request(
+    project: &Project,
+    args: &ConnectionArgs,
+    phase: Option<u8>,
+) -> Result<DatabaseRequest> {
     let url = match (&args.database_url, args.ephemeral) {
         (_, true) => None,
         (Some(url), false) => Some(url.clone()),
@@ -123,12 +134,11 @@ async fn open_database(
             "no database given\nhelp: pass --database-url, set DATABASE_URL (or put it in .env), or use --ephemeral"
         ),
     };
-    Database::open(&DatabaseRequest {
+    Ok(DatabaseRequest {
         url,
         supabase_compat: args.supabase_compat,
         needs_vector: needs_vector(project, phase),
     })
-    .await
 }
 
 fn needs_vector(project: &Project, phase: Option<u8>) -> bool {

@@ -71,6 +71,24 @@ impl PgInstall {
         }
     }
 
+    /// Every usable installation found, in discovery order.
+    pub fn candidates() -> Vec<PgInstall> {
+        candidate_dirs()
+            .into_iter()
+            .filter_map(|(dir, source)| Self::probe(&dir, source))
+            .collect()
+    }
+
+    /// The major version, e.g. 18 for `postgres (PostgreSQL) 18.3`.
+    pub fn major(&self) -> Option<u32> {
+        let number = self.version.rsplit(' ').next()?;
+        number
+            .split(|c: char| !c.is_ascii_digit())
+            .next()?
+            .parse()
+            .ok()
+    }
+
     fn probe(dir: &Path, source: &'static str) -> Option<PgInstall> {
         if !dir.join("initdb").is_file() || !dir.join("postgres").is_file() {
             return None;

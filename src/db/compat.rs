@@ -40,7 +40,32 @@ impl fmt::Display for CompatOutcome {
 }
 
 /// Installs the layer unless the database already has an `auth` schema.
+///
+/// Roles are cluster-wide while advisory locks are per database, so installs into two databases
+/// of one cluster can collide on a role row ("tuple concurrently updated", a duplicate role);
+/// such a collision is retried a few times.
 pub async fn install(client: &Client) -> Result<CompatOutcome> {
+    let mut attempt = 1;
+    loop {
+        match try_install(client).await {
+            Ok(outcome) => return Ok(outcome),
+            Err(err) if attempt < 5 && is_cluster_wide_race(&err) => {
+                tokio::time::sleep(std::time::Duration::from_millis(50 * attempt)).await;
+                attempt += 1;
+            }
+            Err(err) => return Err(err).context("installing the Supabase compatibility layer"),
+        }
+    }
+}
+
+/// A concurrent change of a shared catalog row (roles) by another database's install.
+fn is_cluster_wide_race(err: &tokio_postgres::Error) -> bool {
+    err.as_db_error().is_some_and(|db| {
+        db.message() == "tuple concurrently updated" || db.code().code() == "23505"
+    })
+}
+
+async fn try_install(client: &Client) -> Result<CompatOutcome, tokio_postgres::Error> {
     let run = async {
         client.batch_execute("BEGIN").await?;
         client
@@ -61,11 +86,9 @@ pub async fn install(client: &Client) -> Result<CompatOutcome> {
         client.batch_execute("COMMIT").await?;
         Ok::<_, tokio_postgres::Error>(CompatOutcome::Installed)
     };
-    match run.await {
-        Ok(outcome) => Ok(outcome),
-        Err(err) => {
-            let _ = client.batch_execute("ROLLBACK").await;
-            Err(err).context("installing the Supabase compatibility layer")
-        }
+    let result = run.await;
+    if result.is_err() {
+        let _ = client.batch_execute("ROLLBACK").await;
     }
+    result
 }

@@ -1,23 +1,39 @@
-//! Connecting with tokio-postgres, tagging the session, and redacting URLs for display.
+//! Connecting with tokio-postgres (TLS through rustls, see [`super::tls`]), tagging the
+//! session, and redacting URLs for display.
 
 use anyhow::{Context, Result};
-use tokio_postgres::{Client, Config, NoTls};
+use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
+use tokio_postgres::{Client, Config, NoTls, Socket};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
-/// Connects to `url` (URL or key=value form) as application `eventos`.
+use super::tls::{SslMode, client_config, split_tls_settings};
+
+/// Connects to `url` (URL or key=value form) as application `eventos`, with TLS per `sslmode`.
 pub async fn connect(url: &str) -> Result<Client> {
-    let mut config: Config = url
-        .parse()
-        .with_context(|| format!("invalid database URL {}", redact_url(url)))?;
+    let invalid = || format!("invalid database URL {}", redact_url(url));
+    let (driver_url, tls) = split_tls_settings(url).with_context(invalid)?;
+    let mut config: Config = driver_url.parse().with_context(invalid)?;
     if config.get_application_name().is_none() {
         config.application_name("eventos");
     }
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(std::time::Duration::from_secs(10));
     }
-    let (client, connection) = config
-        .connect(NoTls)
-        .await
-        .with_context(|| format!("cannot connect to {}", redact_url(url)))?;
+    let connected = match tls.mode {
+        SslMode::Disable => connect_with(&config, NoTls).await,
+        _ => connect_with(&config, MakeRustlsConnect::new(client_config(&tls)?)).await,
+    };
+    connected.with_context(|| format!("cannot connect to {}", redact_url(url)))
+}
+
+/// Connects with `tls` and drives the connection in the background.
+async fn connect_with<T>(config: &Config, tls: T) -> Result<Client, tokio_postgres::Error>
+where
+    T: MakeTlsConnect<Socket> + 'static,
+    T::Stream: Send + 'static,
+    <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+{
+    let (client, connection) = config.connect(tls).await?;
     tokio::spawn(async move {
         // The error surfaces on the next query; nothing to do here.
         let _ = connection.await;

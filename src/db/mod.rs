@@ -1,11 +1,14 @@
 //! Reaching PostgreSQL: connecting with a redacted URL, throwaway clusters, and the Supabase
 //! compatibility layer for vanilla servers.
 
+mod backup;
 pub mod cluster;
 pub mod compat;
 mod connect;
 mod lock;
+pub mod tls;
 
+pub use backup::Backup;
 pub use cluster::{Cluster, PgInstall};
 pub use connect::{connect, redact_url};
 pub use lock::{MIGRATION_LOCK_KEY, MigrationLock};
@@ -23,6 +26,8 @@ pub struct Database {
     url: String,
     /// The throwaway cluster, if any; dropping it stops and removes it.
     cluster: Option<Cluster>,
+    /// Whether the Supabase compat layer is to be installed.
+    install_compat: bool,
 }
 
 /// How a command wants its database.
@@ -39,6 +44,14 @@ pub struct DatabaseRequest {
 impl Database {
     /// Connects (or starts a throwaway cluster) and installs the compat layer when asked.
     pub async fn open(request: &DatabaseRequest) -> Result<Database> {
+        let db = Database::connect(request).await?;
+        db.install_compat_if_requested().await?;
+        Ok(db)
+    }
+
+    /// Connects (or starts a throwaway cluster) without changing anything yet, so a caller can
+    /// take the migration lock before [`Database::install_compat_if_requested`].
+    pub async fn connect(request: &DatabaseRequest) -> Result<Database> {
         let (url, cluster) = match &request.url {
             Some(url) => (url.clone(), None),
             None => {
@@ -48,16 +61,28 @@ impl Database {
             }
         };
         let client = connect(&url).await?;
-        if request.supabase_compat || cluster.is_some() {
-            let outcome = compat::install(&client).await?;
-            eprintln!("{outcome}");
-        }
+        let install_compat = request.supabase_compat || cluster.is_some();
         Ok(Database {
             client,
             display_url: redact_url(&url),
             url,
             cluster,
+            install_compat,
         })
+    }
+
+    /// Installs the Supabase compatibility layer if the request (or a throwaway cluster) wants it.
+    pub async fn install_compat_if_requested(&self) -> Result<()> {
+        if self.install_compat {
+            let outcome = compat::install(&self.client).await?;
+            eprintln!("{outcome}");
+        }
+        Ok(())
+    }
+
+    /// Whether [`Database::install_compat_if_requested`] would install the compat layer.
+    pub fn wants_compat(&self) -> bool {
+        self.install_compat
     }
 
     /// A second connection to the same database.

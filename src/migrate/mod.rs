@@ -2,17 +2,35 @@
 //!
 //! refinery's runner applies each transactional file in its own transaction and records it in
 //! the history table in that same transaction. eventos drives it one file at a time
-//! (`Target::Version`) so it can time each file, stop at the first failure with a precise
-//! location, and run `-- eventos:no-transaction` files itself, statement by statement in
-//! autocommit, before recording them through refinery with `Target::FakeVersion` (refinery has no
-//! non-transactional migrations of its own).
+//! (`Target::Version`) so it can time each file, retry a file that hit `lock_timeout`, stop at
+//! the first failure with a precise location, and run `-- eventos:no-transaction` files itself,
+//! statement by statement in autocommit, before recording them through refinery with
+//! `Target::FakeVersion` (refinery has no non-transactional migrations of its own). A
+//! no-transaction file that dies half-way is not recorded, so the next run reruns it whole: its
+//! statements are idempotent (`IF NOT EXISTS`), and an INVALID index left by a failed concurrent
+//! build is dropped first (`invalid_index`). `baseline` records with `Target::FakeVersion`
+//! too; `down` runs a phase's rollback script and deletes its rows from the same table.
+//!
+//! Every entry point that changes the database takes a [`crate::db::MigrationLock`] as proof
+//! that the caller holds the advisory lock (taken before the Supabase compat layer is installed).
 
+mod baseline;
+mod down;
+mod dry_run;
 mod error;
 mod history;
+mod invalid_index;
+mod session;
 mod status;
 mod up;
 
+pub use baseline::{BaselineOutcome, migrate_baseline};
+pub use down::{DownOutcome, migrate_down, phase_versions};
+pub use dry_run::dry_run_script;
 pub use error::{FailedMigration, locate_db_error};
 pub use history::{AppliedMigration, read_history};
+pub use session::{DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, Timeouts, parse_duration};
 pub use status::{MigrationState, StatusRow, compute_status};
-pub use up::{AppliedFile, UpOptions, UpOutcome, migrate_up};
+pub use up::{
+    AppliedFile, UpEvent, UpOptions, UpOutcome, diverged_rows, migrate_up, pending_migrations,
+};

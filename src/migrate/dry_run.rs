@@ -1,0 +1,111 @@
+//! `migrate up --dry-run`: the exact SQL a run would execute, per file, with its transaction
+//! boundaries. Pure text built from the bundles and the history; the database is only read.
+
+use super::{Timeouts, pending_migrations};
+use crate::bundle::{Migration, Project};
+use crate::migrate::StatusRow;
+
+/// The script a `migrate up` of phases `0..=max_phase` would run, given the current status.
+pub fn dry_run_script(
+    project: &Project,
+    status: &[StatusRow],
+    max_phase: Option<u8>,
+    timeouts: &Timeouts,
+    history_table: &str,
+) -> String {
+    let pending = pending_migrations(project, status, max_phase);
+    let mut out = format!(
+        "-- eventos migrate up --dry-run: {} pending migrations\n",
+        pending.len()
+    );
+    out.push_str(&format!("{}\n", timeouts.set_sql()));
+    for migration in pending {
+        out.push('\n');
+        out.push_str(&file_script(migration, history_table));
+    }
+    out
+}
+
+/// One file's script: `BEGIN … COMMIT` around it, or each statement on its own in autocommit.
+fn file_script(migration: &Migration, history_table: &str) -> String {
+    let header = format!(
+        "-- phase {} {} ({})\n",
+        migration.phase,
+        migration.refinery_name(),
+        migration.path.display()
+    );
+    let record = format!(
+        "-- then recorded in {history_table} (version {})\n",
+        migration.version
+    );
+    if !migration.no_transaction {
+        let body = migration.sql.trim_end();
+        return format!("{header}BEGIN;\n{body}\n{record}COMMIT;\n");
+    }
+    let mut out = format!("{header}-- no transaction: each statement commits on its own\n");
+    for statement in statements_of(&migration.sql) {
+        out.push_str(&format!(
+            "{};\n",
+            statement.trim_end_matches(';').trim_end()
+        ));
+    }
+    out.push_str(&record);
+    out
+}
+
+/// The statements of a file as written (the whole file when it does not parse).
+fn statements_of(sql: &str) -> Vec<&str> {
+    match crate::sql::parse_statements(sql) {
+        Ok(statements) => statements
+            .into_iter()
+            .map(|s| &sql[s.span])
+            .filter(|s| !s.trim().is_empty())
+            .collect(),
+        Err(_) => vec![sql.trim()],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn migration(sql: &str, no_transaction: bool) -> Migration {
+        Migration {
+            phase: 0,
+            version: 1,
+            name: "x".into(),
+            path: "sql/phase0/V0001__x.sql".into(),
+            sql: sql.into(),
+            no_transaction,
+            sha256: String::new(),
+        }
+    }
+
+    #[test]
+    fn transactional_files_are_wrapped_once() {
+        let script = file_script(
+            &migration(
+                "CREATE TABLE t (id int);\nCREATE TABLE u (id int);\n",
+                false,
+            ),
+            "h",
+        );
+        assert_eq!(
+            script,
+            "-- phase 0 V0001__x (sql/phase0/V0001__x.sql)\nBEGIN;\nCREATE TABLE t (id int);\nCREATE TABLE u (id int);\n-- then recorded in h (version 1)\nCOMMIT;\n"
+        );
+    }
+
+    #[test]
+    fn no_transaction_files_list_each_statement() {
+        let sql = "-- eventos:no-transaction\nCREATE INDEX CONCURRENTLY a ON t (x);\nCREATE INDEX CONCURRENTLY b ON t (y)\n";
+        let script = file_script(&migration(sql, true), "h");
+        assert!(!script.contains("BEGIN"), "{script}");
+        assert!(
+            script.contains(
+                "CREATE INDEX CONCURRENTLY a ON t (x);\nCREATE INDEX CONCURRENTLY b ON t (y);\n"
+            ),
+            "{script}"
+        );
+    }
+}
