@@ -41,7 +41,10 @@ fn every_probed_table_isolates_users_and_leaves_no_trace() {
         "attendee_preferences",
         "connection_goals",
     ] {
-        assert!(tables.iter().any(|t| t == required), "{required} is not probed");
+        assert!(
+            tables.iter().any(|t| t == required),
+            "{required} is not probed"
+        );
     }
     let db = TestDb::new(Pg::Vector);
     db.migrate_up(&repo_root(), &[]);
