@@ -116,45 +116,14 @@ fn probing_without_hints_fails_rather_than_prove_nothing() {
         .success();
 }
 
-/// A copy of the repository's real bundles with `[[rls_probe]]` hints added to phase 0 (the real
-/// plans are owned elsewhere; the hints live only in this test).
-fn real_bundles_with_hints() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let root = common::repo_root();
-    let status = std::process::Command::new("cp")
-        .args(["-r"])
-        .arg(root.join("sql"))
-        .arg(root.join("plans"))
-        .arg(dir.path())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let plan = dir.path().join("plans/phase0.toml");
-    let mut text = std::fs::read_to_string(&plan).unwrap();
-    text.push_str(
-        r#"
-[[rls_probe]]
-table = "profiles"
-owner = "id"
-seed = "INSERT INTO public.profiles (id, email) VALUES ({user}, gen_random_uuid() || '@probe.test')"
-
-[[rls_probe]]
-table = "wizard_sessions"
-owner = "user_id"
-seed = "INSERT INTO public.wizard_sessions (user_id, session_id) VALUES ({user}, gen_random_uuid()::text)"
-"#,
-    );
-    std::fs::write(&plan, text).unwrap();
-    dir
-}
-
 #[test]
 fn real_phase_0_user_tables_isolate_users() {
-    let project = real_bundles_with_hints();
+    // The shipped plans carry their own `[[rls_probe]]` hints (all phases: tests/schema_probe.rs).
+    let root = common::repo_root();
     let db = TestDb::new(Pg::Stock);
-    db.migrate_up(project.path(), &["--phase", "0"]);
+    db.migrate_up(&root, &["--phase", "0"]);
     let out = stdout(
-        &db.eventos(project.path(), &["verify", "--phase", "0", "--rls-probe"])
+        &db.eventos(&root, &["verify", "--phase", "0", "--rls-probe"])
             .assert()
             .success(),
     );

@@ -130,7 +130,8 @@ CREATE TABLE public.orders (
 );
 CREATE INDEX idx_orders_event_id ON public.orders (event_id);
 CREATE INDEX idx_orders_customer_id ON public.orders (customer_id);
-CREATE INDEX idx_orders_tier_id ON public.orders (tier_id);
+-- (tier_id, event_id) covers the composite FK orders_tier_fkey, and lookups by tier alone.
+CREATE INDEX idx_orders_tier_id_event_id ON public.orders (tier_id, event_id);
 
 CREATE TABLE public.payments (
   id                   uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -192,10 +193,12 @@ CREATE TABLE public.tickets (
   CONSTRAINT tickets_status_check CHECK (status IN ('valid', 'used', 'cancelled', 'refunded', 'transferred')),
   CONSTRAINT tickets_checked_in_check CHECK (checked_in_at IS NULL OR status IN ('valid', 'used'))
 );
-CREATE INDEX idx_tickets_order_id ON public.tickets (order_id);
+-- Each composite FK (<x>_id, event_id) is covered by an index on exactly its columns,
+-- which also serves lookups by <x>_id alone.
+CREATE INDEX idx_tickets_order_id_event_id ON public.tickets (order_id, event_id);
 CREATE INDEX idx_tickets_event_id ON public.tickets (event_id);
-CREATE INDEX idx_tickets_attendee_id ON public.tickets (attendee_id);
-CREATE INDEX idx_tickets_tier_id ON public.tickets (tier_id);
+CREATE INDEX idx_tickets_attendee_id_event_id ON public.tickets (attendee_id, event_id);
+CREATE INDEX idx_tickets_tier_id_event_id ON public.tickets (tier_id, event_id);
 
 -- updated_at maintenance
 CREATE TRIGGER trg_profiles_updated_at BEFORE UPDATE ON public.profiles

@@ -133,7 +133,7 @@ CREATE TABLE public.attendee_engagements (
      'booth_visit', 'download', 'click', 'reaction', 'share', 'other'))
 ) PARTITION BY RANGE ("timestamp");
 CREATE INDEX idx_attendee_engagements_event_id ON public.attendee_engagements (event_id, "timestamp");
-CREATE INDEX idx_attendee_engagements_attendee_id ON public.attendee_engagements (attendee_id);
+CREATE INDEX idx_attendee_engagements_attendee_id_event_id ON public.attendee_engagements (attendee_id, event_id);
 CREATE INDEX idx_attendee_engagements_ts_brin ON public.attendee_engagements USING brin ("timestamp");
 CREATE INDEX idx_attendee_engagements_metadata ON public.attendee_engagements USING gin (metadata jsonb_path_ops);
 ALTER TABLE public.attendee_engagements ENABLE ROW LEVEL SECURITY;
@@ -161,7 +161,7 @@ CREATE TABLE public.chatbot_logs (
   CONSTRAINT chatbot_logs_rating_check CHECK (satisfaction_rating IS NULL OR satisfaction_rating BETWEEN 1 AND 5)
 ) PARTITION BY RANGE (created_at);
 CREATE INDEX idx_chatbot_logs_event_id ON public.chatbot_logs (event_id, created_at);
-CREATE INDEX idx_chatbot_logs_attendee_id ON public.chatbot_logs (attendee_id);
+CREATE INDEX idx_chatbot_logs_attendee_id_event_id ON public.chatbot_logs (attendee_id, event_id);
 CREATE INDEX idx_chatbot_logs_conversation_id ON public.chatbot_logs (conversation_id);
 CREATE INDEX idx_chatbot_logs_escalated_open ON public.chatbot_logs (event_id) WHERE escalated AND NOT resolved;
 CREATE INDEX idx_chatbot_logs_created_at_brin ON public.chatbot_logs USING brin (created_at);

@@ -106,7 +106,8 @@ CREATE TABLE public.matches (
   CONSTRAINT matches_status_check CHECK (status IN ('suggested', 'accepted', 'declined', 'expired', 'met'))
 );
 CREATE INDEX idx_matches_attendee_1_id ON public.matches (attendee_1_id);
-CREATE INDEX idx_matches_attendee_2_id ON public.matches (attendee_2_id);
+-- matches_attendee_1_fkey is covered by matches_pair_key (event_id, attendee_1_id, …).
+CREATE INDEX idx_matches_attendee_2_id_event_id ON public.matches (attendee_2_id, event_id);
 CREATE INDEX idx_matches_match_id ON public.matches (match_id);
 
 CREATE TABLE public.meetings (

@@ -63,7 +63,7 @@ CREATE TABLE public.check_in_logs (
   CONSTRAINT check_in_logs_face_confidence_check CHECK (method <> 'facial_recognition' OR confidence_score IS NOT NULL)
 ) PARTITION BY RANGE ("timestamp");
 CREATE INDEX idx_check_in_logs_event_id ON public.check_in_logs (event_id, "timestamp");
-CREATE INDEX idx_check_in_logs_attendee_id ON public.check_in_logs (attendee_id);
+CREATE INDEX idx_check_in_logs_attendee_id_event_id ON public.check_in_logs (attendee_id, event_id);
 CREATE INDEX idx_check_in_logs_ts_brin ON public.check_in_logs USING brin ("timestamp");
 ALTER TABLE public.check_in_logs ENABLE ROW LEVEL SECURITY;
 CREATE TABLE public.check_in_logs_default PARTITION OF public.check_in_logs DEFAULT;

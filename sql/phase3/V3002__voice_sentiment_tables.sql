@@ -34,6 +34,8 @@ CREATE TABLE public.transcript_keywords (
   CONSTRAINT transcript_keywords_mentions_check CHECK (0 <= ALL (timestamp_mentions))
 );
 CREATE INDEX idx_transcript_keywords_session_id ON public.transcript_keywords (session_id, keyword);
+-- transcript_keywords_keyword_key (transcript_id, keyword) cannot cover the composite FK.
+CREATE INDEX idx_transcript_keywords_transcript_id_session_id ON public.transcript_keywords (transcript_id, session_id);
 
 CREATE TABLE public.audio_processing_jobs (
   id             uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -54,7 +56,7 @@ CREATE TABLE public.audio_processing_jobs (
   CONSTRAINT audio_processing_jobs_failed_check CHECK (status <> 'failed' OR error_message IS NOT NULL)
 );
 CREATE INDEX idx_audio_processing_jobs_session_id ON public.audio_processing_jobs (session_id);
-CREATE INDEX idx_audio_processing_jobs_transcript_id ON public.audio_processing_jobs (transcript_id);
+CREATE INDEX idx_audio_processing_jobs_transcript_id_session_id ON public.audio_processing_jobs (transcript_id, session_id);
 CREATE INDEX idx_audio_processing_jobs_pending ON public.audio_processing_jobs (created_at)
   WHERE status IN ('queued', 'processing');
 
