@@ -61,6 +61,7 @@ pub(super) fn print_report(report: &LintReport, format: LintFormat) {
                     id: r.id,
                     summary: r.summary,
                     severity: r.severity,
+                    doc: r.doc,
                 })
                 .collect();
             report::render_sarif(diagnostics, sources, &rules)

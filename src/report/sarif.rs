@@ -14,6 +14,8 @@ pub struct SarifRule<'a> {
     pub summary: &'a str,
     /// Default severity.
     pub severity: Severity,
+    /// The full documentation page (markdown).
+    pub doc: &'a str,
 }
 
 /// Renders a SARIF log with one run of the `eventos` tool.
@@ -28,7 +30,7 @@ pub fn render_sarif(
             json!({
                 "id": r.id,
                 "shortDescription": {"text": r.summary},
-                "helpUri": format!("https://github.com/eventos/eventos/blob/main/docs/rules/{}.md", r.id),
+                "help": {"text": r.summary, "markdown": r.doc},
                 "defaultConfiguration": {"level": level(r.severity)},
             })
         })
@@ -98,6 +100,7 @@ mod tests {
             id: "alter-system",
             summary: "s",
             severity: Severity::Error,
+            doc: "# alter-system",
         }];
         let log: serde_json::Value =
             serde_json::from_str(&render_sarif(&[d], &sources, &rules)).unwrap();
