@@ -542,3 +542,36 @@ fn the_real_phases_0_and_1_go_down_newest_first_and_up_again() {
     let again = stdout(&db.migrate_up(&root, &["--phase", "1"]));
     assert!(again.contains("0 failed"), "post-check passes: {again}");
 }
+
+#[test]
+fn preflight_refuses_a_bundle_edited_without_rehashing() {
+    let db = TestDb::new(Pg::Stock);
+    let project = fixture_copy("basic");
+    common::eventos(project.path())
+        .arg("hash")
+        .assert()
+        .success();
+    let file = project.path().join("sql/phase1/V1001__tags.sql");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        text + "\nCOMMENT ON TABLE public.tags IS 'edited after hashing';\n",
+    )
+    .unwrap();
+    let failed = db
+        .eventos(project.path(), &["migrate", "up", "--supabase-compat"])
+        .assert()
+        .code(1);
+    let err = stderr(&failed);
+    assert!(err.contains("sum-mismatch"), "{err}");
+    assert!(err.contains("preflight failed"), "{err}");
+    assert_eq!(
+        count(&db, "SELECT to_regclass('eventos.schema_history') IS NULL"),
+        "t"
+    );
+    common::eventos(project.path())
+        .arg("hash")
+        .assert()
+        .success();
+    db.migrate_up(project.path(), &[]);
+}
