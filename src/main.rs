@@ -5,6 +5,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc for Rust and, through `override`, for libpg_query's C allocations too: parse trees are
+/// allocated on worker threads and freed on the main one, which glibc's arenas handle poorly.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     eventos::config::load_dotenv();
     let cli = eventos::cli::Cli::parse();

@@ -7,11 +7,12 @@
 
 pub mod catalog;
 pub mod ignore;
+mod parallel;
 pub mod rules;
 pub mod symbols;
 pub mod units;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -191,19 +192,24 @@ impl LintReport {
 }
 
 /// Lints files in the given order.
+///
+/// Parsing and body expansion — nearly all the cost — run on every core; the rule pass then sees
+/// the files strictly in order, because the symbol table is built in version order.
 pub fn lint_sources(sources: Vec<SourceFile>, options: &LintOptions) -> LintReport {
     let mut symbols = Symbols::new(options.catalog.clone());
     let mut raw = Vec::new();
     let mut suppressions = Vec::with_capacity(sources.len());
-    for (file_index, source) in sources.iter().enumerate() {
-        suppressions.push(lint_file(
+    parallel::prepare_in_order(&sources, prepare_file, |file_index, prepared| {
+        let source = &sources[file_index];
+        suppressions.push(check_file(
             source,
             file_index,
+            prepared,
             options,
             &mut symbols,
             &mut raw,
         ));
-    }
+    });
     for rule in RULES {
         if let Some(finish) = rule.finish
             && options.level(rule) != Level::Off
@@ -211,11 +217,16 @@ pub fn lint_sources(sources: Vec<SourceFile>, options: &LintOptions) -> LintRepo
             finish(&symbols, options, rule, &mut raw);
         }
     }
+    let file_index: HashMap<&Path, usize> = sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.path.as_path(), i))
+        .collect();
     let kept: Vec<Diagnostic> = raw
         .into_iter()
         .filter(|d| {
-            let index = sources.iter().position(|s| s.path == d.file);
-            !index.is_some_and(|i| suppressions[i].suppresses(d))
+            let index = file_index.get(d.file.as_path());
+            !index.is_some_and(|&i| suppressions[i].suppresses(d))
         })
         .collect();
     let mut diagnostics = apply_levels(kept, options);
@@ -226,54 +237,80 @@ pub fn lint_sources(sources: Vec<SourceFile>, options: &LintOptions) -> LintRepo
     }
 }
 
-fn lint_file(
+/// One file parsed and expanded into units, ready for the rule pass.
+#[derive(Debug)]
+pub struct PreparedFile {
+    units: Vec<Unit>,
+    problems: Vec<Diagnostic>,
+    suppressions: ignore::Suppressions,
+}
+
+/// Parses a file and expands every statement into its units (no symbol table needed).
+fn prepare_file(source: &SourceFile) -> PreparedFile {
+    let (statements, bases, errors) = parse_leniently(&source.text);
+    let mut problems: Vec<Diagnostic> = errors
+        .iter()
+        .map(|err| rules::syntax_error::diagnostic(source, err))
+        .collect();
+    let suppressions = ignore::Suppressions::parse(source, &statements, &mut problems);
+    let mut units = Vec::with_capacity(statements.len());
+    for (statement, base) in statements.into_iter().zip(bases) {
+        let expansion = units::units_of(&source.text, statement, base);
+        problems.extend(
+            expansion
+                .errors
+                .iter()
+                .map(|err| rules::syntax_error::body_diagnostic(source, err)),
+        );
+        units.extend(expansion.units);
+    }
+    PreparedFile {
+        units,
+        problems,
+        suppressions,
+    }
+}
+
+/// Runs the statement rules over a prepared file's units in order, growing the symbol table.
+fn check_file(
     source: &SourceFile,
     file_index: usize,
+    prepared: PreparedFile,
     options: &LintOptions,
     symbols: &mut Symbols,
     out: &mut Vec<Diagnostic>,
 ) -> ignore::Suppressions {
-    let (statements, bases, errors) = parse_leniently(&source.text);
-    for err in &errors {
-        out.push(rules::syntax_error::diagnostic(source, err));
-    }
-    let suppressions = ignore::Suppressions::parse(source, &statements, out);
+    out.extend(prepared.problems);
     let no_transaction = crate::bundle::has_no_transaction_directive(&source.text);
     let rollback = is_rollback_path(&source.path);
-    for (statement, base) in statements.into_iter().zip(bases) {
-        let expansion = units::units_of(&source.text, statement, base);
-        for err in &expansion.errors {
-            out.push(rules::syntax_error::body_diagnostic(source, err));
+    for unit in prepared.units {
+        let ctx = UnitContext {
+            file: source,
+            no_transaction,
+            rollback,
+            file_index,
+            unit: &unit,
+            symbols,
+            options,
+        };
+        for rule in RULES {
+            if let Some(check) = rule.check
+                && options.level(rule) != Level::Off
+            {
+                check(&ctx, rule, out);
+            }
         }
-        for unit in expansion.units {
-            let ctx = UnitContext {
-                file: source,
-                no_transaction,
-                rollback,
-                file_index,
-                unit: &unit,
-                symbols,
-                options,
-            };
-            for rule in RULES {
-                if let Some(check) = rule.check
-                    && options.level(rule) != Level::Off
-                {
-                    check(&ctx, rule, out);
-                }
-            }
-            let site = symbols::Site {
-                file: source.path.clone(),
-                span: unit.span.clone(),
-                file_index,
-            };
-            symbols.record_any(&unit.node, &site);
-            if unit.kind.runs_now() {
-                symbols.apply(&unit.node, &site);
-            }
+        let site = symbols::Site {
+            file: source.path.clone(),
+            span: unit.span.clone(),
+            file_index,
+        };
+        symbols.record_any(&unit.node, &site);
+        if unit.kind.runs_now() {
+            symbols.apply(&unit.node, &site);
         }
     }
-    suppressions
+    prepared.suppressions
 }
 
 /// Parses a whole file; when that fails, parses statement by statement so the statements that do
@@ -314,13 +351,15 @@ fn apply_levels(diagnostics: Vec<Diagnostic>, options: &LintOptions) -> Vec<Diag
 }
 
 fn sort_diagnostics(diagnostics: &mut [Diagnostic], sources: &[SourceFile]) {
-    let order = |d: &Diagnostic| {
-        sources
-            .iter()
-            .position(|s| s.path == d.file)
-            .unwrap_or(usize::MAX)
-    };
-    diagnostics.sort_by_key(|d| (order(d), d.span.start, d.rule));
+    let order: HashMap<&Path, usize> = sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.path.as_path(), i))
+        .collect();
+    diagnostics.sort_by_key(|d| {
+        let file = order.get(d.file.as_path()).copied().unwrap_or(usize::MAX);
+        (file, d.span.start, d.rule)
+    });
 }
 
 /// The project's migrations in version order, as lint sources.

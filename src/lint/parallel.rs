@@ -1,0 +1,85 @@
+//! Order-preserving parallel map: workers prepare items on every core while the caller consumes
+//! the results strictly in input order, as soon as each next one is ready.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+/// Results a worker may have queued before it waits for the consumer.
+const QUEUE_PER_WORKER: usize = 4;
+
+/// Calls `consume(i, prepare(&items[i]))` for every item, in index order, with `prepare` running
+/// on up to `available_parallelism` worker threads. A single item or core runs inline.
+pub fn prepare_in_order<T, P, F, C>(items: &[T], prepare: F, mut consume: C)
+where
+    T: Sync,
+    P: Send,
+    F: Fn(&T) -> P + Sync,
+    C: FnMut(usize, P),
+{
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len());
+    if workers <= 1 {
+        for (index, item) in items.iter().enumerate() {
+            consume(index, prepare(item));
+        }
+        return;
+    }
+    let next = AtomicUsize::new(0);
+    let (sender, receiver) = mpsc::sync_channel(workers * QUEUE_PER_WORKER);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let sender = sender.clone();
+            let (next, prepare) = (&next, &prepare);
+            scope.spawn(move || {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(index) else { break };
+                    if sender.send((index, prepare(item))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(sender);
+        let mut ready = BTreeMap::new();
+        let mut expected = 0;
+        for (index, prepared) in receiver {
+            ready.insert(index, prepared);
+            while let Some(prepared) = ready.remove(&expected) {
+                consume(expected, prepared);
+                expected += 1;
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_arrive_in_input_order_whatever_the_finishing_order() {
+        let items: Vec<u64> = (0..200).collect();
+        let mut seen = Vec::new();
+        prepare_in_order(
+            &items,
+            |&n| {
+                // Uneven work so workers finish out of order.
+                std::thread::sleep(std::time::Duration::from_micros((n * 37) % 500));
+                n * 2
+            },
+            |index, doubled| seen.push((index, doubled)),
+        );
+        let expected: Vec<(usize, u64)> = (0..200).map(|n| (n as usize, n * 2)).collect();
+        assert_eq!(seen, expected);
+    }
+
+    #[test]
+    fn no_items_means_no_calls() {
+        let mut calls = 0;
+        prepare_in_order(&[] as &[u8], |_| (), |_, _| calls += 1);
+        assert_eq!(calls, 0);
+    }
+}
