@@ -23,13 +23,13 @@ pub async fn run(config: &Config, args: CheckArgs) -> Result<Outcome> {
     }
 
     emit("== migrate up\n");
-    let mut db = Database::open(&DatabaseRequest {
+    let mut db = Database::connect(&DatabaseRequest {
         url: args.database_url.clone(),
         supabase_compat: true,
         needs_vector: super::needs_vector(&project, phase),
     })
     .await?;
-    if super::migrate::apply(&mut db.client, &project, config, phase).await? != Outcome::Success {
+    if super::migrate::apply(&mut db, &project, config, phase).await? != Outcome::Success {
         return Ok(Outcome::Failure);
     }
 

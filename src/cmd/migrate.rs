@@ -91,17 +91,30 @@ async fn backup_compat_apply(
     .await
 }
 
-/// Takes the lock, applies, releases: for `check`, whose database is its own.
+/// Takes the lock, installs the compat layer if wanted, applies, releases: for `check`, whose
+/// database is its own.
 pub(super) async fn apply(
-    client: &mut Client,
+    db: &mut Database,
     project: &Project,
     config: &Config,
     phase: Option<u8>,
 ) -> Result<Outcome> {
-    check_extensions_available(client, project, phase).await?;
-    let lock = MigrationLock::acquire(client, config.migrate.lock_wait).await?;
-    let outcome = apply_locked(client, &lock, project, config, &config.migrate, phase).await;
-    lock.release(client).await?;
+    check_extensions_available(&db.client, project, phase).await?;
+    let lock = MigrationLock::acquire(&db.client, config.migrate.lock_wait).await?;
+    let outcome = async {
+        db.install_compat_if_requested().await?;
+        apply_locked(
+            &mut db.client,
+            &lock,
+            project,
+            config,
+            &config.migrate,
+            phase,
+        )
+        .await
+    }
+    .await;
+    lock.release(&db.client).await?;
     outcome
 }
 
