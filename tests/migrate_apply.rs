@@ -575,3 +575,48 @@ fn preflight_refuses_a_bundle_edited_without_rehashing() {
         .success();
     db.migrate_up(project.path(), &[]);
 }
+
+/// On a terminal (a pseudo-terminal from util-linux `script`) `migrate up` draws an indicatif bar
+/// per phase with position and elapsed time; piped, it prints plain lines only.
+#[test]
+fn progress_bars_on_a_terminal_plain_lines_when_piped() {
+    let dir = fixture("basic");
+    let on_tty = TestDb::new(Pg::Stock);
+    let command = format!(
+        "{} migrate up --supabase-compat --no-verify --database-url '{}'",
+        assert_cmd::cargo::cargo_bin("eventos").display(),
+        on_tty.url()
+    );
+    let out = Command::new("script")
+        .args(["-qefc", &command, "/dev/null"])
+        .current_dir(&dir)
+        .env("TERM", "xterm")
+        .env_remove("NO_COLOR")
+        .env_remove("DATABASE_URL")
+        .env_remove("EVENTOS_CONFIG")
+        .output()
+        .expect("run `script` (util-linux) to get a pseudo-terminal");
+    let terminal = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{terminal}");
+    for (phase, files) in [(0, 2), (1, 1)] {
+        let bar = terminal
+            .lines()
+            .flat_map(|l| l.split('\r'))
+            .find(|l| l.contains(&format!("phase {phase} ")) && l.contains('█'))
+            .unwrap_or_else(|| panic!("no progress bar for phase {phase} in:\n{terminal}"));
+        assert!(bar.contains(&format!("/{files}")), "{bar}");
+    }
+    assert!(
+        terminal.contains("applied phase 1 V1001__tags"),
+        "{terminal}"
+    );
+
+    let piped = TestDb::new(Pg::Stock);
+    let assert = piped.migrate_up(&dir, &["--no-verify"]);
+    let output = stdout(&assert) + &stderr(&assert);
+    assert!(output.contains("applied phase 0 V0001__notes"), "{output}");
+    assert!(
+        !output.contains('█') && !output.contains('\u{1b}'),
+        "{output}"
+    );
+}
