@@ -89,7 +89,7 @@ fn a_leaking_policy_fails_the_probe() {
         "{out}"
     );
     assert!(
-        out.contains("synthetic user 1 sees 1 row(s) owned by someone else"),
+        out.contains("synthetic user 1 sees 1 row(s) of the other synthetic user"),
         "{out}"
     );
     assert!(out.contains("pass rls-probe public.profiles"), "{out}");
