@@ -217,11 +217,7 @@ pub fn lint_sources(sources: Vec<SourceFile>, options: &LintOptions) -> LintRepo
             finish(&symbols, options, rule, &mut raw);
         }
     }
-    let file_index: HashMap<&Path, usize> = sources
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.path.as_path(), i))
-        .collect();
+    let file_index = file_positions(&sources);
     let kept: Vec<Diagnostic> = raw
         .into_iter()
         .filter(|d| {
@@ -239,7 +235,7 @@ pub fn lint_sources(sources: Vec<SourceFile>, options: &LintOptions) -> LintRepo
 
 /// One file parsed and expanded into units, ready for the rule pass.
 #[derive(Debug)]
-pub struct PreparedFile {
+struct PreparedFile {
     units: Vec<Unit>,
     problems: Vec<Diagnostic>,
     suppressions: ignore::Suppressions,
@@ -350,12 +346,17 @@ fn apply_levels(diagnostics: Vec<Diagnostic>, options: &LintOptions) -> Vec<Diag
         .collect()
 }
 
-fn sort_diagnostics(diagnostics: &mut [Diagnostic], sources: &[SourceFile]) {
-    let order: HashMap<&Path, usize> = sources
+/// Each file's position in lint order, by path.
+fn file_positions(sources: &[SourceFile]) -> HashMap<&Path, usize> {
+    sources
         .iter()
         .enumerate()
         .map(|(i, s)| (s.path.as_path(), i))
-        .collect();
+        .collect()
+}
+
+fn sort_diagnostics(diagnostics: &mut [Diagnostic], sources: &[SourceFile]) {
+    let order = file_positions(sources);
     diagnostics.sort_by_key(|d| {
         let file = order.get(d.file.as_path()).copied().unwrap_or(usize::MAX);
         (file, d.span.start, d.rule)
