@@ -33,13 +33,5 @@ pub async fn run(config: &Config, args: CheckArgs) -> Result<Outcome> {
         return Ok(Outcome::Failure);
     }
 
-    emit("== verify\n");
-    let options = super::verify::options(config, phase, Vec::new());
-    super::verify::run_checks(
-        &db.client,
-        &project,
-        &options,
-        crate::verify::report::Format::Human,
-    )
-    .await
+    super::verify::post_check(&db.client, &project, config, phase).await
 }

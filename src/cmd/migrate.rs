@@ -50,15 +50,7 @@ pub async fn up(config: &Config, args: MigrateUpArgs) -> Result<Outcome> {
     if outcome != Outcome::Success || args.no_verify {
         return Ok(outcome);
     }
-    emit("== verify\n");
-    let options = super::verify::options(config, phase, Vec::new());
-    super::verify::run_checks(
-        &db.client,
-        &project,
-        &options,
-        crate::verify::report::Format::Human,
-    )
-    .await
+    super::verify::post_check(&db.client, &project, config, phase).await
 }
 
 /// Under the lock: optional backup, compat layer, then the migrations.

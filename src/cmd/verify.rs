@@ -21,7 +21,7 @@ pub async fn run(config: &Config, args: VerifyArgs) -> Result<Outcome> {
 }
 
 /// The verification options for `phase`: exposed schemas from the flags, else the configuration.
-pub(super) fn options(config: &Config, phase: Option<u8>, exposed: Vec<String>) -> verify::Options {
+fn options(config: &Config, phase: Option<u8>, exposed: Vec<String>) -> verify::Options {
     let exposed_schemas = if exposed.is_empty() {
         config.exposed_schemas.clone()
     } else {
@@ -34,8 +34,21 @@ pub(super) fn options(config: &Config, phase: Option<u8>, exposed: Vec<String>) 
     }
 }
 
+/// The `== verify` step of `migrate up` and `check`: every check of phases up to `phase`, with the
+/// configured exposed schemas, printed for humans.
+pub(super) async fn post_check(
+    client: &Client,
+    project: &Project,
+    config: &Config,
+    phase: Option<u8>,
+) -> Result<Outcome> {
+    emit("== verify\n");
+    let options = options(config, phase, Vec::new());
+    run_checks(client, project, &options, Format::Human).await
+}
+
 /// Runs and prints the checks; failure when any check failed.
-pub(super) async fn run_checks(
+async fn run_checks(
     client: &Client,
     project: &Project,
     options: &verify::Options,
