@@ -107,16 +107,10 @@ fn embedded(unit: &Unit, text: &str, offset: Option<usize>, depth: usize, out: &
             let Some(body) = function_body(&stmt.options) else {
                 return;
             };
-            let body_offset = offset.zip(body_offset_in(text, &body)).map(|(a, b)| a + b);
-            let ctx = Body {
-                text: &body,
-                offset: body_offset,
-                span: unit.span.clone(),
-                kind: UnitKind::FunctionBody,
-            };
+            let ctx = Body::within(text, offset, &body, unit, UnitKind::FunctionBody);
             match language.as_str() {
                 "plpgsql" => plpgsql_body(&ctx, text, depth, out),
-                "sql" => sql_text(&ctx, &body, body_offset, depth, out),
+                "sql" => sql_text(&ctx, &body, ctx.offset, depth, out),
                 _ => {}
             }
         }
@@ -128,13 +122,7 @@ fn embedded(unit: &Unit, text: &str, offset: Option<usize>, depth: usize, out: &
             if !language.eq_ignore_ascii_case("plpgsql") {
                 return;
             }
-            let body_offset = offset.zip(body_offset_in(text, &body)).map(|(a, b)| a + b);
-            let ctx = Body {
-                text: &body,
-                offset: body_offset,
-                span: unit.span.clone(),
-                kind: UnitKind::DoBlock,
-            };
+            let ctx = Body::within(text, offset, &body, unit, UnitKind::DoBlock);
             plpgsql_body(&ctx, &do_as_function(&body), depth, out);
         }
         _ => {}
@@ -149,7 +137,27 @@ struct Body<'a> {
     kind: UnitKind,
 }
 
-impl Body<'_> {
+impl<'a> Body<'a> {
+    /// The body `body` of `unit`, whose statement text `statement` starts at file offset
+    /// `statement_offset` (when known); its own offset is found from the statement's string token.
+    fn within(
+        statement: &str,
+        statement_offset: Option<usize>,
+        body: &'a str,
+        unit: &Unit,
+        kind: UnitKind,
+    ) -> Body<'a> {
+        let offset = statement_offset
+            .zip(body_offset_in(statement, body))
+            .map(|(a, b)| a + b);
+        Body {
+            text: body,
+            offset,
+            span: unit.span.clone(),
+            kind,
+        }
+    }
+
     /// The file offset of `needle` inside the body, when the body's position is known.
     fn offset_of(&self, needle: &str) -> Option<usize> {
         Some(self.offset? + self.text.find(needle)?)
