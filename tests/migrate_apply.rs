@@ -56,6 +56,21 @@ fn count(db: &TestDb, sql: &str) -> String {
     db.query_strings(sql).remove(0)
 }
 
+/// Asserts that no run changed the database: no history table and no compat layer (`why` says
+/// which step should have stopped first).
+fn assert_untouched(db: &TestDb, why: &str) {
+    assert_eq!(
+        count(db, "SELECT to_regclass('eventos.schema_history') IS NULL"),
+        "t",
+        "{why}: no history table"
+    );
+    assert_eq!(
+        count(db, "SELECT to_regnamespace('auth') IS NULL"),
+        "t",
+        "{why}: not even the compat layer"
+    );
+}
+
 #[test]
 fn eight_concurrent_runs_apply_every_migration_exactly_once() {
     let db = TestDb::new(Pg::Stock);
@@ -123,15 +138,7 @@ fn lock_wait_expires_with_a_message_naming_the_holder() {
     assert!(err.contains(&format!("pid {pid}")), "{err}");
     assert!(err.contains("dba-console"), "{err}");
     assert!(err.contains("connected since"), "{err}");
-    assert_eq!(
-        count(&db, "SELECT to_regclass('eventos.schema_history') IS NULL"),
-        "t"
-    );
-    assert_eq!(
-        count(&db, "SELECT to_regnamespace('auth') IS NULL"),
-        "t",
-        "the compat layer waits for the lock too"
-    );
+    assert_untouched(&db, "the compat layer waits for the lock too");
 }
 
 #[test]
@@ -510,15 +517,7 @@ fn preflight_lint_errors_stop_before_any_change() {
     let err = stderr(&failed);
     assert!(err.contains("preflight failed"), "{err}");
     assert!(err.contains("V1002__bad.sql"), "{err}");
-    assert_eq!(
-        count(&db, "SELECT to_regclass('eventos.schema_history') IS NULL"),
-        "t"
-    );
-    assert_eq!(
-        count(&db, "SELECT to_regnamespace('auth') IS NULL"),
-        "t",
-        "not even the compat layer"
-    );
+    assert_untouched(&db, "preflight lint stops before any change");
 }
 
 #[test]
@@ -565,10 +564,7 @@ fn preflight_refuses_a_bundle_edited_without_rehashing() {
     let err = stderr(&failed);
     assert!(err.contains("sum-mismatch"), "{err}");
     assert!(err.contains("preflight failed"), "{err}");
-    assert_eq!(
-        count(&db, "SELECT to_regclass('eventos.schema_history') IS NULL"),
-        "t"
-    );
+    assert_untouched(&db, "the sum check stops before any change");
     common::eventos(project.path())
         .arg("hash")
         .assert()
