@@ -153,39 +153,33 @@ fn lint_of_clean_bundles_exits_zero() {
         .stdout(predicate::str::contains("0 errors"));
 }
 
-#[test]
-fn bad_file_names_are_usage_errors() {
+/// `eventos lint` on a copy of the `basic` fixture with one more migration file at `relative`:
+/// a usage error (exit 2) whose message says `expected`.
+fn lint_with_added_file(relative: &str, expected: &str) -> assert_cmd::assert::Assert {
     let project = fixture_copy("basic");
-    std::fs::write(
-        project.path().join("sql/phase0/add_column.sql"),
-        "SELECT 1;",
-    )
-    .unwrap();
+    std::fs::write(project.path().join(relative), "SELECT 1;").unwrap();
     eventos(project.path())
         .arg("lint")
         .assert()
         .code(2)
-        .stderr(predicate::str::contains(
-            "add_column.sql: not a migration file name",
-        ))
-        .stderr(predicate::str::contains("help:"));
+        .stderr(predicate::str::contains(expected))
+}
+
+#[test]
+fn bad_file_names_are_usage_errors() {
+    lint_with_added_file(
+        "sql/phase0/add_column.sql",
+        "add_column.sql: not a migration file name",
+    )
+    .stderr(predicate::str::contains("help:"));
 }
 
 #[test]
 fn versions_outside_the_phase_range_are_usage_errors() {
-    let project = fixture_copy("basic");
-    std::fs::write(
-        project.path().join("sql/phase0/V1005__misplaced.sql"),
-        "SELECT 1;",
-    )
-    .unwrap();
-    eventos(project.path())
-        .arg("lint")
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
-            "V1005__misplaced.sql: version 1005 is outside phase 0's range",
-        ));
+    lint_with_added_file(
+        "sql/phase0/V1005__misplaced.sql",
+        "V1005__misplaced.sql: version 1005 is outside phase 0's range",
+    );
 }
 
 #[test]
