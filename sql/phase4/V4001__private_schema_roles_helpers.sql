@@ -164,8 +164,8 @@ AS $$
   WHERE ea.user_id = (SELECT auth.uid()) AND ea.networking_opt_in
 $$;
 
--- Peers the calling user may see and invite: entitled, opted-in attendees of the events where
--- the user is an entitled, opted-in attendee.
+-- Peers the calling user may see and invite: other entitled, opted-in attendees of the events
+-- where the user is an entitled, opted-in attendee.
 CREATE FUNCTION eventos_private.networking_peer_ids()
 RETURNS SETOF uuid
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = ''
@@ -174,6 +174,7 @@ AS $$
   FROM eventos_private.entitled_attendees AS me
   JOIN eventos_private.entitled_attendees AS peer ON peer.event_id = me.event_id
   WHERE me.user_id = (SELECT auth.uid()) AND me.networking_opt_in AND peer.networking_opt_in
+    AND peer.user_id IS DISTINCT FROM me.user_id
 $$;
 
 CREATE FUNCTION eventos_private.own_sponsor_ids()
