@@ -31,6 +31,7 @@ RETURNS TABLE (tbl regclass, depth integer, pk_columns text[])
 LANGUAGE plpgsql
 SET search_path = ''
 AS $$
+#variable_conflict use_column
 DECLARE
   v_changed  boolean := true;
   v_rounds   integer := 0;
