@@ -82,31 +82,66 @@ fn archive_round_trip_restores_every_row_exactly() {
     let count: i64 = one(&mut c, &format!("SELECT public.archive_event('{event}')"))
         .parse()
         .unwrap();
-    assert_eq!(count, 16, "events, tier, 2 attendees, order, ticket, payment, session, feedback, sponsorship, deliverable, meeting, check-in, chat log, 2 agent tasks");
     assert_eq!(
-        one(&mut c, &format!("SELECT count(*) FROM events WHERE id = '{event}'")),
+        count, 16,
+        "events, tier, 2 attendees, order, ticket, payment, session, feedback, sponsorship, deliverable, meeting, check-in, chat log, 2 agent tasks"
+    );
+    assert_eq!(
+        one(
+            &mut c,
+            &format!("SELECT count(*) FROM events WHERE id = '{event}'")
+        ),
         "0"
     );
-    for table in ["orders", "tickets", "attendees", "sponsorships", "check_in_logs", "chatbot_logs", "agent_tasks"] {
+    for table in [
+        "orders",
+        "tickets",
+        "attendees",
+        "sponsorships",
+        "check_in_logs",
+        "chatbot_logs",
+        "agent_tasks",
+    ] {
         assert_eq!(
-            one(&mut c, &format!("SELECT count(*) FROM {table} WHERE event_id = '{event}'")),
+            one(
+                &mut c,
+                &format!("SELECT count(*) FROM {table} WHERE event_id = '{event}'")
+            ),
             "0",
             "{table} still has rows of the archived event"
         );
     }
-    for table in ["payments", "feedback_analysis", "sponsor_deliverables", "meetings"] {
-        assert_eq!(one(&mut c, &format!("SELECT count(*) FROM {table}")), "1", "{table}");
+    for table in [
+        "payments",
+        "feedback_analysis",
+        "sponsor_deliverables",
+        "meetings",
+    ] {
+        assert_eq!(
+            one(&mut c, &format!("SELECT count(*) FROM {table}")),
+            "1",
+            "{table}"
+        );
     }
     assert_eq!(
-        one(&mut c, "SELECT event_id IS NULL FROM wizard_sessions WHERE session_id = 'wiz-archived'"),
+        one(
+            &mut c,
+            "SELECT event_id IS NULL FROM wizard_sessions WHERE session_id = 'wiz-archived'"
+        ),
         "t"
     );
     assert_eq!(
-        one(&mut c, &format!("SELECT count(*) FROM events_archive WHERE id = '{event}'")),
+        one(
+            &mut c,
+            &format!("SELECT count(*) FROM events_archive WHERE id = '{event}'")
+        ),
         "1"
     );
     assert_eq!(
-        one(&mut c, "SELECT count(*) FROM events WHERE name = 'untouched'"),
+        one(
+            &mut c,
+            "SELECT count(*) FROM events WHERE name = 'untouched'"
+        ),
         "1"
     );
 
@@ -117,13 +152,19 @@ fn archive_round_trip_restores_every_row_exactly() {
     let after = snapshot(&mut c);
     assert_same_catalog(&before, &after, "after un-archive");
     assert_eq!(
-        one(&mut c, "SELECT count(*) FROM eventos_private.event_archives"),
+        one(
+            &mut c,
+            "SELECT count(*) FROM eventos_private.event_archives"
+        ),
         "0"
     );
     // The deletion and the restore are in the audit log, and the chain is intact.
     c.batch_execute("SELECT public.seal_audit_log()").unwrap();
     assert_eq!(
-        rows(&mut c, "SELECT problem FROM public.verify_audit_log_integrity(interval '0')"),
+        rows(
+            &mut c,
+            "SELECT problem FROM public.verify_audit_log_integrity(interval '0')"
+        ),
         Vec::<String>::new()
     );
     db.eventos(&repo_root(), &["verify"]).assert().success();
@@ -138,11 +179,19 @@ fn archive_old_events_archives_events_with_financial_records() {
     seed_v2_users(&mut c);
     let event = populated_event(&mut c, "old");
     assert_eq!(
-        rows(&mut c, "SELECT archived_count || ' ' || skipped_count FROM public.archive_old_events(730)"),
+        rows(
+            &mut c,
+            "SELECT archived_count || ' ' || skipped_count FROM public.archive_old_events(730)"
+        ),
         vec!["1 0"]
     );
     assert_eq!(
-        one(&mut c, &format!("SELECT row_count > 0 FROM eventos_private.event_archives WHERE event_id = '{event}'")),
+        one(
+            &mut c,
+            &format!(
+                "SELECT row_count > 0 FROM eventos_private.event_archives WHERE event_id = '{event}'"
+            )
+        ),
         "t"
     );
     // Un-archiving refuses when something the rows reference is gone, and changes nothing.
@@ -154,12 +203,19 @@ fn archive_old_events_archives_events_with_financial_records() {
         "reference public.sponsors rows that no longer exist",
     );
     assert_eq!(
-        one(&mut c, &format!("SELECT count(*) FROM events WHERE id = '{event}'")),
+        one(
+            &mut c,
+            &format!("SELECT count(*) FROM events WHERE id = '{event}'")
+        ),
         "0"
     );
     // Not for API roles.
     assert_err(
-        as_who(&mut c, Who::User(ALICE), &format!("SELECT public.unarchive_event('{event}')")),
+        as_who(
+            &mut c,
+            Who::User(ALICE),
+            &format!("SELECT public.unarchive_event('{event}')"),
+        ),
         "permission denied",
     );
 }

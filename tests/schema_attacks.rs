@@ -26,7 +26,10 @@ fn one(c: &mut postgres::Client, sql: &str) -> String {
 }
 
 fn sold(c: &mut postgres::Client, tier: &str) -> String {
-    one(c, &format!("SELECT sold_count FROM ticket_tiers WHERE id = '{tier}'"))
+    one(
+        c,
+        &format!("SELECT sold_count FROM ticket_tiers WHERE id = '{tier}'"),
+    )
 }
 
 fn order_sql(event: &str, tier: &str, quantity: i32) -> String {
@@ -150,13 +153,18 @@ fn hoarding_expired_holds_release_their_units_by_job_and_on_demand() {
     // A buyer is not blocked by the unswept hold: it is released on demand.
     as_who_commit(&mut c, Who::User(BOB), &order_sql(&event, &tier, 1)).unwrap();
     assert_eq!(
-        rows(&mut c, "SELECT status FROM orders ORDER BY created_at, status"),
+        rows(
+            &mut c,
+            "SELECT status FROM orders ORDER BY created_at, status"
+        ),
         vec!["expired", "pending"]
     );
     assert_eq!(sold(&mut c, &tier), "1");
     // The scheduled sweep expires the rest.
-    c.batch_execute("UPDATE orders SET expires_at = now() - interval '1 second' WHERE status = 'pending'")
-        .unwrap();
+    c.batch_execute(
+        "UPDATE orders SET expires_at = now() - interval '1 second' WHERE status = 'pending'",
+    )
+    .unwrap();
     assert_eq!(one(&mut c, "SELECT public.expire_pending_orders()"), "1");
     assert_eq!(sold(&mut c, &tier), "0");
 }
@@ -188,12 +196,18 @@ fn hoarding_tickets_need_a_paid_order_and_stay_within_its_quantity_and_the_tier(
     let pending = as_who_commit(&mut c, Who::User(BOB), &order_sql(&event2, &tier2, 1))
         .unwrap()
         .remove(0);
-    assert_err(issue_ticket(&mut c, &pending).map(|t| vec![t]), "No ticket left to issue");
+    assert_err(
+        issue_ticket(&mut c, &pending).map(|t| vec![t]),
+        "No ticket left to issue",
+    );
     c.batch_execute(&format!(
         "UPDATE orders SET status = 'cancelled' WHERE id = '{pending}'"
     ))
     .unwrap();
-    assert_err(issue_ticket(&mut c, &pending).map(|t| vec![t]), "No ticket left to issue");
+    assert_err(
+        issue_ticket(&mut c, &pending).map(|t| vec![t]),
+        "No ticket left to issue",
+    );
     // A ticket cannot claim another tier than its order's.
     let other_tier = one(
         &mut c,
@@ -203,7 +217,9 @@ fn hoarding_tickets_need_a_paid_order_and_stay_within_its_quantity_and_the_tier(
     );
     let refunded_slot = one(
         &mut c,
-        &format!("UPDATE tickets SET status = 'cancelled' WHERE id = (SELECT id FROM tickets WHERE order_id = '{paid}' LIMIT 1) RETURNING id"),
+        &format!(
+            "UPDATE tickets SET status = 'cancelled' WHERE id = (SELECT id FROM tickets WHERE order_id = '{paid}' LIMIT 1) RETURNING id"
+        ),
     );
     assert_err(
         try_rows(
@@ -352,7 +368,9 @@ fn registration_paid_events_need_a_ticket_free_events_allow_one_self_registratio
         as_who(
             &mut c,
             Who::User(BOB),
-            &format!("INSERT INTO attendees (event_id, user_id, email, full_name) VALUES ('{free_event}', '{BOB}', 'someone@else.com', 'Bob')"),
+            &format!(
+                "INSERT INTO attendees (event_id, user_id, email, full_name) VALUES ('{free_event}', '{BOB}', 'someone@else.com', 'Bob')"
+            ),
         ),
         "Register with your own e-mail address",
     );
@@ -366,7 +384,10 @@ fn registration_paid_events_need_a_ticket_free_events_allow_one_self_registratio
         "INSERT INTO attendees (event_id, email, full_name)
          SELECT '{free_event}', 'guest' || g || '@example.com', 'Guest' FROM generate_series(1, 10000) AS g"
     );
-    assert_err(as_who(&mut c, Who::User(BOB), &guests), "row-level security");
+    assert_err(
+        as_who(&mut c, Who::User(BOB), &guests),
+        "row-level security",
+    );
     // Paid event, legitimate path: buy, get a ticket, register its holder.
     let order = seed_paid_order(&mut c, &paid_event, &tier, CAROL, 2);
     let ticket = issue_ticket(&mut c, &order).unwrap();
@@ -388,13 +409,17 @@ fn registration_paid_events_need_a_ticket_free_events_allow_one_self_registratio
     as_who_commit(
         &mut c,
         Who::User(CAROL),
-        &format!("SELECT public.assign_ticket('{guest_ticket}', 'Guest', 'guest@example.com', false)"),
+        &format!(
+            "SELECT public.assign_ticket('{guest_ticket}', 'Guest', 'guest@example.com', false)"
+        ),
     )
     .unwrap();
     assert_eq!(
         rows(
             &mut c,
-            &format!("SELECT coalesce(user_id::text, 'guest') FROM attendees WHERE event_id = '{paid_event}' ORDER BY 1")
+            &format!(
+                "SELECT coalesce(user_id::text, 'guest') FROM attendees WHERE event_id = '{paid_event}' ORDER BY 1"
+            )
         ),
         vec![CAROL.to_string(), "guest".to_string()]
     );
@@ -403,7 +428,9 @@ fn registration_paid_events_need_a_ticket_free_events_allow_one_self_registratio
         as_who(
             &mut c,
             Who::User(ALICE),
-            &format!("INSERT INTO attendees (event_id, user_id, email, full_name) VALUES ('{paid_event}', '{BOB}', 'bob@example.com', 'Bob')"),
+            &format!(
+                "INSERT INTO attendees (event_id, user_id, email, full_name) VALUES ('{paid_event}', '{BOB}', 'bob@example.com', 'Bob')"
+            ),
         ),
         "not linked to a user account",
     );
@@ -411,7 +438,9 @@ fn registration_paid_events_need_a_ticket_free_events_allow_one_self_registratio
         as_who(
             &mut c,
             Who::User(ALICE),
-            &format!("UPDATE attendees SET networking_opt_in = true WHERE event_id = '{paid_event}'"),
+            &format!(
+                "UPDATE attendees SET networking_opt_in = true WHERE event_id = '{paid_event}'"
+            ),
         ),
         "Only the attendee can give",
     );
@@ -425,7 +454,9 @@ fn registration_transcripts_peers_and_invitations_need_a_ticket_and_opt_in() {
     let (event, tier) = seed_event(&mut c, ALICE, "Talks", 10);
     let session = one(
         &mut c,
-        &format!("INSERT INTO event_sessions (event_id, title, start_time, end_time) VALUES ('{event}', 'Keynote', now() + interval '10 days', now() + interval '10 days 1 hour') RETURNING id"),
+        &format!(
+            "INSERT INTO event_sessions (event_id, title, start_time, end_time) VALUES ('{event}', 'Keynote', now() + interval '10 days', now() + interval '10 days 1 hour') RETURNING id"
+        ),
     );
     c.batch_execute(&format!(
         "INSERT INTO session_transcripts (session_id, language) VALUES ('{session}', 'en')"
@@ -442,10 +473,17 @@ fn registration_transcripts_peers_and_invitations_need_a_ticket_and_opt_in() {
     let invite = format!(
         "INSERT INTO meetings (organizer_id, invitee_id, time_slot) VALUES ('{carol}', '{bob}', now() + interval '10 days') RETURNING id"
     );
-    assert_err(as_who(&mut c, Who::User(CAROL), &invite), "row-level security");
+    assert_err(
+        as_who(&mut c, Who::User(CAROL), &invite),
+        "row-level security",
+    );
     // The peer list helper is no longer an RPC endpoint.
     assert_err(
-        as_who(&mut c, Who::User(CAROL), "SELECT public.event_peer_attendee_ids()"),
+        as_who(
+            &mut c,
+            Who::User(CAROL),
+            "SELECT public.event_peer_attendee_ids()",
+        ),
         "permission denied",
     );
     // With valid tickets: transcripts and invitations work.
@@ -458,7 +496,9 @@ fn registration_transcripts_peers_and_invitations_need_a_ticket_and_opt_in() {
         .unwrap();
     }
     assert_eq!(transcripts(&mut c, Who::User(CAROL)), Some(1));
-    let meeting = as_who_commit(&mut c, Who::User(CAROL), &invite).unwrap().remove(0);
+    let meeting = as_who_commit(&mut c, Who::User(CAROL), &invite)
+        .unwrap()
+        .remove(0);
     // Bob withdraws his opt-in: he is no longer a peer to be invited or listed.
     as_who_commit(
         &mut c,
@@ -466,7 +506,10 @@ fn registration_transcripts_peers_and_invitations_need_a_ticket_and_opt_in() {
         &format!("UPDATE attendees SET networking_opt_in = false WHERE id = '{bob}'"),
     )
     .unwrap();
-    assert_err(as_who(&mut c, Who::User(CAROL), &invite), "row-level security");
+    assert_err(
+        as_who(&mut c, Who::User(CAROL), &invite),
+        "row-level security",
+    );
     assert_eq!(
         as_who(
             &mut c,
@@ -490,7 +533,9 @@ fn ownership_organizer_cannot_take_over_a_sponsor_account() {
     let attendee = seed_attendee(&mut c, &event, CAROL, "carol@example.com");
     let sponsor = one(
         &mut c,
-        &format!("INSERT INTO sponsors (created_by, user_id, company_name) VALUES ('{ALICE}', '{SPONSOR}', 'Acme') RETURNING id"),
+        &format!(
+            "INSERT INTO sponsors (created_by, user_id, company_name) VALUES ('{ALICE}', '{SPONSOR}', 'Acme') RETURNING id"
+        ),
     );
     c.batch_execute(&format!(
         "INSERT INTO sponsor_lead_scores (attendee_id, sponsor_id, score) VALUES ('{attendee}', '{sponsor}', 0.9)"
@@ -504,7 +549,10 @@ fn ownership_organizer_cannot_take_over_a_sponsor_account() {
         ),
         "permission denied",
     );
-    assert_eq!(visible(&mut c, Who::User(ALICE), "sponsor_lead_scores"), Some(0));
+    assert_eq!(
+        visible(&mut c, Who::User(ALICE), "sponsor_lead_scores"),
+        Some(0)
+    );
     // Legitimate: the creator edits the company's details; the account reads its lead scores.
     as_who_commit(
         &mut c,
@@ -526,7 +574,9 @@ fn ownership_organizer_cannot_take_over_a_sponsor_account() {
         as_who(
             &mut c,
             Who::User(BOB),
-            &format!("INSERT INTO sponsors (created_by, user_id, company_name) VALUES ('{BOB}', '{SPONSOR}', 'Fake')"),
+            &format!(
+                "INSERT INTO sponsors (created_by, user_id, company_name) VALUES ('{BOB}', '{SPONSOR}', 'Fake')"
+            ),
         ),
         "row-level security",
     );
@@ -538,11 +588,17 @@ fn ownership_organizer_cannot_attach_another_organizers_sponsor() {
     let (bob_event, _) = seed_event(&mut c, BOB, "Bob event", 10);
     let alice_sponsor = one(
         &mut c,
-        &format!("INSERT INTO sponsors (created_by, company_name, contact_info) VALUES ('{ALICE}', 'Secret Co', '{{\"phone\":\"555\"}}') RETURNING id"),
+        &format!(
+            "INSERT INTO sponsors (created_by, company_name, contact_info) VALUES ('{ALICE}', 'Secret Co', '{{\"phone\":\"555\"}}') RETURNING id"
+        ),
     );
     for sql in [
-        format!("INSERT INTO sponsor_proposals (sponsor_id, event_id) VALUES ('{alice_sponsor}', '{bob_event}')"),
-        format!("INSERT INTO sponsorships (sponsor_id, event_id, package_type, amount) VALUES ('{alice_sponsor}', '{bob_event}', 'gold', 1)"),
+        format!(
+            "INSERT INTO sponsor_proposals (sponsor_id, event_id) VALUES ('{alice_sponsor}', '{bob_event}')"
+        ),
+        format!(
+            "INSERT INTO sponsorships (sponsor_id, event_id, package_type, amount) VALUES ('{alice_sponsor}', '{bob_event}', 'gold', 1)"
+        ),
     ] {
         assert_err(as_who(&mut c, Who::User(BOB), &sql), "row-level security");
     }
@@ -713,7 +769,9 @@ fn venues_bookings_are_requests_only_owners_confirm_and_inactive_venues_refuse()
     );
     let closed = one(
         &mut c,
-        &format!("INSERT INTO venues (owner_id, name, status) VALUES ('{ALICE}', 'Closed', 'inactive') RETURNING id"),
+        &format!(
+            "INSERT INTO venues (owner_id, name, status) VALUES ('{ALICE}', 'Closed', 'inactive') RETURNING id"
+        ),
     );
     let book = |venue: &str, status: &str| {
         format!(
@@ -748,14 +806,18 @@ fn venues_bookings_are_requests_only_owners_confirm_and_inactive_venues_refuse()
     as_who_commit(
         &mut c,
         Who::User(ALICE),
-        &format!("UPDATE venue_bookings SET status = 'confirmed' WHERE id = '{request}' RETURNING id"),
+        &format!(
+            "UPDATE venue_bookings SET status = 'confirmed' WHERE id = '{request}' RETURNING id"
+        ),
     )
     .unwrap();
     // A second, overlapping request is answered without saying what is booked when.
     let (event2, _) = seed_event(&mut c, ALICE, "Overlap", 10);
     let other = one(
         &mut c,
-        &format!("INSERT INTO venue_bookings (event_id, venue_id, start_time, end_time) VALUES ('{event2}', '{venue}', '2031-05-01 12:00+00', '2031-05-01 13:00+00') RETURNING id"),
+        &format!(
+            "INSERT INTO venue_bookings (event_id, venue_id, start_time, end_time) VALUES ('{event2}', '{venue}', '2031-05-01 12:00+00', '2031-05-01 13:00+00') RETURNING id"
+        ),
     );
     let err = as_who(
         &mut c,
@@ -763,7 +825,10 @@ fn venues_bookings_are_requests_only_owners_confirm_and_inactive_venues_refuse()
         &format!("UPDATE venue_bookings SET status = 'confirmed' WHERE id = '{other}'"),
     )
     .unwrap_err();
-    assert!(err.contains("not available for the requested time"), "{err}");
+    assert!(
+        err.contains("not available for the requested time"),
+        "{err}"
+    );
     assert!(!err.contains("2031") && !err.contains(&venue), "{err}");
 }
 
@@ -774,11 +839,15 @@ fn errors_never_reveal_hidden_prices_or_availability() {
     let (_db, mut c) = world();
     let hidden_event = one(
         &mut c,
-        &format!("INSERT INTO events (organizer_id, name, start_at, end_at) VALUES ('{ALICE}', 'Draft', now() + interval '5 days', now() + interval '6 days') RETURNING id"),
+        &format!(
+            "INSERT INTO events (organizer_id, name, start_at, end_at) VALUES ('{ALICE}', 'Draft', now() + interval '5 days', now() + interval '6 days') RETURNING id"
+        ),
     );
     let hidden_tier = one(
         &mut c,
-        &format!("INSERT INTO ticket_tiers (event_id, name, price, quantity) VALUES ('{hidden_event}', 'Secret', 123.45, 3) RETURNING id"),
+        &format!(
+            "INSERT INTO ticket_tiers (event_id, name, price, quantity) VALUES ('{hidden_event}', 'Secret', 123.45, 3) RETURNING id"
+        ),
     );
     for price in ["1.00", "123.45"] {
         let err = as_who(
@@ -793,13 +862,21 @@ fn errors_never_reveal_hidden_prices_or_availability() {
     let err = as_who(
         &mut c,
         Who::User(CAROL),
-        &format!("INSERT INTO orders (event_id, tier_id, unit_price) VALUES ('{event}', '{tier}', 1.00)"),
+        &format!(
+            "INSERT INTO orders (event_id, tier_id, unit_price) VALUES ('{event}', '{tier}', 1.00)"
+        ),
     )
     .unwrap_err();
-    assert!(err.contains("does not match") && !err.contains("25"), "{err}");
+    assert!(
+        err.contains("does not match") && !err.contains("25"),
+        "{err}"
+    );
     as_who_commit(&mut c, Who::User(BOB), &order_sql(&event, &tier, 1)).unwrap();
     let err = as_who(&mut c, Who::User(CAROL), &order_sql(&event, &tier, 1)).unwrap_err();
-    assert!(err.contains("Not enough tickets") && !err.contains(|ch: char| ch.is_ascii_digit()), "{err}");
+    assert!(
+        err.contains("Not enough tickets") && !err.contains(|ch: char| ch.is_ascii_digit()),
+        "{err}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -831,7 +908,10 @@ fn sequences_api_roles_cannot_setval_or_draw_from_any_sequence() {
     let (event, tier) = seed_event(&mut c, ALICE, "Still audited", 5);
     as_who_commit(&mut c, Who::User(CAROL), &order_sql(&event, &tier, 1)).unwrap();
     assert_eq!(
-        one(&mut c, "SELECT count(*) > 0 FROM audit_log WHERE table_name = 'orders'"),
+        one(
+            &mut c,
+            "SELECT count(*) > 0 FROM audit_log WHERE table_name = 'orders'"
+        ),
         "t"
     );
 }
@@ -847,7 +927,10 @@ fn roles_only_organizers_create_events_admins_read_audit_nobody_raises_their_own
             "INSERT INTO events (organizer_id, name, start_at, end_at, status) VALUES ('{who}', 'Mine', now() + interval '3 days', now() + interval '4 days', 'published') RETURNING id"
         )
     };
-    assert_err(as_who(&mut c, Who::User(CAROL), &create(CAROL)), "row-level security");
+    assert_err(
+        as_who(&mut c, Who::User(CAROL), &create(CAROL)),
+        "row-level security",
+    );
     let event = as_who_commit(&mut c, Who::User(ALICE), &create(ALICE))
         .unwrap()
         .remove(0);
@@ -859,11 +942,20 @@ fn roles_only_organizers_create_events_admins_read_audit_nobody_raises_their_own
     }
     // Admin paths, checked in the functions.
     assert_err(
-        as_who(&mut c, Who::User(CAROL), "SELECT count(*) FROM public.admin_audit_log()"),
+        as_who(
+            &mut c,
+            Who::User(CAROL),
+            "SELECT count(*) FROM public.admin_audit_log()",
+        ),
         "This function is for admins",
     );
     assert_eq!(
-        as_who(&mut c, Who::User(ADMIN), "SELECT count(*) > 0 FROM public.admin_audit_log()").unwrap(),
+        as_who(
+            &mut c,
+            Who::User(ADMIN),
+            "SELECT count(*) > 0 FROM public.admin_audit_log()"
+        )
+        .unwrap(),
         vec!["t"]
     );
     for f in [
@@ -874,10 +966,18 @@ fn roles_only_organizers_create_events_admins_read_audit_nobody_raises_their_own
         "admin_audit_log_integrity()",
         "admin_maintenance_jobs()",
     ] {
-        as_who(&mut c, Who::User(ADMIN), &format!("SELECT count(*) FROM public.{f}"))
-            .unwrap_or_else(|e| panic!("{f}: {e}"));
+        as_who(
+            &mut c,
+            Who::User(ADMIN),
+            &format!("SELECT count(*) FROM public.{f}"),
+        )
+        .unwrap_or_else(|e| panic!("{f}: {e}"));
         assert_err(
-            as_who(&mut c, Who::User(ALICE), &format!("SELECT count(*) FROM public.{f}")),
+            as_who(
+                &mut c,
+                Who::User(ALICE),
+                &format!("SELECT count(*) FROM public.{f}"),
+            ),
             "for admins",
         );
     }
@@ -923,17 +1023,23 @@ fn networking_participation_is_capped_under_concurrency() {
     c.batch_execute("DELETE FROM ticket_tiers").unwrap();
     let activity = one(
         &mut c,
-        &format!("INSERT INTO networking_events (event_id, activity_type, start_time, max_participants) VALUES ('{event}', 'mixer', now() + interval '10 days', 3) RETURNING id"),
+        &format!(
+            "INSERT INTO networking_events (event_id, activity_type, start_time, max_participants) VALUES ('{event}', 'mixer', now() + interval '10 days', 3) RETURNING id"
+        ),
     );
     let mut attendees = Vec::new();
     for i in 0..8 {
         let user = one(
             &mut c,
-            &format!("INSERT INTO auth.users (id, email) VALUES (gen_random_uuid(), 'u{i}@example.com') RETURNING id"),
+            &format!(
+                "INSERT INTO auth.users (id, email) VALUES (gen_random_uuid(), 'u{i}@example.com') RETURNING id"
+            ),
         );
         let attendee = one(
             &mut c,
-            &format!("INSERT INTO attendees (event_id, user_id, email, full_name, networking_opt_in) VALUES ('{event}', '{user}', 'u{i}@example.com', 'U', true) RETURNING id"),
+            &format!(
+                "INSERT INTO attendees (event_id, user_id, email, full_name, networking_opt_in) VALUES ('{event}', '{user}', 'u{i}@example.com', 'U', true) RETURNING id"
+            ),
         );
         attendees.push((user, attendee));
     }
@@ -943,7 +1049,9 @@ fn networking_participation_is_capped_under_concurrency() {
         as_who(
             &mut c,
             Who::User(CAROL),
-            &format!("INSERT INTO networking_participants (networking_event_id, event_id, attendee_id) VALUES ('{activity}', '{event}', '{stranger}')"),
+            &format!(
+                "INSERT INTO networking_participants (networking_event_id, event_id, attendee_id) VALUES ('{activity}', '{event}', '{stranger}')"
+            ),
         ),
         "row-level security",
     );
@@ -976,7 +1084,10 @@ fn networking_participation_is_capped_under_concurrency() {
         .count();
     assert_eq!(joined, 3);
     assert_eq!(
-        one(&mut c, &format!("SELECT participant_count FROM networking_events WHERE id = '{activity}'")),
+        one(
+            &mut c,
+            &format!("SELECT participant_count FROM networking_events WHERE id = '{activity}'")
+        ),
         "3"
     );
 }

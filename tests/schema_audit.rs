@@ -53,7 +53,8 @@ fn audited_writes_of_two_tenants_do_not_wait_on_each_other() {
     let mut other = db.client();
     other.batch_execute("SET lock_timeout = '500ms'").unwrap();
     let started = Instant::now();
-    as_who_commit(&mut other, Who::User(BOB), &insert_event(BOB)).expect("no wait on the audit log");
+    as_who_commit(&mut other, Who::User(BOB), &insert_event(BOB))
+        .expect("no wait on the audit log");
     assert!(started.elapsed() < Duration::from_secs(2));
     slow.batch_execute("COMMIT").unwrap();
 
@@ -93,13 +94,19 @@ fn two_hundred_concurrent_audited_inserts_take_no_lock_waits() {
         &mut c,
         "SELECT count(*) FROM pg_locks WHERE NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
     );
-    let unsealed_visible = one(&mut c, "SELECT count(*) FROM audit_log WHERE seal_seq IS NULL");
+    let unsealed_visible = one(
+        &mut c,
+        "SELECT count(*) FROM audit_log WHERE seal_seq IS NULL",
+    );
     release.wait();
     for h in handles {
         h.join().unwrap().expect("audited insert without lock wait");
     }
     assert_eq!(waiting, "0");
-    assert_eq!(unsealed_visible, "0", "uncommitted rows are invisible to others");
+    assert_eq!(
+        unsealed_visible, "0",
+        "uncommitted rows are invisible to others"
+    );
     assert_eq!(one(&mut c, "SELECT public.seal_audit_log()"), "200");
     assert_eq!(problems(&mut c, "0"), Vec::<String>::new());
     assert_eq!(
@@ -156,11 +163,17 @@ fn tampering_with_sealed_rows_is_detected_and_stale_unsealed_rows_are_reported()
 
     // Append-only for everyone without disabling triggers.
     assert_err(
-        try_rows(&mut c, "UPDATE audit_log SET changed_by = NULL WHERE id = (SELECT min(id) FROM audit_log)"),
+        try_rows(
+            &mut c,
+            "UPDATE audit_log SET changed_by = NULL WHERE id = (SELECT min(id) FROM audit_log)",
+        ),
         "append-only",
     );
     assert_err(
-        try_rows(&mut c, "DELETE FROM audit_log WHERE id = (SELECT min(id) FROM audit_log)"),
+        try_rows(
+            &mut c,
+            "DELETE FROM audit_log WHERE id = (SELECT min(id) FROM audit_log)",
+        ),
         "append-only",
     );
     // The sealing flag does not let anyone edit content.
@@ -184,14 +197,18 @@ fn tampering_with_sealed_rows_is_detected_and_stale_unsealed_rows_are_reported()
     .unwrap();
     let found = problems(&mut c, "1 hour");
     assert!(
-        found.iter().any(|p| p.contains(&format!("row {}: content does not match", ids[1]))),
+        found
+            .iter()
+            .any(|p| p.contains(&format!("row {}: content does not match", ids[1]))),
         "{found:?}"
     );
     c.batch_execute(&format!("DELETE FROM audit_log WHERE id = {};", ids[2]))
         .unwrap();
     let found = problems(&mut c, "1 hour");
     assert!(
-        found.iter().any(|p| p.contains(&format!("row {}: prev_hash does not match", ids[3]))),
+        found
+            .iter()
+            .any(|p| p.contains(&format!("row {}: prev_hash does not match", ids[3]))),
         "{found:?}"
     );
     c.batch_execute(&format!(
@@ -201,7 +218,9 @@ fn tampering_with_sealed_rows_is_detected_and_stale_unsealed_rows_are_reported()
     .unwrap();
     let found = problems(&mut c, "1 hour");
     assert!(
-        found.iter().any(|p| p.contains("audit_log_head does not match")),
+        found
+            .iter()
+            .any(|p| p.contains("audit_log_head does not match")),
         "{found:?}"
     );
 }
@@ -219,7 +238,12 @@ fn only_the_service_role_and_admins_reach_the_sealer_and_the_checks() {
         }
     }
     assert_eq!(
-        as_who(&mut c, Who::User(ADMIN), "SELECT count(*) FROM public.admin_audit_log_integrity()").unwrap(),
+        as_who(
+            &mut c,
+            Who::User(ADMIN),
+            "SELECT count(*) FROM public.admin_audit_log_integrity()"
+        )
+        .unwrap(),
         vec!["0"]
     );
 }
