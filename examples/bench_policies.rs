@@ -18,7 +18,7 @@ const ALICE: &str = "a11ce000-0000-4000-8000-000000000001";
 const CAROL: &str = "ca201000-0000-4000-8000-000000000003";
 
 /// 10,000 published events (10 of them ALICE's), two sessions and one tier each, 20 orders,
-/// tickets and attendees per event (200,000 each) from 50,000 buyers; CAROL holds 2 of them.
+/// payments, tickets and attendees per event (200,000 each) from 50,000 buyers; CAROL holds 2.
 /// Written with triggers off (identical in both databases; the benchmark reads only).
 const SEED: &str = "
 SET session_replication_role = replica;
@@ -47,6 +47,8 @@ SELECT md5('a' || o.id)::uuid, o.event_id, o.customer_id, o.id || '@example.com'
 FROM public.orders AS o;
 INSERT INTO public.tickets (order_id, event_id, attendee_id, tier_id)
 SELECT o.id, o.event_id, md5('a' || o.id)::uuid, o.tier_id FROM public.orders AS o;
+INSERT INTO public.payments (order_id, amount, status, paid_at)
+SELECT o.id, 25, 'succeeded', now() FROM public.orders AS o;
 SET session_replication_role = origin;
 ";
 
@@ -176,7 +178,7 @@ async fn main() -> Result<()> {
         .await?;
     println!(
         "\n{ROUNDS} alternating rounds after one warm-up; medians. Data: {} orders, {} tickets, {} attendees, {} events. \
-         Upgrading the phase 3 database to phase 4 with this data: {:.1} s. PostgreSQL: {}",
+         (and as many payments). Upgrading the phase 3 database to phase 4 with this data: {:.1} s. PostgreSQL: {}",
         counts.get::<_, i64>(0),
         counts.get::<_, i64>(1),
         counts.get::<_, i64>(2),

@@ -177,9 +177,9 @@ CREATE POLICY orders_cancel_own ON public.orders FOR UPDATE TO authenticated
   USING (customer_id = (SELECT auth.uid()) AND status = 'pending')
   WITH CHECK (customer_id = (SELECT auth.uid()) AND status = 'cancelled');
 
--- payments: visible with their order
+-- payments: visible with their order (the caller's visible orders, once, as an index condition)
 CREATE POLICY payments_select ON public.payments FOR SELECT TO authenticated
-  USING (EXISTS (SELECT 1 FROM public.orders AS o WHERE o.id = payments.order_id));
+  USING (order_id = ANY (ARRAY(SELECT o.id FROM public.orders AS o)));
 
 -- attendees: self-registration (free events, trigger rules), self-service, organizers manage
 CREATE POLICY attendees_select ON public.attendees FOR SELECT TO authenticated
