@@ -154,6 +154,15 @@ BEGIN
 END;
 $$;
 
+-- Existing live tickets count against their orders, before the new order triggers exist (a
+-- paid order with more live tickets than its quantity cannot be represented: such rows must be
+-- fixed by hand; the CHECK says which).
+UPDATE public.orders AS o
+   SET tickets_issued = t.n
+  FROM (SELECT tk.order_id, count(*)::integer AS n FROM public.tickets AS tk
+        WHERE tk.status IN ('valid', 'used') GROUP BY tk.order_id) AS t
+ WHERE o.id = t.order_id AND o.tickets_issued <> t.n;
+
 -- ---------------------------------------------------------------------------------------
 -- Holds, caps and the state machine (BEFORE INSERT / UPDATE). SECURITY INVOKER, so that
 -- is_api_caller() sees the requesting role; a buyer counts only the orders RLS shows them.
@@ -302,14 +311,6 @@ $$;
 CREATE TRIGGER trg_tickets_issuance
   BEFORE INSERT OR DELETE OR UPDATE OF status, order_id, tier_id, event_id ON public.tickets
   FOR EACH ROW EXECUTE FUNCTION eventos_private.ticket_issuance_rules();
-
--- Existing live tickets count against their orders (a paid order with more live tickets than
--- its quantity cannot be represented: such rows must be fixed by hand; the CHECK says which).
-UPDATE public.orders AS o
-   SET tickets_issued = t.n
-  FROM (SELECT tk.order_id, count(*)::integer AS n FROM public.tickets AS tk
-        WHERE tk.status IN ('valid', 'used') GROUP BY tk.order_id) AS t
- WHERE o.id = t.order_id AND o.tickets_issued <> t.n;
 
 -- ---------------------------------------------------------------------------------------
 -- Buyers cancel their own pending orders (policy orders_cancel_own in V4006).
