@@ -37,6 +37,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
+    /// Run the schema's due maintenance jobs once (where pg_cron does not schedule them).
+    Maintain(MaintainArgs),
 }
 
 /// `eventos migrate …`
@@ -263,4 +265,36 @@ pub struct CheckArgs {
 pub struct CompletionsArgs {
     /// The shell to generate completions for.
     pub shell: clap_complete::Shell,
+}
+
+/// Arguments of `eventos maintain`.
+#[derive(Debug, Args)]
+pub struct MaintainArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    /// Run only this job (repeatable), e.g. --job eventos-seal-audit-log.
+    #[arg(long = "job", value_name = "NAME")]
+    pub jobs: Vec<String>,
+
+    /// Run the selected jobs even when not due or scheduled by pg_cron.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Show what would run; run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: MaintainFormat,
+}
+
+/// Output format of `eventos maintain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MaintainFormat {
+    /// An aligned table.
+    Human,
+    /// One JSON document.
+    Json,
 }

@@ -10,6 +10,7 @@
 //! - [`db`]: connecting (URL redaction), throwaway clusters, the Supabase compatibility layer.
 //! - [`migrate`]: applying bundles through refinery, status of every migration.
 //! - [`verify`]: post-apply checks against the live catalog.
+//! - [`maintain`]: the schema's scheduled maintenance jobs, run once where pg_cron is absent.
 //! - [`report`]: diagnostics and their renderers, check results, tables.
 
 pub mod bundle;
@@ -18,6 +19,7 @@ pub mod cmd;
 pub mod config;
 pub mod db;
 pub mod lint;
+pub mod maintain;
 pub mod migrate;
 pub mod report;
 pub mod sql;

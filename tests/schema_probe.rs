@@ -9,7 +9,7 @@ use common::{Pg, TestDb, repo_root, stdout};
 /// Every table the real plans probe, in plan order.
 fn probed_tables() -> Vec<String> {
     let mut tables = Vec::new();
-    for phase in 0..=3 {
+    for phase in 0..=4 {
         let text =
             std::fs::read_to_string(repo_root().join(format!("plans/phase{phase}.toml"))).unwrap();
         let plan: toml::Value = toml::from_str(&text).unwrap();
@@ -40,6 +40,7 @@ fn every_probed_table_isolates_users_and_leaves_no_trace() {
         "networking_preferences",
         "attendee_preferences",
         "connection_goals",
+        "networking_participants",
     ] {
         assert!(
             tables.iter().any(|t| t == required),

@@ -58,8 +58,8 @@ fn round_trip(pg: Pg, max: u32) {
 }
 
 #[test]
-fn phases_0_to_3_roll_back_phase_by_phase_and_apply_again_pg18() {
-    round_trip(Pg::Vector, 3);
+fn phases_0_to_4_roll_back_phase_by_phase_and_apply_again_pg18() {
+    round_trip(Pg::Vector, 4);
 }
 
 #[test]

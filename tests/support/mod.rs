@@ -263,3 +263,52 @@ pub fn assert_same_catalog(expected: &[String], actual: &[String], what: &str) {
         );
     }
 }
+
+/// An admin account (schema v2 tests).
+pub const ADMIN: &str = "ad000000-0000-4000-8000-000000000005";
+
+/// The four users plus an admin, each with a profile: ALICE and BOB organizers, CAROL an
+/// attendee, SPONSOR a sponsor account, ADMIN an admin. Runs as the table owner.
+pub fn seed_v2_users(client: &mut Client) {
+    seed_users(client);
+    client
+        .batch_execute(&format!(
+            "INSERT INTO auth.users (id, email) VALUES ('{ADMIN}', 'admin@example.com');
+             INSERT INTO public.profiles (id, email, role) VALUES
+               ('{ALICE}', 'alice@example.com', 'organizer'), ('{BOB}', 'bob@example.com', 'organizer'),
+               ('{CAROL}', 'carol@example.com', 'attendee'), ('{SPONSOR}', 'sponsor@example.com', 'sponsor'),
+               ('{ADMIN}', 'admin@example.com', 'admin')"
+        ))
+        .expect("seed profiles with roles");
+}
+
+/// A paid order of `customer` for `quantity` tickets of `tier` (the payment backend's path).
+pub fn seed_paid_order(
+    client: &mut Client,
+    event: &str,
+    tier: &str,
+    customer: &str,
+    quantity: i32,
+) -> String {
+    rows(
+        client,
+        &format!(
+            "INSERT INTO public.orders (event_id, tier_id, customer_id, quantity, status)
+             VALUES ('{event}', '{tier}', '{customer}', {quantity}, 'paid') RETURNING id"
+        ),
+    )
+    .remove(0)
+}
+
+/// Issues one ticket of `order` (as the backend); returns its id or the error.
+pub fn issue_ticket(client: &mut Client, order: &str) -> Result<String, String> {
+    try_rows(
+        client,
+        &format!(
+            "INSERT INTO public.tickets (order_id, event_id, tier_id)
+             SELECT o.id, o.event_id, o.tier_id FROM public.orders AS o WHERE o.id = '{order}'
+             RETURNING id"
+        ),
+    )
+    .map(|mut r| r.remove(0))
+}

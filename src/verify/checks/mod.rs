@@ -9,6 +9,7 @@ pub mod extension_in_public;
 pub mod fk_indexed;
 pub mod function_search_path;
 pub mod invalid_index;
+pub mod maintenance_jobs;
 pub mod matview_exposed;
 pub mod partition_coverage;
 pub mod plan_objects;
@@ -105,6 +106,7 @@ pub const CHECKS: &[Check] = &[
     primary_key::CHECK,
     partition_coverage::CHECK,
     crate::verify::probe::CHECK,
+    maintenance_jobs::CHECK,
 ];
 
 /// The metadata of check `id`.
