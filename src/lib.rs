@@ -10,6 +10,7 @@
 //! - [`db`]: connecting (URL redaction), throwaway clusters, the Supabase compatibility layer.
 //! - [`migrate`]: applying bundles through refinery, status of every migration.
 //! - [`verify`]: post-apply checks against the live catalog.
+//! - [`diff`]: a live database against the bundles built on a shadow database.
 //! - [`report`]: diagnostics and their renderers, check results, tables.
 
 pub mod bundle;
@@ -17,6 +18,7 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod db;
+pub mod diff;
 pub mod lint;
 pub mod migrate;
 pub mod report;

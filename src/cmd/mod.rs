@@ -4,9 +4,11 @@
 
 mod check;
 mod completions;
+mod diff;
 mod hash;
 mod lint;
 mod migrate;
+mod new;
 mod rules;
 mod status;
 mod verify;
@@ -83,6 +85,8 @@ async fn dispatch(cli: Cli) -> Result<Outcome> {
         Command::Rules(args) => rules::run(&args),
         Command::Hash => hash::run(&config),
         Command::Check(args) => check::run(&config, args).await,
+        Command::Diff(args) => diff::run(&config, args).await,
+        Command::New(args) => new::run(&config, &args),
         Command::Completions(_) => unreachable!("handled before the runtime starts"),
     }
 }
