@@ -769,7 +769,10 @@ mod tests {
         ]);
         assert_eq!(grants[0].grantee, "PUBLIC");
         assert_eq!(grants[1].privilege, "SELECT");
-        assert_eq!(grants[2].grantee, "a|b|c", "a role name may hold the separator");
+        assert_eq!(
+            grants[2].grantee, "a|b|c",
+            "a role name may hold the separator"
+        );
         assert!(grants[2].grantable);
     }
 

@@ -38,6 +38,7 @@ enum Step {
     Indexes,
     Views,
     MaterializedViews,
+    ViewIndexes,
     Relations,
     Triggers,
     Policies,
@@ -48,10 +49,46 @@ enum Step {
 /// Statements collected per step.
 struct Draft<'a> {
     database: &'a Snapshot,
+    /// Every role holding a privilege on something in the database: what default privileges
+    /// may grant to a new object, revoked before its own grants are repeated.
+    grantees: Vec<String>,
     statements: Vec<(Step, String)>,
 }
 
 impl Draft<'_> {
+    /// Revokes whatever default privileges gave a new object, then grants exactly `grants`.
+    fn mirror_grants(&mut self, target: &GrantTarget, grants: &[super::snapshot::Grant]) {
+        let everyone: Vec<String> = std::iter::once("PUBLIC".to_string())
+            .chain(self.grantees.iter().map(|g| grantee_sql(g)))
+            .collect();
+        self.push(
+            Step::Grants,
+            format!(
+                "REVOKE ALL ON {} FROM {}",
+                target.on_clause(),
+                everyone.join(", ")
+            ),
+        );
+        for (grantee, privileges) in by_grantee(grants) {
+            self.push(Step::Grants, grant_sql(target, &grantee, &privileges));
+        }
+    }
+
+    /// `CREATE INDEX`, after the materialized views when it indexes one.
+    fn create_index(&mut self, index: &Index) {
+        let on_matview = self
+            .database
+            .relations
+            .iter()
+            .any(|r| r.kind == 'm' && r.schema == index.schema && r.name == index.table);
+        let step = if on_matview {
+            Step::ViewIndexes
+        } else {
+            Step::Indexes
+        };
+        self.push(step, index_sql(index));
+    }
+
     fn push(&mut self, step: Step, statement: String) {
         self.statements.push((step, statement));
     }
@@ -67,8 +104,19 @@ impl Draft<'_> {
 /// The draft for `changes`; `database` supplies everything on an object that exists only there.
 /// `search_path` is the one the definitions were deparsed under.
 pub fn draft(changes: &[Change], database: &Snapshot, search_path: &str, source: &str) -> String {
+    let mut grantees: Vec<String> = database
+        .relations
+        .iter()
+        .flat_map(|r| &r.grants)
+        .chain(database.functions.iter().flat_map(|f| &f.grants))
+        .map(|g| g.grantee.clone())
+        .filter(|g| g != "PUBLIC")
+        .collect();
+    grantees.sort();
+    grantees.dedup();
     let mut draft = Draft {
         database,
+        grantees,
         statements: Vec::new(),
     };
     for change in changes {
@@ -232,7 +280,7 @@ fn create_relation(draft: &mut Draft<'_>, r: &Relation) {
         add_constraint(draft, c);
     }
     for i in database.indexes.iter().filter(|i| on(&i.schema, &i.table)) {
-        draft.push(Step::Indexes, index_sql(i));
+        draft.create_index(i);
     }
     for t in database.triggers.iter().filter(|t| on(&t.schema, &t.table)) {
         add_trigger(draft, t);
@@ -274,10 +322,7 @@ fn relation_extras(draft: &mut Draft<'_>, d: &Relation, old: Option<&Relation>) 
         );
     }
     if old.is_none() {
-        for (grantee, privileges) in by_grantee(&d.grants) {
-            let target = GrantTarget::Relation(d.kind, name.clone());
-            draft.push(Step::Grants, grant_sql(&target, &grantee, &privileges));
-        }
+        draft.mirror_grants(&GrantTarget::Relation(d.kind, name.clone()), &d.grants);
     }
 }
 
@@ -295,7 +340,7 @@ fn alter_relation(draft: &mut Draft<'_>, d: &Relation, b: &Relation) {
                     .iter()
                     .filter(|i| i.schema == d.schema && i.table == d.name)
                 {
-                    draft.push(Step::Indexes, index_sql(i));
+                    draft.create_index(i);
                 }
             }
             _ => draft.push(
@@ -613,7 +658,7 @@ fn index_sql(i: &Index) -> String {
 fn index(draft: &mut Draft<'_>, i: &Sides<Index>) {
     let drop = |i: &Index| format!("DROP INDEX {}", qualified(&i.schema, &i.name));
     match (&i.database, &i.bundles) {
-        (Some(d), None) => draft.push(Step::Indexes, index_sql(d)),
+        (Some(d), None) => draft.create_index(d),
         (None, Some(b)) => draft.destructive(Step::DropIndexes, drop(b)),
         (Some(d), Some(b)) if d.definition == b.definition => draft.push(
             Step::Indexes,
@@ -635,7 +680,7 @@ fn index(draft: &mut Draft<'_>, i: &Sides<Index>) {
         ),
         (Some(d), Some(b)) => {
             draft.destructive(Step::DropIndexes, drop(b));
-            draft.push(Step::Indexes, index_sql(d));
+            draft.create_index(d);
         }
         (None, None) => {}
     }
@@ -772,19 +817,7 @@ fn function_extras(draft: &mut Draft<'_>, d: &Function, old: Option<&Function>) 
         );
     }
     if old.is_none() {
-        let target = GrantTarget::Function(d.kind, d.signature());
-        // A new function is executable by PUBLIC unless revoked: mirror the database exactly.
-        if !d.grants.iter().any(|g| g.grantee == "PUBLIC") {
-            draft.push(
-                Step::Grants,
-                format!("REVOKE EXECUTE ON {name} FROM PUBLIC"),
-            );
-        }
-        for (grantee, privileges) in by_grantee(&d.grants) {
-            if grantee != "PUBLIC" {
-                draft.push(Step::Grants, grant_sql(&target, &grantee, &privileges));
-            }
-        }
+        draft.mirror_grants(&GrantTarget::Function(d.kind, d.signature()), &d.grants);
     }
 }
 
