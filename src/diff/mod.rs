@@ -109,6 +109,11 @@ pub async fn run(project: &Project, config: &Config, request: &Request<'_>) -> R
         &Scope::new(&config.history_table),
     )
     .await?;
+    let mut notes = selection.notes;
+    notes.extend(version_note(
+        diff.database.server_version,
+        diff.bundles.server_version,
+    ));
     Ok(Report {
         database: crate::db::redact_url(request.database_url),
         shadow: if shadow.db.is_ephemeral() {
@@ -117,8 +122,18 @@ pub async fn run(project: &Project, config: &Config, request: &Request<'_>) -> R
             shadow.db.display_url.clone()
         },
         migrations: selection.versions,
-        notes: selection.notes,
+        notes,
         diff,
+    })
+}
+
+/// A warning when the two servers' major versions differ: each deparses definitions its own way.
+pub fn version_note(database: i32, shadow: i32) -> Option<String> {
+    let (database, shadow) = (database / 10000, shadow / 10000);
+    (database != shadow).then(|| {
+        format!(
+            "the database runs PostgreSQL {database} but the shadow {shadow}: definitions deparsed by different major versions (view queries, for one) can differ without a real change; run the shadow on PostgreSQL {database} (EVENTOS_PG_BIN, or --shadow-url)"
+        )
     })
 }
 
