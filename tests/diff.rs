@@ -222,8 +222,8 @@ fn each_hand_change_is_reported_once_with_its_sign_and_both_definitions() {
     }
 }
 
-/// Hand changes beyond the basic list, for the draft: new objects of every kind, removals,
-/// disabled triggers, comments, reloptions.
+/// Hand changes beyond the basic list, for the draft: new objects of every kind (types
+/// included), removals, disabled triggers, comments, reloptions.
 const MORE_HAND_CHANGES: &str = "
 CREATE SCHEMA reporting;
 CREATE TABLE reporting.daily (
@@ -251,6 +251,12 @@ CREATE MATERIALIZED VIEW public.mv_counts AS SELECT count(*) AS n FROM public.ev
 REVOKE ALL ON public.mv_counts FROM anon;
 CREATE UNIQUE INDEX mv_counts_n ON public.mv_counts (n);
 ALTER VIEW public.event_summary SET (security_barrier = true);
+CREATE TYPE public.mood AS ENUM ('ok', 'sad');
+CREATE DOMAIN public.positive AS integer DEFAULT 1 NOT NULL CHECK (VALUE > 0);
+CREATE TYPE public.pair AS (a integer, b text);
+CREATE TABLE public.moods (id integer PRIMARY KEY, m public.mood NOT NULL DEFAULT 'ok',
+  p public.positive, pr public.pair);
+ALTER TABLE public.moods ENABLE ROW LEVEL SECURITY;
 ";
 
 #[test]

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use super::snapshot::{
     Column, Constraint, Extension, Function, Grant, Index, Policy, Relation, Schema, Snapshot,
-    Trigger, qualified, quote_ident,
+    Trigger, Type, qualified, quote_ident,
 };
 
 /// Which side an object differs on.
@@ -43,6 +43,8 @@ pub enum Kind {
     Schema,
     /// An extension.
     Extension,
+    /// An enum, domain, composite or range type.
+    Type,
     /// A table, view, materialized view, sequence or foreign table.
     Relation,
     /// A column.
@@ -67,6 +69,7 @@ impl Kind {
         match self {
             Kind::Schema => "schema",
             Kind::Extension => "extension",
+            Kind::Type => "type",
             Kind::Relation => "relation",
             Kind::Column => "column",
             Kind::Constraint => "constraint",
@@ -149,6 +152,8 @@ pub enum Item {
     Schema(Sides<Schema>),
     /// An extension.
     Extension(Sides<Extension>),
+    /// A type.
+    Type(Sides<Type>),
     /// A relation (one-sided: with everything on it).
     Relation(Sides<Relation>),
     /// A column.
@@ -193,6 +198,7 @@ pub fn compare(database: &Snapshot, bundles: &Snapshot) -> Vec<Change> {
     let mut changes = Vec::new();
     changes.extend(schemas(database, bundles));
     changes.extend(extensions(database, bundles));
+    changes.extend(types(database, bundles));
     let relations = RelationIndex::new(database, bundles);
     changes.extend(relation_changes(database, bundles, &relations));
     changes.extend(column_changes(database, bundles, &relations));
@@ -217,13 +223,14 @@ fn group_rank(change: &Change) -> u8 {
     match change.kind {
         Kind::Schema => 0,
         Kind::Extension => 1,
+        Kind::Type => 2,
         _ if change.object.starts_with("function ")
             || change.object.starts_with("procedure ")
             || change.object.starts_with("aggregate ") =>
         {
-            3
+            4
         }
-        _ => 2,
+        _ => 3,
     }
 }
 
@@ -329,6 +336,52 @@ fn extensions(database: &Snapshot, bundles: &Snapshot) -> Vec<Change> {
             attributes: attributes.0,
             item: Item::Extension(sides(d, b)),
         }
+    })
+    .collect()
+}
+
+/// `type` or `domain`.
+pub fn type_kind(kind: char) -> &'static str {
+    if kind == 'd' { "domain" } else { "type" }
+}
+
+/// `CREATE TYPE public.status AS ENUM ('a', 'b')` (or `CREATE DOMAIN …`).
+pub fn type_statement(t: &Type) -> String {
+    format!(
+        "CREATE {} {} AS {}",
+        type_kind(t.kind).to_uppercase(),
+        t.qualified(),
+        t.definition
+    )
+}
+
+fn types(database: &Snapshot, bundles: &Snapshot) -> Vec<Change> {
+    pair(&database.types, &bundles.types, |t| {
+        (t.schema.clone(), t.name.clone())
+    })
+    .into_iter()
+    .filter_map(|(_, d, b)| {
+        let t = d.or(b).expect("a pair has at least one side");
+        let mut attributes = Attributes::new();
+        if let (Some(d), Some(b)) = (d, b) {
+            attributes
+                .check("definition", type_statement(d), type_statement(b))
+                .check("owner", d.owner.clone(), b.owner.clone())
+                .check("comment", or_none(&d.comment), or_none(&b.comment));
+            if attributes.0.is_empty() {
+                return None;
+            }
+        }
+        Some(Change {
+            sign: sign_of(d, b),
+            kind: Kind::Type,
+            object: format!("{} {}", type_kind(t.kind), t.qualified()),
+            name: String::new(),
+            database: d.map(type_statement),
+            bundles: b.map(type_statement),
+            attributes: attributes.0,
+            item: Item::Type(sides(d, b)),
+        })
     })
     .collect()
 }

@@ -4,7 +4,7 @@
 //! - Supabase's platform schemas ([`PLATFORM_SCHEMAS`]: `auth`, `storage`, `realtime`, …),
 //!   except the triggers and policies on their tables, which projects create themselves
 //!   (Supabase ships none on them);
-//! - relations and functions owned by a platform role (`supabase_admin`, `supabase_*`), such as
+//! - relations, functions and types owned by a platform role (`supabase_admin`, `supabase_*`), such as
 //!   the event-trigger functions Supabase keeps in `extensions`;
 //! - the migration history table (and its schema's entry when it is qualified);
 //! - range and list partitions: maintenance jobs (`create_upcoming_partitions`, pg_partman)
@@ -133,6 +133,8 @@ impl Scope {
             .retain(|p| on_kept_or_platform(&p.schema, &p.table));
         s.functions
             .retain(|f| !is_platform_schema(&f.schema) && !is_platform_role(&f.owner));
+        s.types
+            .retain(|t| !is_platform_schema(&t.schema) && !is_platform_role(&t.owner));
         s
     }
 }

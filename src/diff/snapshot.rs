@@ -65,6 +65,33 @@ pub struct SequenceOptions {
     pub owned_by: Option<String>,
 }
 
+/// A user-defined type: enum, domain, composite or range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Type {
+    /// Schema name.
+    pub schema: String,
+    /// Type name.
+    pub name: String,
+    /// `e` enum, `d` domain, `c` composite, `r` range.
+    pub kind: char,
+    /// What follows `CREATE TYPE name AS` (`CREATE DOMAIN name AS` for a domain):
+    /// `ENUM ('a', 'b')`, `integer NOT NULL CHECK (…)`, `(a integer, b text)`, `RANGE (…)`.
+    pub definition: String,
+    /// An enum's labels, in order.
+    pub labels: Vec<String>,
+    /// Owner role.
+    pub owner: String,
+    /// `COMMENT ON TYPE`.
+    pub comment: Option<String>,
+}
+
+impl Type {
+    /// `schema.name`.
+    pub fn qualified(&self) -> String {
+        qualified(&self.schema, &self.name)
+    }
+}
+
 /// A table, partitioned table, view, materialized view, sequence or foreign table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Relation {
@@ -279,6 +306,8 @@ pub struct Snapshot {
     pub schemas: Vec<Schema>,
     /// Installed extensions.
     pub extensions: Vec<Extension>,
+    /// User-defined types that are not extension members.
+    pub types: Vec<Type>,
     /// Relations that are not extension members.
     pub relations: Vec<Relation>,
     /// Columns of tables and foreign tables.
@@ -323,7 +352,35 @@ const PROBE_SQL: &str = "SELECT pg_catalog.current_setting('server_version_num')
 fn schemas_sql() -> String {
     format!(
         "SELECT n.nspname::text, pg_catalog.pg_get_userbyid(n.nspowner)::text
-         FROM pg_catalog.pg_namespace n WHERE {SYSTEM_SCHEMAS} ORDER BY 1"
+         FROM pg_catalog.pg_namespace n WHERE {SYSTEM_SCHEMAS} AND {member} ORDER BY 1",
+        member = not_extension_member("pg_catalog.pg_namespace", "n.oid"),
+    )
+}
+
+fn types_sql() -> String {
+    format!(
+        "SELECT n.nspname::text, t.typname::text, t.typtype::text,
+                CASE t.typtype
+                  WHEN 'e' THEN 'ENUM (' || coalesce((SELECT string_agg(pg_catalog.quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder)
+                                                      FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid), '') || ')'
+                  WHEN 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod)
+                    || coalesce(' DEFAULT ' || pg_catalog.pg_get_expr(t.typdefaultbin, 0), '')
+                    || CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END
+                    || coalesce((SELECT string_agg(' CONSTRAINT ' || pg_catalog.quote_ident(k.conname) || ' ' || pg_catalog.pg_get_constraintdef(k.oid, true), '' ORDER BY k.conname)
+                                 FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid AND k.contype = 'c'), '')
+                  WHEN 'c' THEN '(' || coalesce((SELECT string_agg(pg_catalog.quote_ident(a.attname) || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum)
+                                                 FROM pg_catalog.pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped), '') || ')'
+                  ELSE 'RANGE (SUBTYPE = ' || pg_catalog.format_type(r.rngsubtype, NULL) || ')'
+                END,
+                ARRAY(SELECT e.enumlabel::text FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder),
+                pg_catalog.pg_get_userbyid(t.typowner)::text, pg_catalog.obj_description(t.oid, 'pg_type')
+         FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+         LEFT JOIN pg_catalog.pg_range r ON r.rngtypid = t.oid
+         WHERE {SYSTEM_SCHEMAS} AND {member}
+           AND (t.typtype IN ('e', 'd', 'r')
+                OR (t.typtype = 'c' AND (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c'))
+         ORDER BY 1, 2",
+        member = not_extension_member("pg_catalog.pg_type", "t.oid"),
     )
 }
 
@@ -529,7 +586,7 @@ impl Counted<'_> {
 impl Snapshot {
     /// How many round trips reading a snapshot takes ([`probe`] included), whatever the size of
     /// the database.
-    pub const QUERIES: usize = 12;
+    pub const QUERIES: usize = 13;
 
     /// Reads the snapshot in one read-only transaction under `search_path`.
     pub async fn read(client: &Client, probe: &Probe, search_path: &str) -> Result<Snapshot> {
@@ -558,6 +615,15 @@ impl Snapshot {
                 name: r.get(0),
                 schema: r.get(1),
             }
+        });
+        let types = map(db.rows("types", &types_sql()).await?, |r| Type {
+            schema: r.get(0),
+            name: r.get(1),
+            kind: first_char(r.get(2)),
+            definition: r.get(3),
+            labels: r.get(4),
+            owner: r.get(5),
+            comment: r.get(6),
         });
         let relations = map(db.rows("relations", &relations_sql()).await?, relation);
         let columns = map(db.rows("columns", &columns_sql()).await?, column);
@@ -599,6 +665,7 @@ impl Snapshot {
             server_version: probe.server_version,
             schemas,
             extensions,
+            types,
             relations,
             columns,
             constraints,

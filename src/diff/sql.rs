@@ -23,11 +23,13 @@ enum Step {
     DropForeignKeys,
     DropViews,
     DropTables,
+    DropTypes,
     DropFunctions,
     DropExtensions,
     DropSchemas,
     Schemas,
     Extensions,
+    Types,
     Sequences,
     Functions,
     Tables,
@@ -167,6 +169,7 @@ fn add(draft: &mut Draft<'_>, change: &Change) {
     match &change.item {
         Item::Schema(s) => schema(draft, s),
         Item::Extension(e) => extension(draft, e),
+        Item::Type(t) => user_type(draft, t),
         Item::Relation(r) => relation(draft, r),
         Item::Column(c) => column(draft, c),
         Item::Constraint(c) => constraint(draft, c),
@@ -216,6 +219,86 @@ fn extension(draft: &mut Draft<'_>, e: &Sides<super::snapshot::Extension>) {
         ),
         (None, None) => {}
     }
+}
+
+fn user_type(draft: &mut Draft<'_>, t: &Sides<super::snapshot::Type>) {
+    use super::compare::{type_kind, type_statement};
+    match (&t.database, &t.bundles) {
+        (Some(d), None) => draft.push(Step::Types, type_statement(d)),
+        (None, Some(b)) => draft.destructive(
+            Step::DropTypes,
+            format!("DROP {} {}", type_kind(b.kind).to_uppercase(), b.qualified()),
+        ),
+        (Some(d), Some(b)) => {
+            let keyword = type_kind(d.kind).to_uppercase();
+            if d.definition != b.definition {
+                match enum_additions(d, b) {
+                    Some(additions) => {
+                        for addition in additions {
+                            draft.push(Step::Types, addition);
+                        }
+                    }
+                    None => draft.push(
+                        Step::Types,
+                        format!(
+                            "-- {keyword} {} differs and cannot be altered in place here; the database has:\n-- {}",
+                            d.qualified(),
+                            type_statement(d)
+                        ),
+                    ),
+                }
+            }
+            if d.owner != b.owner {
+                draft.push(
+                    Step::Types,
+                    format!("ALTER {keyword} {} OWNER TO {}", d.qualified(), quote_ident(&d.owner)),
+                );
+            }
+            if d.comment != b.comment {
+                draft.push(
+                    Step::Comments,
+                    format!(
+                        "COMMENT ON {keyword} {} IS {}",
+                        d.qualified(),
+                        literal_or_null(d.comment.as_deref())
+                    ),
+                );
+            }
+        }
+        (None, None) => {}
+    }
+}
+
+/// `ALTER TYPE … ADD VALUE` for an enum whose database labels keep the bundles' labels in
+/// order and add some; `None` when labels were removed or reordered.
+fn enum_additions(d: &super::snapshot::Type, b: &super::snapshot::Type) -> Option<Vec<String>> {
+    if d.kind != 'e' || b.kind != 'e' {
+        return None;
+    }
+    let kept: Vec<&String> = d.labels.iter().filter(|l| b.labels.contains(l)).collect();
+    if kept.len() != b.labels.len() || kept.iter().zip(&b.labels).any(|(x, y)| *x != y) {
+        return None;
+    }
+    let mut statements = Vec::new();
+    for (i, label) in d.labels.iter().enumerate() {
+        if b.labels.contains(label) {
+            continue;
+        }
+        let position = match i.checked_sub(1).map(|p| &d.labels[p]) {
+            Some(previous) => format!(" AFTER {}", literal_or_null(Some(previous))),
+            None => d
+                .labels
+                .get(i + 1)
+                .map(|next| format!(" BEFORE {}", literal_or_null(Some(next))))
+                .unwrap_or_default(),
+        };
+        statements.push(format!(
+            "ALTER TYPE {} ADD VALUE {}{position}",
+            d.qualified(),
+            literal_or_null(Some(label))
+        ));
+    }
+    Some(statements)
 }
 
 /// `TABLE`, `VIEW`, `MATERIALIZED VIEW`, `SEQUENCE` or `FOREIGN TABLE` for ALTER/DROP.
@@ -956,6 +1039,39 @@ mod tests {
     fn literals_are_escaped() {
         assert_eq!(literal_or_null(Some("it's")), "'it''s'");
         assert_eq!(literal_or_null(None), "NULL");
+    }
+
+    fn enum_type(labels: &[&str]) -> super::super::snapshot::Type {
+        super::super::snapshot::Type {
+            schema: "public".into(),
+            name: "mood".into(),
+            kind: 'e',
+            definition: String::new(),
+            labels: labels.iter().map(|l| l.to_string()).collect(),
+            owner: "postgres".into(),
+            comment: None,
+        }
+    }
+
+    #[test]
+    fn enum_labels_added_in_place_become_add_value() {
+        let added = enum_additions(
+            &enum_type(&["glad", "ok", "meh", "sad"]),
+            &enum_type(&["ok", "sad"]),
+        )
+        .unwrap();
+        assert_eq!(
+            added,
+            [
+                "ALTER TYPE public.mood ADD VALUE 'glad' BEFORE 'ok'",
+                "ALTER TYPE public.mood ADD VALUE 'meh' AFTER 'ok'"
+            ]
+        );
+        assert!(
+            enum_additions(&enum_type(&["sad", "ok"]), &enum_type(&["ok", "sad"])).is_none(),
+            "a reordering cannot be captured with ADD VALUE"
+        );
+        assert!(enum_additions(&enum_type(&["ok"]), &enum_type(&["ok", "sad"])).is_none());
     }
 
     #[test]
