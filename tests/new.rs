@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{Pg, TestDb, eventos, fixture_copy, repo_root, stderr, stdout};
+use common::{Pg, TestDb, copy_dir, eventos, fixture_copy, repo_root, stderr, stdout};
 
 /// A writable copy of the repository's bundles (`sql/` with its sum file, and `plans/`).
 fn bundles_copy() -> tempfile::TempDir {
@@ -16,17 +16,10 @@ fn bundles_copy() -> tempfile::TempDir {
     dir
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
+/// `eventos new <args>` in `dir`, which must succeed; returns its stdout.
+fn new(dir: &Path, args: &[&str]) -> String {
+    let out = eventos(dir).arg("new").args(args).assert().success();
+    stdout(&out)
 }
 
 fn files_of(dir: &Path, phase: u8) -> Vec<String> {
@@ -45,33 +38,33 @@ fn read(path: &Path) -> String {
 #[test]
 fn versions_follow_the_newest_file_of_each_phase() {
     let dir = bundles_copy();
-    let newest = eventos(dir.path())
-        .args(["new", "add_event_tags"])
-        .assert()
-        .success();
+    let newest = new(dir.path(), &["add_event_tags"]);
     assert!(
-        stdout(&newest).contains("V3005__add_event_tags.sql (version 3005, phase 3)"),
-        "the default is the newest phase: {}",
-        stdout(&newest)
+        newest.contains("V3005__add_event_tags.sql (version 3005, phase 3)"),
+        "the default is the newest phase: {newest}"
     );
-    eventos(dir.path())
-        .args(["new", "backfill_tags"])
-        .assert()
-        .success();
-    eventos(dir.path())
-        .args(["new", "--phase", "0", "audit_fix"])
-        .assert()
-        .success();
-    eventos(dir.path())
-        .args(["new", "--phase", "1", "--no-transaction", "idx_chatbot_logs_resolved"])
-        .assert()
-        .success();
+    new(dir.path(), &["backfill_tags"]);
+    new(dir.path(), &["--phase", "0", "audit_fix"]);
+    new(
+        dir.path(),
+        &[
+            "--phase",
+            "1",
+            "--no-transaction",
+            "idx_chatbot_logs_resolved",
+        ],
+    );
     assert!(files_of(dir.path(), 3).ends_with(&[
         "V3005__add_event_tags.sql".to_string(),
         "V3006__backfill_tags.sql".to_string()
     ]));
-    assert_eq!(files_of(dir.path(), 0).last().unwrap(), "V0009__audit_fix.sql");
-    let concurrent = dir.path().join("sql/phase1/V1005__idx_chatbot_logs_resolved.sql");
+    assert_eq!(
+        files_of(dir.path(), 0).last().unwrap(),
+        "V0009__audit_fix.sql"
+    );
+    let concurrent = dir
+        .path()
+        .join("sql/phase1/V1005__idx_chatbot_logs_resolved.sql");
     assert!(read(&concurrent).starts_with("-- eventos:no-transaction\n"));
     assert!(!read(&dir.path().join("sql/phase0/V0009__audit_fix.sql")).contains("no-transaction"));
 }
@@ -85,12 +78,14 @@ fn an_empty_phase_starts_at_the_first_version_of_its_range() {
     )
     .unwrap();
     std::fs::write(dir.path().join("sql/rollback/phase2.sql"), "").unwrap();
-    let out = eventos(dir.path()).args(["new", "first"]).assert().success();
-    assert!(stdout(&out).contains("V2001__first.sql (version 2001, phase 2)"), "{}", stdout(&out));
+    let out = new(dir.path(), &["first"]);
     assert!(
-        stdout(&out).contains("nothing to update"),
-        "the fixture has no sum file, and none is started: {}",
-        stdout(&out)
+        out.contains("V2001__first.sql (version 2001, phase 2)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("nothing to update"),
+        "the fixture has no sum file, and none is started: {out}"
     );
     assert!(!dir.path().join("sql/eventos.sum").exists());
 }
@@ -98,17 +93,20 @@ fn an_empty_phase_starts_at_the_first_version_of_its_range() {
 #[test]
 fn the_sum_is_rewritten_and_the_new_files_lint_clean_and_apply() {
     let dir = bundles_copy();
-    eventos(dir.path())
-        .args(["new", "--phase", "0", "capture_hotfix"])
-        .assert()
-        .success();
-    eventos(dir.path())
-        .args(["new", "--phase", "1", "--no-transaction", "concurrent_index"])
-        .assert()
-        .success();
+    new(dir.path(), &["--phase", "0", "capture_hotfix"]);
+    new(
+        dir.path(),
+        &["--phase", "1", "--no-transaction", "concurrent_index"],
+    );
     let sum = read(&dir.path().join("sql/eventos.sum"));
-    assert!(sum.contains("phase0/V0009__capture_hotfix.sql sha256:"), "{sum}");
-    assert!(sum.contains("phase1/V1005__concurrent_index.sql sha256:"), "{sum}");
+    assert!(
+        sum.contains("phase0/V0009__capture_hotfix.sql sha256:"),
+        "{sum}"
+    );
+    assert!(
+        sum.contains("phase1/V1005__concurrent_index.sql sha256:"),
+        "{sum}"
+    );
     let lint = eventos(dir.path()).arg("lint").assert().success();
     assert!(
         stdout(&lint).contains("23 files, 0 errors, 0 warnings"),
@@ -148,21 +146,25 @@ fn names_refinery_cannot_take_are_refused_and_nothing_is_written() {
             stderr(&out)
         );
     }
-    let out = eventos(dir.path()).args(["new", "Add-Tags"]).assert().code(2);
+    let out = eventos(dir.path())
+        .args(["new", "Add-Tags"])
+        .assert()
+        .code(2);
     assert!(stderr(&out).contains("e.g. add_tags"), "{}", stderr(&out));
     assert_eq!(files_of(dir.path(), 3).len(), 4, "no file was created");
     assert_eq!(read(&dir.path().join("sql/eventos.sum")), sum_before);
-    eventos(dir.path())
-        .args(["new", &"a".repeat(244)])
-        .assert()
-        .success();
+    new(dir.path(), &[&"a".repeat(244)]);
 }
 
 #[test]
 fn a_stale_sum_file_is_not_rewritten_over_an_edited_migration() {
     let dir = bundles_copy();
     let applied = dir.path().join("sql/phase0/V0002__core_tables.sql");
-    std::fs::write(&applied, read(&applied) + "\n-- edited after it was applied\n").unwrap();
+    std::fs::write(
+        &applied,
+        read(&applied) + "\n-- edited after it was applied\n",
+    )
+    .unwrap();
     let sum_before = read(&dir.path().join("sql/eventos.sum"));
     let out = eventos(dir.path()).args(["new", "next"]).assert().code(2);
     let err = stderr(&out);
@@ -185,6 +187,10 @@ fn a_full_phase_and_an_unknown_phase_are_refused() {
         .args(["new", "--phase", "5", "more"])
         .assert()
         .code(2);
-    assert!(stderr(&out).contains("phase 5 does not exist"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("phase 5 does not exist"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(files_of(dir.path(), 0).len(), 3);
 }

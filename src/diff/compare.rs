@@ -265,6 +265,41 @@ fn sides<T: Clone>(database: Option<&T>, bundles: Option<&T>) -> Sides<T> {
     }
 }
 
+/// Where a change sits and what it is called.
+struct Place {
+    kind: Kind,
+    object: String,
+    name: String,
+}
+
+/// The change for an item found as `d` / `b`: one-sided, or `~` with the attributes that
+/// differ (`None` when nothing does).
+fn change_of<T: Clone>(
+    place: Place,
+    (d, b): (Option<&T>, Option<&T>),
+    define: impl Fn(&T) -> String,
+    differences: impl Fn(&T, &T) -> Vec<Attribute>,
+    wrap: fn(Sides<T>) -> Item,
+) -> Option<Change> {
+    let attributes = match (d, b) {
+        (Some(d), Some(b)) => differences(d, b),
+        _ => Vec::new(),
+    };
+    if d.is_some() && b.is_some() && attributes.is_empty() {
+        return None;
+    }
+    Some(Change {
+        sign: sign_of(d, b),
+        kind: place.kind,
+        object: place.object,
+        name: place.name,
+        database: d.map(&define),
+        bundles: b.map(&define),
+        attributes,
+        item: wrap(sides(d, b)),
+    })
+}
+
 /// Collects the attributes that differ.
 struct Attributes(Vec<Attribute>);
 
@@ -294,18 +329,16 @@ fn on_off(value: bool) -> String {
 }
 
 fn schemas(database: &Snapshot, bundles: &Snapshot) -> Vec<Change> {
+    let describe = |s: &Schema| format!("schema {} (owner {})", quote_ident(&s.name), s.owner);
     pair(&database.schemas, &bundles.schemas, |s| s.name.clone())
         .into_iter()
-        .filter(|(_, d, b)| d.is_none() || b.is_none())
-        .map(|(name, d, b)| Change {
-            sign: sign_of(d, b),
-            kind: Kind::Schema,
-            object: format!("schema {}", quote_ident(&name)),
-            name: String::new(),
-            database: d.map(|s| format!("schema {} (owner {})", quote_ident(&s.name), s.owner)),
-            bundles: b.map(|s| format!("schema {} (owner {})", quote_ident(&s.name), s.owner)),
-            attributes: Vec::new(),
-            item: Item::Schema(sides(d, b)),
+        .filter_map(|(name, d, b)| {
+            let place = Place {
+                kind: Kind::Schema,
+                object: format!("schema {}", quote_ident(&name)),
+                name: String::new(),
+            };
+            change_of(place, (d, b), describe, |_, _| Vec::new(), Item::Schema)
         })
         .collect()
 }
@@ -316,26 +349,21 @@ fn extensions(database: &Snapshot, bundles: &Snapshot) -> Vec<Change> {
         e.name.clone()
     })
     .into_iter()
-    .filter(|(name, d, b)| {
-        let platform_default =
-            b.is_none() && super::scope::PLATFORM_EXTENSIONS.contains(&name.as_str());
-        !platform_default && d.map(|e| &e.schema) != b.map(|e| &e.schema)
+    .filter(|(name, _, b)| {
+        b.is_some() || !super::scope::PLATFORM_EXTENSIONS.contains(&name.as_str())
     })
-    .map(|(name, d, b)| {
-        let mut attributes = Attributes::new();
-        if let (Some(d), Some(b)) = (d, b) {
-            attributes.check("schema", d.schema.clone(), b.schema.clone());
-        }
-        Change {
-            sign: sign_of(d, b),
+    .filter_map(|(name, d, b)| {
+        let place = Place {
             kind: Kind::Extension,
             object: format!("extension {name}"),
             name: String::new(),
-            database: d.map(describe),
-            bundles: b.map(describe),
-            attributes: attributes.0,
-            item: Item::Extension(sides(d, b)),
-        }
+        };
+        let differences = |d: &Extension, b: &Extension| {
+            let mut a = Attributes::new();
+            a.check("schema", d.schema.clone(), b.schema.clone());
+            a.0
+        };
+        change_of(place, (d, b), describe, differences, Item::Extension)
     })
     .collect()
 }
@@ -362,26 +390,19 @@ fn types(database: &Snapshot, bundles: &Snapshot) -> Vec<Change> {
     .into_iter()
     .filter_map(|(_, d, b)| {
         let t = d.or(b).expect("a pair has at least one side");
-        let mut attributes = Attributes::new();
-        if let (Some(d), Some(b)) = (d, b) {
-            attributes
-                .check("definition", type_statement(d), type_statement(b))
-                .check("owner", d.owner.clone(), b.owner.clone())
-                .check("comment", or_none(&d.comment), or_none(&b.comment));
-            if attributes.0.is_empty() {
-                return None;
-            }
-        }
-        Some(Change {
-            sign: sign_of(d, b),
+        let place = Place {
             kind: Kind::Type,
             object: format!("{} {}", type_kind(t.kind), t.qualified()),
             name: String::new(),
-            database: d.map(type_statement),
-            bundles: b.map(type_statement),
-            attributes: attributes.0,
-            item: Item::Type(sides(d, b)),
-        })
+        };
+        let differences = |d: &Type, b: &Type| {
+            let mut a = Attributes::new();
+            a.check("definition", type_statement(d), type_statement(b))
+                .check("owner", d.owner.clone(), b.owner.clone())
+                .check("comment", or_none(&d.comment), or_none(&b.comment));
+            a.0
+        };
+        change_of(place, (d, b), type_statement, differences, Item::Type)
     })
     .collect()
 }
@@ -500,41 +521,26 @@ fn relation_changes(
     index: &RelationIndex<'_>,
 ) -> Vec<Change> {
     let mut changes = Vec::new();
-    for (_, d, b) in pair(&database.relations, &bundles.relations, |r| {
+    for ((schema, name), d, b) in pair(&database.relations, &bundles.relations, |r| {
         (r.schema.clone(), r.name.clone())
     }) {
-        let object = index.object(
-            &d.or(b).map(|r| r.schema.clone()).unwrap_or_default(),
-            &d.or(b).map(|r| r.name.clone()).unwrap_or_default(),
-        );
+        let object = index.object(&schema, &name);
         if let (Some(d), Some(b)) = (d, b) {
-            let attributes = relation_attributes(d, b);
-            if !attributes.is_empty() {
-                changes.push(Change {
-                    sign: Sign::Changed,
-                    kind: Kind::Relation,
-                    object: object.clone(),
-                    name: String::new(),
-                    database: Some(relation_summary(d)),
-                    bundles: Some(relation_summary(b)),
-                    attributes,
-                    item: Item::Relation(sides(Some(d), Some(b))),
-                });
-            }
             let target = GrantTarget::Relation(d.kind, d.qualified());
             changes.extend(grant_changes(&object, &target, &d.grants, &b.grants));
-        } else {
-            changes.push(Change {
-                sign: sign_of(d, b),
-                kind: Kind::Relation,
-                object,
-                name: String::new(),
-                database: d.map(relation_summary),
-                bundles: b.map(relation_summary),
-                attributes: Vec::new(),
-                item: Item::Relation(sides(d, b)),
-            });
         }
+        let place = Place {
+            kind: Kind::Relation,
+            object,
+            name: String::new(),
+        };
+        changes.extend(change_of(
+            place,
+            (d, b),
+            relation_summary,
+            relation_attributes,
+            Item::Relation,
+        ));
     }
     changes
 }
@@ -615,16 +621,7 @@ fn column_changes(
         }
         let object = index.object(&schema, &table);
         let label = format!("column {}", quote_ident(&name));
-        let mut attributes = Attributes::new();
         if let (Some(d), Some(b)) = (d, b) {
-            attributes
-                .check("type", d.data_type.clone(), b.data_type.clone())
-                .check("not null", d.not_null.to_string(), b.not_null.to_string())
-                .check("default", or_none(&d.default), or_none(&b.default))
-                .check("generated", or_none(&d.generated), or_none(&b.generated))
-                .check("identity", or_none(&d.identity), or_none(&b.identity))
-                .check("collation", or_none(&d.collation), or_none(&b.collation))
-                .check("comment", or_none(&d.comment), or_none(&b.comment));
             let target = GrantTarget::Column(qualified(&schema, &table), name.clone());
             changes.extend(
                 grant_changes(&object, &target, &d.grants, &b.grants)
@@ -634,22 +631,33 @@ fn column_changes(
                         c
                     }),
             );
-            if attributes.0.is_empty() {
-                continue;
-            }
         }
-        changes.push(Change {
-            sign: sign_of(d, b),
+        let place = Place {
             kind: Kind::Column,
             object,
             name: label,
-            database: d.map(column_definition),
-            bundles: b.map(column_definition),
-            attributes: attributes.0,
-            item: Item::Column(sides(d, b)),
-        });
+        };
+        changes.extend(change_of(
+            place,
+            (d, b),
+            column_definition,
+            column_attributes,
+            Item::Column,
+        ));
     }
     changes
+}
+
+fn column_attributes(d: &Column, b: &Column) -> Vec<Attribute> {
+    let mut a = Attributes::new();
+    a.check("type", d.data_type.clone(), b.data_type.clone())
+        .check("not null", d.not_null.to_string(), b.not_null.to_string())
+        .check("default", or_none(&d.default), or_none(&b.default))
+        .check("generated", or_none(&d.generated), or_none(&b.generated))
+        .check("identity", or_none(&d.identity), or_none(&b.identity))
+        .check("collation", or_none(&d.collation), or_none(&b.collation))
+        .check("comment", or_none(&d.comment), or_none(&b.comment));
+    a.0
 }
 
 /// Whether `name` looks like one PostgreSQL chose itself for an object on `table`
@@ -733,6 +741,12 @@ fn constraint_changes(
     index: &RelationIndex<'_>,
 ) -> Vec<Change> {
     let describe = |c: &Constraint| format!("CONSTRAINT {} {}", quote_ident(&c.name), c.definition);
+    let differences = |d: &Constraint, b: &Constraint| {
+        let mut a = Attributes::new();
+        a.check("definition", d.definition.clone(), b.definition.clone())
+            .check("name", d.name.clone(), b.name.clone());
+        a.0
+    };
     let mut changes = Vec::new();
     for ((schema, table), (d, b)) in by_table(&database.constraints, &bundles.constraints, |c| {
         (c.schema.clone(), c.table.clone())
@@ -749,23 +763,19 @@ fn constraint_changes(
             |d, b| explicit(d) && explicit(b),
         );
         for (d, b) in pairs {
-            let mut attributes = Attributes::new();
-            if let (Some(d), Some(b)) = (d, b) {
-                attributes
-                    .check("definition", d.definition.clone(), b.definition.clone())
-                    .check("name", d.name.clone(), b.name.clone());
-            }
             let name = d.or(b).map(|c| c.name.clone()).unwrap_or_default();
-            changes.push(Change {
-                sign: sign_of(d, b),
+            let place = Place {
                 kind: Kind::Constraint,
                 object: index.object(&schema, &table),
                 name: format!("constraint {}", quote_ident(&name)),
-                database: d.map(describe),
-                bundles: b.map(describe),
-                attributes: attributes.0,
-                item: Item::Constraint(sides(d, b)),
-            });
+            };
+            changes.extend(change_of(
+                place,
+                (d, b),
+                describe,
+                differences,
+                Item::Constraint,
+            ));
         }
     }
     changes
@@ -784,6 +794,13 @@ fn index_changes(
     bundles: &Snapshot,
     relations: &RelationIndex<'_>,
 ) -> Vec<Change> {
+    let differences = |d: &Index, b: &Index| {
+        let mut a = Attributes::new();
+        a.check("definition", d.unnamed_definition(), b.unnamed_definition())
+            .check("name", d.name.clone(), b.name.clone())
+            .check("valid", d.valid.to_string(), b.valid.to_string());
+        a.0
+    };
     let mut changes = Vec::new();
     for ((schema, table), (d, b)) in by_table(&database.indexes, &bundles.indexes, |i| {
         (i.schema.clone(), i.table.clone())
@@ -805,24 +822,19 @@ fn index_changes(
             &schema,
             &table,
         )) {
-            let mut attributes = Attributes::new();
-            if let (Some(d), Some(b)) = (d, b) {
-                attributes
-                    .check("definition", d.unnamed_definition(), b.unnamed_definition())
-                    .check("name", d.name.clone(), b.name.clone())
-                    .check("valid", d.valid.to_string(), b.valid.to_string());
-            }
             let name = d.or(b).map(|i| i.name.clone()).unwrap_or_default();
-            changes.push(Change {
-                sign: sign_of(d, b),
+            let place = Place {
                 kind: Kind::Index,
                 object: relations.object(&schema, &table),
                 name: format!("index {}", quote_ident(&name)),
-                database: d.map(index_definition),
-                bundles: b.map(index_definition),
-                attributes: attributes.0,
-                item: Item::Index(sides(d, b)),
-            });
+            };
+            changes.extend(change_of(
+                place,
+                (d, b),
+                index_definition,
+                differences,
+                Item::Index,
+            ));
         }
     }
     changes
@@ -870,35 +882,34 @@ fn trigger_changes(
     bundles: &Snapshot,
     index: &RelationIndex<'_>,
 ) -> Vec<Change> {
+    let differences = |d: &Trigger, b: &Trigger| {
+        let mut a = Attributes::new();
+        a.check("definition", d.definition.clone(), b.definition.clone())
+            .check(
+                "enabled",
+                trigger_state(d.enabled).into(),
+                trigger_state(b.enabled).into(),
+            );
+        a.0
+    };
     pair(&database.triggers, &bundles.triggers, |t| {
         (t.schema.clone(), t.table.clone(), t.name.clone())
     })
     .into_iter()
     .filter(|((schema, table, _), _, _)| index.compares_children_of(schema, table))
     .filter_map(|((schema, table, name), d, b)| {
-        let mut attributes = Attributes::new();
-        if let (Some(d), Some(b)) = (d, b) {
-            attributes
-                .check("definition", d.definition.clone(), b.definition.clone())
-                .check(
-                    "enabled",
-                    trigger_state(d.enabled).into(),
-                    trigger_state(b.enabled).into(),
-                );
-            if attributes.0.is_empty() {
-                return None;
-            }
-        }
-        Some(Change {
-            sign: sign_of(d, b),
+        let place = Place {
             kind: Kind::Trigger,
             object: index.object(&schema, &table),
             name: format!("trigger {}", quote_ident(&name)),
-            database: d.map(trigger_definition),
-            bundles: b.map(trigger_definition),
-            attributes: attributes.0,
-            item: Item::Trigger(sides(d, b)),
-        })
+        };
+        change_of(
+            place,
+            (d, b),
+            trigger_definition,
+            differences,
+            Item::Trigger,
+        )
     })
     .collect()
 }
@@ -939,41 +950,34 @@ fn policy_changes(
     bundles: &Snapshot,
     index: &RelationIndex<'_>,
 ) -> Vec<Change> {
+    let differences = |d: &Policy, b: &Policy| {
+        let kind = |p: &Policy| {
+            if p.permissive {
+                "permissive"
+            } else {
+                "restrictive"
+            }
+        };
+        let mut a = Attributes::new();
+        a.check("permissive", kind(d).into(), kind(b).into())
+            .check("command", d.command.clone(), b.command.clone())
+            .check("roles", d.roles.join(", "), b.roles.join(", "))
+            .check("using", or_none(&d.using), or_none(&b.using))
+            .check("with check", or_none(&d.with_check), or_none(&b.with_check));
+        a.0
+    };
     pair(&database.policies, &bundles.policies, |p| {
         (p.schema.clone(), p.table.clone(), p.name.clone())
     })
     .into_iter()
     .filter(|((schema, table, _), _, _)| index.compares_children_of(schema, table))
     .filter_map(|((schema, table, name), d, b)| {
-        let mut attributes = Attributes::new();
-        if let (Some(d), Some(b)) = (d, b) {
-            let kind = |p: &Policy| {
-                if p.permissive {
-                    "permissive"
-                } else {
-                    "restrictive"
-                }
-            };
-            attributes
-                .check("permissive", kind(d).into(), kind(b).into())
-                .check("command", d.command.clone(), b.command.clone())
-                .check("roles", d.roles.join(", "), b.roles.join(", "))
-                .check("using", or_none(&d.using), or_none(&b.using))
-                .check("with check", or_none(&d.with_check), or_none(&b.with_check));
-            if attributes.0.is_empty() {
-                return None;
-            }
-        }
-        Some(Change {
-            sign: sign_of(d, b),
+        let place = Place {
             kind: Kind::Policy,
             object: index.object(&schema, &table),
             name: format!("policy {}", quote_ident(&name)),
-            database: d.map(policy_definition),
-            bundles: b.map(policy_definition),
-            attributes: attributes.0,
-            item: Item::Policy(sides(d, b)),
-        })
+        };
+        change_of(place, (d, b), policy_definition, differences, Item::Policy)
     })
     .collect()
 }
@@ -1100,33 +1104,21 @@ fn function_changes(database: &Snapshot, bundles: &Snapshot) -> Vec<Change> {
         let f = d.or(b).expect("a pair has at least one side");
         let object = format!("{} {}", function_kind(f.kind), f.signature());
         if let (Some(d), Some(b)) = (d, b) {
-            let attributes = function_attributes(d, b);
-            if !attributes.is_empty() {
-                changes.push(Change {
-                    sign: Sign::Changed,
-                    kind: Kind::Function,
-                    object: object.clone(),
-                    name: String::new(),
-                    database: Some(function_summary(d)),
-                    bundles: Some(function_summary(b)),
-                    attributes,
-                    item: Item::Function(sides(Some(d), Some(b))),
-                });
-            }
             let target = GrantTarget::Function(d.kind, d.signature());
             changes.extend(grant_changes(&object, &target, &d.grants, &b.grants));
-        } else {
-            changes.push(Change {
-                sign: sign_of(d, b),
-                kind: Kind::Function,
-                object,
-                name: String::new(),
-                database: d.map(function_summary),
-                bundles: b.map(function_summary),
-                attributes: Vec::new(),
-                item: Item::Function(sides(d, b)),
-            });
         }
+        let place = Place {
+            kind: Kind::Function,
+            object,
+            name: String::new(),
+        };
+        changes.extend(change_of(
+            place,
+            (d, b),
+            function_summary,
+            function_attributes,
+            Item::Function,
+        ));
     }
     changes
 }

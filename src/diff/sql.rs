@@ -227,7 +227,11 @@ fn user_type(draft: &mut Draft<'_>, t: &Sides<super::snapshot::Type>) {
         (Some(d), None) => draft.push(Step::Types, type_statement(d)),
         (None, Some(b)) => draft.destructive(
             Step::DropTypes,
-            format!("DROP {} {}", type_kind(b.kind).to_uppercase(), b.qualified()),
+            format!(
+                "DROP {} {}",
+                type_kind(b.kind).to_uppercase(),
+                b.qualified()
+            ),
         ),
         (Some(d), Some(b)) => {
             let keyword = type_kind(d.kind).to_uppercase();
@@ -251,7 +255,11 @@ fn user_type(draft: &mut Draft<'_>, t: &Sides<super::snapshot::Type>) {
             if d.owner != b.owner {
                 draft.push(
                     Step::Types,
-                    format!("ALTER {keyword} {} OWNER TO {}", d.qualified(), quote_ident(&d.owner)),
+                    format!(
+                        "ALTER {keyword} {} OWNER TO {}",
+                        d.qualified(),
+                        quote_ident(&d.owner)
+                    ),
                 );
             }
             if d.comment != b.comment {
