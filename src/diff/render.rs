@@ -199,3 +199,133 @@ pub fn json(report: &Report) -> String {
     text.push('\n');
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::snapshot::{Column, Relation, Snapshot};
+
+    fn table() -> Relation {
+        Relation {
+            schema: "public".into(),
+            name: "events".into(),
+            kind: 'r',
+            owner: "postgres".into(),
+            rls: true,
+            force_rls: false,
+            unlogged: false,
+            options: vec![],
+            view_definition: None,
+            partition_key: None,
+            partition_of: None,
+            partition_bound: None,
+            sequence: None,
+            comment: None,
+            grants: vec![],
+        }
+    }
+
+    fn column(name: &str, default: Option<&str>) -> Column {
+        Column {
+            schema: "public".into(),
+            table: "events".into(),
+            name: name.into(),
+            position: 1,
+            data_type: "text".into(),
+            not_null: true,
+            default: default.map(str::to_string),
+            generated: None,
+            generated_kind: None,
+            identity: None,
+            collation: None,
+            comment: None,
+            grants: vec![],
+        }
+    }
+
+    fn report() -> Report {
+        let mut open = table();
+        open.rls = false;
+        let database = Snapshot {
+            relations: vec![open],
+            columns: vec![
+                column("status", Some("'published'::text")),
+                column("notes", None),
+            ],
+            queries: 13,
+            ..Snapshot::default()
+        };
+        let bundles = Snapshot {
+            relations: vec![table()],
+            columns: vec![column("status", Some("'draft'::text"))],
+            queries: 13,
+            ..Snapshot::default()
+        };
+        Report {
+            database: "postgres://postgres:***@db.example/postgres".into(),
+            shadow: "ephemeral".into(),
+            migrations: [1, 2, 1001].into_iter().collect(),
+            notes: vec!["1 bundle migration(s) are not applied".into()],
+            diff: Diff {
+                changes: crate::diff::compare::compare(&database, &bundles),
+                database,
+                bundles,
+                search_path: "extensions".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn the_text_report_groups_by_object_with_both_definitions() {
+        assert_eq!(
+            human(&report(), Style::plain()),
+            "diff: postgres://postgres:***@db.example/postgres against the bundles (3 migrations, V0001…V1001) built on an ephemeral shadow
+legend: + only in the database, - only in the bundles, ~ changed
+
+table public.events
+  ~ table public.events (row level security)
+      database: table public.events (owner postgres, row level security disabled)
+      bundles:  table public.events (owner postgres, row level security enabled)
+  + column notes
+      database: text NOT NULL
+      bundles:  (absent)
+  ~ column status (default)
+      database: text NOT NULL DEFAULT 'published'::text
+      bundles:  text NOT NULL DEFAULT 'draft'::text
+
+diff: 3 differences: 1 only in the database (+), 0 only in the bundles (-), 2 changed (~)
+note: 1 bundle migration(s) are not applied
+"
+        );
+    }
+
+    #[test]
+    fn the_json_document_is_stable() {
+        let document: Value = serde_json::from_str(&json(&report())).unwrap();
+        assert_eq!(document["schema_version"], JSON_SCHEMA_VERSION);
+        assert_eq!(document["drift"], true);
+        assert_eq!(document["migrations"], json!([1, 2, 1001]));
+        assert_eq!(
+            document["summary"],
+            json!({"total": 3, "only_in_database": 1, "only_in_bundles": 0, "changed": 2})
+        );
+        assert_eq!(
+            document["changes"][2],
+            json!({
+                "sign": "~",
+                "kind": "column",
+                "object": "table public.events",
+                "name": "column status",
+                "database": "text NOT NULL DEFAULT 'published'::text",
+                "bundles": "text NOT NULL DEFAULT 'draft'::text",
+                "attributes": [
+                    {"name": "default", "database": "'published'::text", "bundles": "'draft'::text"}
+                ]
+            })
+        );
+        assert_eq!(
+            document["catalog_queries"],
+            json!({"database": 13, "bundles": 13})
+        );
+    }
+}
