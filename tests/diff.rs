@@ -88,6 +88,19 @@ fn no_drift_after_migrate_up_of_every_phase_with_pgvector() {
     assert_eq!(document["migrations"].as_array().unwrap().len(), 21);
 }
 
+#[test]
+fn a_postgres_18_database_of_phases_0_and_1_gets_a_shadow_of_its_own_major() {
+    let db = TestDb::new(Pg::Vector);
+    db.migrate_up(&repo_root(), &["--phase", "1", "--no-verify"]);
+    let out = db.eventos(&repo_root(), &["diff"]).assert().success();
+    let text = stdout(&out);
+    assert!(text.contains("no drift"), "{text}");
+    assert!(
+        !text.contains("major versions"),
+        "phases 0–1 need no pgvector, yet the shadow runs the database's PostgreSQL: {text}"
+    );
+}
+
 /// One hand change per object kind, as people make them in the Supabase dashboard.
 const HAND_CHANGES: &str = "
 ALTER TABLE public.events ADD COLUMN notes text;

@@ -100,9 +100,9 @@ pub async fn run(project: &Project, config: &Config, request: &Request<'_>) -> R
         .context("making the diff session read-only")?;
     let history = read_history(&mut target, &config.history_table).await?;
     let selection = select(project, &history, request.phase, &config.history_table)?;
-    let identity = database_identity(&target).await?;
+    let facts = TargetFacts::read(&target).await?;
     let selected = shadow::select(project, &selection.versions);
-    let shadow = shadow::build_shadow(&selected, config, request.shadow_url, &identity).await?;
+    let shadow = shadow::build_shadow(&selected, config, request.shadow_url, &facts).await?;
     let diff = compare_databases(
         &target,
         &shadow.db.client,
@@ -137,18 +137,33 @@ pub fn version_note(database: i32, shadow: i32) -> Option<String> {
     })
 }
 
-/// Identifies one database of one running server (server start time and database oid), so the
-/// shadow can refuse to be the target.
-pub async fn database_identity(client: &Client) -> Result<String> {
-    let row = client
-        .query_one(
-            "SELECT pg_catalog.pg_postmaster_start_time()::text || '/' || d.oid::text
-             FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()",
-            &[],
-        )
-        .await
-        .context("identifying the database")?;
-    Ok(row.get(0))
+/// What the shadow needs to know about the target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetFacts {
+    /// One database of one running server: server start time and database oid, so a shadow
+    /// that is the target itself can be refused.
+    pub identity: String,
+    /// The server's major version, which the throwaway shadow should match.
+    pub major: u32,
+}
+
+impl TargetFacts {
+    /// Reads them (one query).
+    pub async fn read(client: &Client) -> Result<TargetFacts> {
+        let row = client
+            .query_one(
+                "SELECT pg_catalog.pg_postmaster_start_time()::text || '/' || d.oid::text,
+                        pg_catalog.current_setting('server_version_num')::int / 10000
+                 FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()",
+                &[],
+            )
+            .await
+            .context("identifying the database")?;
+        Ok(TargetFacts {
+            identity: row.get(0),
+            major: row.get::<_, i32>(1) as u32,
+        })
+    }
 }
 
 /// Chooses the shadow's migrations: those the history records (files on disk), or every
@@ -224,6 +239,19 @@ pub fn select(
             "{} bundle migration(s) are not applied to the database yet and were left out of the comparison (`eventos migrate up` applies them): {}",
             pending.len(),
             list(pending)
+        ));
+    }
+    let beyond_phase: Vec<String> = status
+        .iter()
+        .filter(|r| phase.is_some() && r.state != MigrationState::Pending)
+        .filter(|r| !versions.contains(&r.version))
+        .map(|r| name(r.version, &r.name))
+        .collect();
+    if !beyond_phase.is_empty() {
+        notes.push(format!(
+            "the database's history records {} migration(s) beyond --phase; what they created shows as `+`: {}",
+            beyond_phase.len(),
+            list(beyond_phase)
         ));
     }
     let unapplied_but_compared = rows_in(MigrationState::Pending, Some(true));

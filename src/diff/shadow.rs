@@ -11,9 +11,10 @@ use std::collections::BTreeSet;
 
 use anyhow::{Result, bail};
 
+use super::TargetFacts;
 use crate::bundle::Project;
 use crate::config::Config;
-use crate::db::{Database, DatabaseRequest, MigrationLock};
+use crate::db::{Database, DatabaseRequest, MigrationLock, PgInstall};
 use crate::migrate::{UpOptions, UpOutcome, migrate_up};
 
 /// A shadow database with the selected migrations applied; dropping it removes a throwaway
@@ -34,14 +35,13 @@ pub fn select(project: &Project, versions: &BTreeSet<u32>) -> Project {
     selected
 }
 
-/// Starts (or connects to) the shadow and applies `project`'s migrations to it. `target` is
-/// the target's [`super::database_identity`]: a shadow that turns out to be the target itself is
-/// refused before anything is changed.
+/// Starts (or connects to) the shadow and applies `project`'s migrations to it. A shadow that
+/// turns out to be the target itself is refused before anything is changed.
 pub async fn build_shadow(
     project: &Project,
     config: &Config,
     shadow_url: Option<&str>,
-    target: &str,
+    target: &TargetFacts,
 ) -> Result<Shadow> {
     let needs_vector = project
         .bundles
@@ -50,10 +50,10 @@ pub async fn build_shadow(
     let mut db = Database::connect(&DatabaseRequest {
         url: shadow_url.map(str::to_string),
         supabase_compat: true,
-        needs_vector,
+        needs_vector: needs_vector || vector_build_matches(target.major),
     })
     .await?;
-    if super::database_identity(&db.client).await? == target {
+    if TargetFacts::read(&db.client).await?.identity == target.identity {
         bail!(
             "--shadow-url names the database being compared ({}); the shadow gets the bundles applied, so it must be a scratch database of its own",
             db.display_url
@@ -79,6 +79,14 @@ pub async fn build_shadow(
         ),
     };
     Ok(Shadow { db, applied })
+}
+
+/// Whether the PostgreSQL build with pgvector is the one of the target's major version while the
+/// default pick is not (a PostgreSQL 18 target of phases 0–1 on a machine whose first
+/// PostgreSQL is 15): the throwaway shadow should deparse definitions as the target does.
+fn vector_build_matches(target_major: u32) -> bool {
+    let major_of = |needs_vector| PgInstall::find(needs_vector).ok().and_then(|i| i.major());
+    major_of(false) != Some(target_major) && major_of(true) == Some(target_major)
 }
 
 async fn apply(
