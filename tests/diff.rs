@@ -347,6 +347,28 @@ fn catalog_reads_stay_constant_with_1000_tables() {
 }
 
 #[test]
+fn an_invalid_index_is_a_change_of_validity() {
+    let db = TestDb::new(Pg::Stock);
+    db.migrate_up(&fixture("basic"), &["--no-verify"]);
+    db.client()
+        .batch_execute(
+            "UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'public.idx_notes_author_id'::regclass",
+        )
+        .unwrap();
+    let output = db
+        .eventos(&fixture("basic"), &["diff", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let document: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let change = the_change(&document, "table public.notes", "index idx_notes_author_id");
+    assert_eq!(change["sign"], "~");
+    assert_eq!(change["attributes"][0]["name"], "valid");
+    assert!(change["database"].as_str().unwrap().ends_with("(INVALID)"));
+    assert_eq!(changes(&document).len(), 1);
+}
+
+#[test]
 fn a_database_without_history_needs_a_phase() {
     let db = TestDb::new(Pg::Stock);
     let out = db.eventos(&repo_root(), &["diff"]).assert().code(2);

@@ -809,6 +809,7 @@ fn index_changes(
             continue;
         }
         let explicit = |i: &Index| !is_generated_name(&i.name, &i.table, INDEX_SUFFIXES);
+        let invalid = invalid_pairs(&d, &b);
         let pairs = pair_by_definition(
             d,
             b,
@@ -816,12 +817,7 @@ fn index_changes(
             |i| &i.name,
             |d, b| explicit(d) && explicit(b),
         );
-        for (d, b) in pairs.into_iter().chain(invalid_pairs(
-            &database.indexes,
-            &bundles.indexes,
-            &schema,
-            &table,
-        )) {
+        for (d, b) in pairs.into_iter().chain(invalid) {
             let name = d.or(b).map(|i| i.name.clone()).unwrap_or_default();
             let place = Place {
                 kind: Kind::Index,
@@ -840,21 +836,17 @@ fn index_changes(
     changes
 }
 
-/// Indexes equal in definition and name whose validity differs (a failed concurrent build).
+/// Indexes of one table equal in definition and name whose validity differs (a failed
+/// concurrent build).
 fn invalid_pairs<'a>(
-    database: &'a [Index],
-    bundles: &'a [Index],
-    schema: &str,
-    table: &str,
+    database: &[&'a Index],
+    bundles: &[&'a Index],
 ) -> Vec<(Option<&'a Index>, Option<&'a Index>)> {
     database
         .iter()
-        .filter(|d| d.schema == schema && d.table == table)
         .filter_map(|d| {
-            let b = bundles
-                .iter()
-                .find(|b| b.schema == d.schema && b.table == d.table && b.name == d.name)?;
-            (b.definition == d.definition && b.valid != d.valid).then_some((Some(d), Some(b)))
+            let b = bundles.iter().find(|b| b.name == d.name)?;
+            (b.definition == d.definition && b.valid != d.valid).then_some((Some(*d), Some(*b)))
         })
         .collect()
 }

@@ -146,7 +146,8 @@ pub fn draft(changes: &[Change], database: &Snapshot, search_path: &str, source:
             last = Some(*step);
         }
         out.push_str(statement);
-        if !statement.trim_end().ends_with(';') {
+        let last_line = statement.lines().last().unwrap_or_default();
+        if !statement.trim_end().ends_with(';') && !last_line.starts_with("--") {
             out.push(';');
         }
         out.push('\n');
