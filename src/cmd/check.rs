@@ -35,6 +35,8 @@ pub async fn run(config: &Config, args: CheckArgs) -> Result<Outcome> {
     }
 
     let verified = super::verify::post_check(&db.client, &project, config, phase).await?;
+    // The check's cluster is done with; the diff builds a shadow of its own.
+    drop(db);
     match &args.diff {
         Some(url) if verified == Outcome::Success => diff_step(&project, config, url).await,
         _ => Ok(verified),
