@@ -346,6 +346,57 @@ fn catalog_reads_stay_constant_with_1000_tables() {
     }
 }
 
+/// What a Supabase project holds besides the bundles: platform schemas, roles and their objects,
+/// default extensions, and the partitions a maintenance job premade later.
+const PLATFORM_AND_TIME: &str = "
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'supabase_admin') THEN CREATE ROLE supabase_admin; END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'supabase_storage_admin') THEN CREATE ROLE supabase_storage_admin; END IF;
+END $$;
+CREATE SCHEMA storage AUTHORIZATION supabase_storage_admin;
+CREATE TABLE storage.buckets (id text PRIMARY KEY, name text NOT NULL);
+ALTER TABLE storage.buckets OWNER TO supabase_storage_admin;
+ALTER TABLE storage.buckets ENABLE ROW LEVEL SECURITY;
+CREATE SCHEMA graphql_public;
+CREATE FUNCTION graphql_public.graphql(query text) RETURNS jsonb LANGUAGE sql AS $$ SELECT '{}'::jsonb $$;
+CREATE FUNCTION extensions.grant_pg_cron_access() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;
+ALTER FUNCTION extensions.grant_pg_cron_access() OWNER TO supabase_admin;
+CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA extensions;
+SELECT count(*) FROM public.create_upcoming_partitions(now() + interval '14 months');
+";
+
+#[test]
+fn platform_objects_and_premade_partitions_are_not_drift() {
+    let db = TestDb::new(Pg::Stock);
+    db.migrate_up(&repo_root(), &["--phase", "1", "--no-verify"]);
+    db.client().batch_execute(PLATFORM_AND_TIME).unwrap();
+    let (code, document) = diff_json(&db, &[]);
+    assert_eq!(code, 0, "{:#?}", summary(&document));
+    // A trigger projects put on a platform table is theirs, and is compared.
+    db.client()
+        .batch_execute(
+            "CREATE FUNCTION public.on_signup() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+             CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users
+               FOR EACH ROW EXECUTE FUNCTION public.on_signup();",
+        )
+        .unwrap();
+    let (code, document) = diff_json(&db, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(changes(&document).len(), 2, "{:#?}", summary(&document));
+    assert_eq!(
+        the_change(
+            &document,
+            "table auth.users",
+            "trigger on_auth_user_created"
+        )["sign"],
+        "+"
+    );
+    assert_eq!(
+        the_change(&document, "function public.on_signup()", "")["sign"],
+        "+"
+    );
+}
+
 #[test]
 fn an_invalid_index_is_a_change_of_validity() {
     let db = TestDb::new(Pg::Stock);
