@@ -61,6 +61,10 @@ pub struct Diff {
     pub bundles: Snapshot,
     /// The `search_path` both sides were read under.
     pub search_path: String,
+    /// Catalog round trips on the database (probe included).
+    pub database_queries: usize,
+    /// Catalog round trips on the shadow (probe included).
+    pub bundles_queries: usize,
 }
 
 impl Diff {
@@ -102,9 +106,15 @@ pub async fn run(project: &Project, config: &Config, request: &Request<'_>) -> R
     let selection = select(project, &history, request.phase, &config.history_table)?;
     let facts = TargetFacts::read(&target).await?;
     let selected = shadow::select(project, &selection.versions);
-    let shadow = shadow::build_shadow(&selected, config, request.shadow_url, &facts).await?;
-    let diff = compare_databases(
+    // The target's catalog is read while the shadow is being built.
+    let target_probe = snapshot::probe(&target).await.context("the database")?;
+    let (early, shadow) = tokio::try_join!(
+        read_side(&target, &target_probe, "the database", None),
+        shadow::build_shadow(&selected, config, request.shadow_url, &facts),
+    )?;
+    let diff = compare_with_shadow(
         &target,
+        (target_probe, early),
         &shadow.db.client,
         &Scope::new(&config.history_table),
     )
@@ -265,35 +275,57 @@ pub fn select(
     Ok(Selection { versions, notes })
 }
 
-/// Reads both catalogs (concurrently, the same queries under the same `search_path`) and
-/// compares them.
-pub async fn compare_databases(database: &Client, bundles: &Client, scope: &Scope) -> Result<Diff> {
-    let (db_probe, bundle_probe) = tokio::try_join!(
-        async { snapshot::probe(database).await.context("the database") },
-        async {
-            snapshot::probe(bundles)
-                .await
-                .context("the shadow database")
-        },
-    )?;
-    let search_path = snapshot::canonical_search_path(&[&db_probe, &bundle_probe]);
-    let (db_snapshot, bundle_snapshot) = tokio::try_join!(
-        async {
-            Snapshot::read(database, &db_probe, &search_path)
-                .await
-                .context("the database")
-        },
-        async {
-            Snapshot::read(bundles, &bundle_probe, &search_path)
-                .await
-                .context("the shadow database")
-        },
-    )?;
+/// Reads one side under `search_path` (default: the one its own extensions give).
+async fn read_side(
+    client: &Client,
+    probe: &snapshot::Probe,
+    what: &'static str,
+    search_path: Option<&str>,
+) -> Result<Snapshot> {
+    let own = snapshot::canonical_search_path(&[probe]);
+    Snapshot::read(client, probe, search_path.unwrap_or(&own))
+        .await
+        .context(what)
+}
+
+/// Reads the shadow and compares it with the target, read `early` under the search path of the
+/// target's extensions alone. When the shadow holds extensions in other schemas the canonical
+/// path differs and the target is read again under it (so a diff takes 13 queries per side, or
+/// 25 on the target when an extension moved).
+pub async fn compare_with_shadow(
+    target: &Client,
+    (target_probe, early): (snapshot::Probe, Snapshot),
+    shadow: &Client,
+    scope: &Scope,
+) -> Result<Diff> {
+    let shadow_probe = snapshot::probe(shadow)
+        .await
+        .context("the shadow database")?;
+    let search_path = snapshot::canonical_search_path(&[&target_probe, &shadow_probe]);
+    let shadow_read = read_side(
+        shadow,
+        &shadow_probe,
+        "the shadow database",
+        Some(&search_path),
+    );
+    let mut database_queries = 1 + early.queries;
+    let (db_snapshot, bundle_snapshot) =
+        if search_path == snapshot::canonical_search_path(&[&target_probe]) {
+            (early, shadow_read.await?)
+        } else {
+            let again = read_side(target, &target_probe, "the database", Some(&search_path));
+            let (again, shadow) = tokio::try_join!(again, shadow_read)?;
+            database_queries += again.queries;
+            (again, shadow)
+        };
+    let bundles_queries = 1 + bundle_snapshot.queries;
     let (db_snapshot, bundle_snapshot) = scope.apply(db_snapshot, bundle_snapshot);
     Ok(Diff {
         changes: compare::compare(&db_snapshot, &bundle_snapshot),
         database: db_snapshot,
         bundles: bundle_snapshot,
         search_path,
+        database_queries,
+        bundles_queries,
     })
 }

@@ -191,8 +191,8 @@ pub fn json(report: &Report) -> String {
         "changes": diff.changes.iter().map(change_json).collect::<Vec<_>>(),
         "notes": report.notes,
         "catalog_queries": {
-            "database": diff.database.queries,
-            "bundles": diff.bundles.queries,
+            "database": diff.database_queries,
+            "bundles": diff.bundles_queries,
         },
     });
     let mut text = serde_json::to_string_pretty(&document).expect("a JSON value always serialises");
@@ -252,13 +252,11 @@ mod tests {
                 column("status", Some("'published'::text")),
                 column("notes", None),
             ],
-            queries: 13,
             ..Snapshot::default()
         };
         let bundles = Snapshot {
             relations: vec![table()],
             columns: vec![column("status", Some("'draft'::text"))],
-            queries: 13,
             ..Snapshot::default()
         };
         Report {
@@ -271,6 +269,8 @@ mod tests {
                 database,
                 bundles,
                 search_path: "extensions".into(),
+                database_queries: 13,
+                bundles_queries: 13,
             },
         }
     }

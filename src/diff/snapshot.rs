@@ -322,7 +322,7 @@ pub struct Snapshot {
     pub triggers: Vec<Trigger>,
     /// Policies.
     pub policies: Vec<Policy>,
-    /// Round trips spent reading this snapshot (probe and transaction control included).
+    /// Round trips spent reading this snapshot (transaction control included, the probe not).
     pub queries: usize,
 }
 
@@ -584,7 +584,7 @@ impl Counted<'_> {
 }
 
 impl Snapshot {
-    /// How many round trips reading a snapshot takes ([`probe`] included), whatever the size of
+    /// How many round trips reading one side takes ([`probe`] included), whatever the size of
     /// the database.
     pub const QUERIES: usize = 13;
 
@@ -601,7 +601,7 @@ impl Snapshot {
         let ended = db.execute(end).await;
         let mut snapshot = result?;
         ended?;
-        snapshot.queries = db.queries + 1;
+        snapshot.queries = db.queries;
         Ok(snapshot)
     }
 
