@@ -534,15 +534,91 @@ fn relation_changes(
             object,
             name: String::new(),
         };
-        changes.extend(change_of(
+        let mut change = change_of(
             place,
             (d, b),
             relation_summary,
             relation_attributes,
             Item::Relation,
-        ));
+        );
+        if let Some(change) = &mut change {
+            // A one-sided relation carries everything on it: say what.
+            let contents = |text: &mut Option<String>, side: &Snapshot| {
+                if let Some(text) = text {
+                    text.push_str(&relation_contents(side, &schema, &name));
+                }
+            };
+            if change.sign == Sign::OnlyInDatabase {
+                contents(&mut change.database, database);
+            } else if change.sign == Sign::OnlyInBundles {
+                contents(&mut change.bundles, bundles);
+            }
+        }
+        changes.extend(change);
     }
     changes
+}
+
+/// `; 5 columns, 2 constraints, 1 index` — what sits on `schema.name` in `snapshot`.
+fn relation_contents(snapshot: &Snapshot, schema: &str, name: &str) -> String {
+    let on = |s: &String, t: &String| s == schema && t == name;
+    let counts = [
+        (
+            "column",
+            snapshot
+                .columns
+                .iter()
+                .filter(|c| on(&c.schema, &c.table))
+                .count(),
+        ),
+        (
+            "constraint",
+            snapshot
+                .constraints
+                .iter()
+                .filter(|c| on(&c.schema, &c.table))
+                .count(),
+        ),
+        (
+            "index",
+            snapshot
+                .indexes
+                .iter()
+                .filter(|i| on(&i.schema, &i.table))
+                .count(),
+        ),
+        (
+            "trigger",
+            snapshot
+                .triggers
+                .iter()
+                .filter(|t| on(&t.schema, &t.table))
+                .count(),
+        ),
+        (
+            "policy",
+            snapshot
+                .policies
+                .iter()
+                .filter(|p| on(&p.schema, &p.table))
+                .count(),
+        ),
+    ];
+    let parts: Vec<String> = counts
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(what, n)| match (*what, *n) {
+            (what, 1) => format!("1 {what}"),
+            ("index", n) => format!("{n} indexes"),
+            ("policy", n) => format!("{n} policies"),
+            (what, n) => format!("{n} {what}s"),
+        })
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", parts.join(", "))
+    }
 }
 
 fn relation_attributes(d: &Relation, b: &Relation) -> Vec<Attribute> {
