@@ -35,6 +35,10 @@ pub enum Command {
     Hash,
     /// The CI gate: lint, then migrate up, then verify (on a throwaway cluster by default).
     Check(CheckArgs),
+    /// Compare a live database with what the bundles build (on a shadow database); exit 1 on drift.
+    Diff(DiffArgs),
+    /// Create the next migration file of a phase and record it in `sql/eventos.sum`.
+    New(NewArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Run the schema's due maintenance jobs once (where pg_cron does not schedule them).
@@ -258,6 +262,63 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub phases: PhaseArgs,
+
+    /// After verify, diff this production-like database against the bundles its history
+    /// records (read only; not taken from DATABASE_URL): does it hold exactly what they build?
+    #[arg(long, value_name = "URL")]
+    pub diff: Option<String>,
+}
+
+/// Arguments of `eventos diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The database to compare (read only; also read from DATABASE_URL and a .env file).
+    #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Compare with every migration of phases 0–N instead of the migrations the database's
+    /// history records.
+    #[arg(long, value_name = "N")]
+    pub phase: Option<u8>,
+
+    /// Build the shadow in this scratch database instead of a throwaway cluster (it gets the
+    /// bundles applied; never the database being compared).
+    #[arg(long, value_name = "URL")]
+    pub shadow_url: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    pub format: DiffFormat,
+
+    /// Print a draft migration that brings the bundles to the database's state instead of the
+    /// report (the summary goes to stderr).
+    #[arg(long, conflicts_with = "format")]
+    pub sql: bool,
+}
+
+/// How `eventos diff` prints its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    /// Grouped by object, `+` only in the database, `-` only in the bundles, `~` changed.
+    Human,
+    /// One JSON document (see docs/diff.md).
+    Json,
+}
+
+/// Arguments of `eventos new`.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The migration's name: lowercase letters, digits and `_` (e.g. add_event_tags).
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// The phase to add it to (default: the newest phase).
+    #[arg(long, value_name = "N")]
+    pub phase: Option<u8>,
+
+    /// Start the file with `-- eventos:no-transaction` (for CREATE INDEX CONCURRENTLY).
+    #[arg(long)]
+    pub no_transaction: bool,
 }
 
 /// Arguments of `eventos completions`.

@@ -11,6 +11,7 @@
 //! - [`migrate`]: applying bundles through refinery, status of every migration.
 //! - [`verify`]: post-apply checks against the live catalog.
 //! - [`maintain`]: the schema's scheduled maintenance jobs, run once where pg_cron is absent.
+//! - [`diff`]: a live database against the bundles built on a shadow database.
 //! - [`report`]: diagnostics and their renderers, check results, tables.
 
 pub mod bundle;
@@ -18,6 +19,7 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod db;
+pub mod diff;
 pub mod lint;
 pub mod maintain;
 pub mod migrate;

@@ -88,7 +88,7 @@ pub(super) fn load_phase(sql_dir: &Path, phase: u8) -> Result<Vec<Migration>, Bu
 }
 
 /// `V0001__create_events.sql` → `(1, "create_events")`.
-fn parse_file_name(file_name: &str) -> Option<(u32, &str)> {
+pub(super) fn parse_file_name(file_name: &str) -> Option<(u32, &str)> {
     let stem = file_name.strip_prefix('V')?.strip_suffix(".sql")?;
     let (digits, name) = stem.split_once("__")?;
     let valid_digits = digits.len() == 4 && digits.bytes().all(|b| b.is_ascii_digit());

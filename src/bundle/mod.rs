@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 pub use error::BundleError;
 pub use migration::{Migration, has_no_transaction_directive, read_sql_file};
+pub mod new;
 pub mod sum;
 pub use plan::{Objects, Plan, RlsProbe, VerifyQuery};
 

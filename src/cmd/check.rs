@@ -1,5 +1,6 @@
 //! `eventos check`: lint → migrate up → verify, on a throwaway cluster unless a scratch URL is
-//! given. Stops at the first failing step.
+//! given, then with `--diff URL` a diff of that database against the bundles. Stops at the
+//! first failing step.
 
 use anyhow::Result;
 
@@ -33,5 +34,28 @@ pub async fn run(config: &Config, args: CheckArgs) -> Result<Outcome> {
         return Ok(Outcome::Failure);
     }
 
-    super::verify::post_check(&db.client, &project, config, phase).await
+    let verified = super::verify::post_check(&db.client, &project, config, phase).await?;
+    // The check's cluster is done with; the diff builds a shadow of its own.
+    drop(db);
+    match &args.diff {
+        Some(url) if verified == Outcome::Success => diff_step(&project, config, url).await,
+        _ => Ok(verified),
+    }
+}
+
+/// `== diff`: the production-like database against the bundles its history records.
+async fn diff_step(
+    project: &crate::bundle::Project,
+    config: &Config,
+    url: &str,
+) -> Result<Outcome> {
+    emit("== diff\n");
+    let request = crate::diff::Request {
+        database_url: url,
+        phase: None,
+        shadow_url: None,
+    };
+    let report = crate::diff::run(project, config, &request).await?;
+    super::diff::print(&report, super::diff::Output::Human);
+    Ok(Outcome::from_failed(report.diff.drifted()))
 }

@@ -4,10 +4,12 @@
 
 mod check;
 mod completions;
+mod diff;
 mod hash;
 mod lint;
 mod maintain;
 mod migrate;
+mod new;
 mod rules;
 mod status;
 mod verify;
@@ -85,6 +87,8 @@ async fn dispatch(cli: Cli) -> Result<Outcome> {
         Command::Hash => hash::run(&config),
         Command::Check(args) => check::run(&config, args).await,
         Command::Maintain(args) => maintain::run(&config, args).await,
+        Command::Diff(args) => diff::run(&config, args).await,
+        Command::New(args) => new::run(&config, &args),
         Command::Completions(_) => unreachable!("handled before the runtime starts"),
     }
 }
