@@ -65,6 +65,28 @@ pub struct ConnectionArgs {
     /// `auth` schema. Always on with --ephemeral.
     #[arg(long)]
     pub supabase_compat: bool,
+
+    #[command(flatten)]
+    pub compat: CompatArgs,
+}
+
+/// Which Supabase stand-in `--supabase-compat`, `--ephemeral` and `check` install.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct CompatArgs {
+    /// `supabase`: Supabase's roles, ownership and grants, migrations applied as the
+    /// non-superuser `postgres`. `legacy`: the old permissive layer, applied as the connecting
+    /// superuser (passes migrations Supabase refuses; opt-out only).
+    #[arg(long, value_enum, value_name = "PROFILE", default_value_t = CompatChoice::Supabase)]
+    pub compat: CompatChoice,
+}
+
+/// Values of `--compat`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompatChoice {
+    /// The faithful Supabase profile.
+    Supabase,
+    /// The permissive layer of earlier releases.
+    Legacy,
 }
 
 /// Restricts a command to phases `0..=N`.
@@ -256,6 +278,9 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub phases: PhaseArgs,
+
+    #[command(flatten)]
+    pub compat: CompatArgs,
 }
 
 /// Arguments of `eventos completions`.

@@ -17,6 +17,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 
+use super::compat::CompatProfile;
+use super::supabase::{self, extensions, platform};
+
 /// eventos's documented install location for the PostgreSQL 18 + pgvector build.
 pub const BUNDLED_PG_BIN: &str = "/opt/eventos/pgserver/pgserver/pginstall/bin";
 
@@ -165,6 +168,7 @@ pub struct Cluster {
     port: u16,
     user: Option<ServerUser>,
     server: Child,
+    profile: CompatProfile,
 }
 
 #[derive(Debug, Clone)]
@@ -175,8 +179,16 @@ struct ServerUser {
 }
 
 impl Cluster {
-    /// initdb + start a private server on a free loopback port; waits until it accepts connections.
+    /// A throwaway cluster of the faithful Supabase profile (see [`Cluster::start_with`]).
     pub async fn start(needs_vector: bool) -> Result<Cluster> {
+        Cluster::start_with(needs_vector, CompatProfile::Supabase).await
+    }
+
+    /// initdb + start a private server on a free loopback port; waits until it accepts
+    /// connections. With the Supabase profile the bootstrap superuser is `supabase_admin`, the
+    /// server has Supabase's settings (and on PostgreSQL ≥ 18 the supautils emulation), and
+    /// Supabase's roles exist, `postgres` among them as a non-superuser.
+    pub async fn start_with(needs_vector: bool, profile: CompatProfile) -> Result<Cluster> {
         let install = PgInstall::find(needs_vector)?;
         let user = server_user()?;
         let base = if user.is_some() {
@@ -192,23 +204,50 @@ impl Cluster {
             std::os::unix::fs::chown(dir.path(), Some(user.uid), Some(user.gid))
                 .context("handing the cluster folder to the server user")?;
         }
-        run_initdb(&install, dir.path(), user.as_ref())?;
+        run_initdb(&install, dir.path(), user.as_ref(), bootstrap_user(profile))?;
+        let settings = profile_settings(&install, dir.path(), profile)?;
         let port = free_port()?;
-        let server = spawn_postgres(&install, dir.path(), port, user.as_ref())?;
+        let server = spawn_postgres(&install, dir.path(), port, user.as_ref(), &settings)?;
         let mut cluster = Cluster {
             install,
             dir,
             port,
             user,
             server,
+            profile,
         };
         cluster.wait_until_ready().await?;
+        cluster.create_roles().await?;
         Ok(cluster)
     }
 
-    /// A URL for database `db` on this cluster (trust auth, no password).
+    /// A URL for database `db` as the role migrations run as: `postgres` (a superuser only in
+    /// the legacy profile). Trust auth, no password.
     pub fn url(&self, db: &str) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/{db}", self.port)
+        self.url_as(platform::MIGRATING_ROLE, db)
+    }
+
+    /// A URL for database `db` as the bootstrap superuser (`supabase_admin`, or `postgres` in
+    /// the legacy profile).
+    pub fn admin_url(&self, db: &str) -> String {
+        self.url_as(bootstrap_user(self.profile), db)
+    }
+
+    fn url_as(&self, user: &str, db: &str) -> String {
+        format!("postgres://{user}@127.0.0.1:{}/{db}", self.port)
+    }
+
+    /// The Supabase profile's roles, created once per cluster by the bootstrap superuser.
+    async fn create_roles(&self) -> Result<()> {
+        if self.profile != CompatProfile::Supabase {
+            return Ok(());
+        }
+        let client = super::connect(&self.admin_url("postgres")).await?;
+        let major = self.install.major().unwrap_or(0);
+        client
+            .batch_execute(&supabase::cluster_sql(major))
+            .await
+            .context("creating Supabase's roles in the throwaway cluster")
     }
 
     /// The cluster's folder (data directory, socket, server log).
@@ -253,7 +292,7 @@ impl Cluster {
                 );
             }
             let connect =
-                tokio_postgres::connect(&self.url("postgres"), tokio_postgres::NoTls).await;
+                tokio_postgres::connect(&self.admin_url("postgres"), tokio_postgres::NoTls).await;
             if connect.is_ok() {
                 return Ok(());
             }
@@ -298,13 +337,53 @@ impl Drop for Cluster {
     }
 }
 
-fn run_initdb(install: &PgInstall, dir: &Path, user: Option<&ServerUser>) -> Result<()> {
+/// The initdb superuser of a cluster of `profile`.
+fn bootstrap_user(profile: CompatProfile) -> &'static str {
+    match profile {
+        CompatProfile::Supabase => platform::BOOTSTRAP_SUPERUSER,
+        CompatProfile::Legacy => "postgres",
+    }
+}
+
+/// The profile's server settings; on PostgreSQL ≥ 18 also writes the extension overlay into
+/// the cluster's folder.
+fn profile_settings(
+    install: &PgInstall,
+    dir: &Path,
+    profile: CompatProfile,
+) -> Result<Vec<(String, String)>> {
+    if profile != CompatProfile::Supabase {
+        return Ok(Vec::new());
+    }
+    let major = install.major().unwrap_or(0);
+    let overlay = dir.join(extensions::OVERLAY_DIR);
+    let overlay = if supabase::emulates_supautils(major) {
+        let share = extensions::pg_config_dir(&install.bin_dir, "--sharedir")?;
+        extensions::write_trusted_overlay(&share, &overlay)?;
+        Some(overlay)
+    } else {
+        None
+    };
+    let pkglib = extensions::pg_config_dir(&install.bin_dir, "--pkglibdir").ok();
+    Ok(supabase::server_settings(
+        major,
+        overlay.as_deref(),
+        pkglib.as_deref(),
+    ))
+}
+
+fn run_initdb(
+    install: &PgInstall,
+    dir: &Path,
+    user: Option<&ServerUser>,
+    superuser: &str,
+) -> Result<()> {
     let mut cmd = Command::new(install.bin_dir.join("initdb"));
     cmd.arg("-D")
         .arg(dir.join("data"))
         .args([
             "-U",
-            "postgres",
+            superuser,
             "-A",
             "trust",
             "-E",
@@ -335,6 +414,7 @@ fn spawn_postgres(
     dir: &Path,
     port: u16,
     user: Option<&ServerUser>,
+    settings: &[(String, String)],
 ) -> Result<Child> {
     let log = std::fs::File::create(dir.join("server.log"))?;
     if let Some(user) = user {
@@ -356,6 +436,11 @@ fn spawn_postgres(
             "synchronous_commit=off",
         ])
         .args(["-c", "full_page_writes=off", "-c", "max_connections=200"])
+        .args(
+            settings
+                .iter()
+                .flat_map(|(name, value)| ["-c".to_string(), format!("{name}={value}")]),
+        )
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log);

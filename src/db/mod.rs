@@ -6,10 +6,12 @@ pub mod cluster;
 pub mod compat;
 mod connect;
 mod lock;
+pub mod supabase;
 pub mod tls;
 
 pub use backup::Backup;
 pub use cluster::{Cluster, PgInstall};
+pub use compat::CompatProfile;
 pub use connect::{connect, redact_url};
 pub use lock::{MIGRATION_LOCK_KEY, MigrationLock};
 
@@ -28,6 +30,8 @@ pub struct Database {
     cluster: Option<Cluster>,
     /// Whether the Supabase compat layer is to be installed.
     install_compat: bool,
+    /// Which stand-in the compat layer is.
+    profile: CompatProfile,
 }
 
 /// How a command wants its database.
@@ -39,6 +43,8 @@ pub struct DatabaseRequest {
     pub supabase_compat: bool,
     /// Whether the selected phases need pgvector (steers the choice of binaries).
     pub needs_vector: bool,
+    /// Which stand-in the compat layer (and a throwaway cluster) is.
+    pub profile: CompatProfile,
 }
 
 impl Database {
@@ -55,7 +61,7 @@ impl Database {
         let (url, cluster) = match &request.url {
             Some(url) => (url.clone(), None),
             None => {
-                let cluster = Cluster::start(request.needs_vector).await?;
+                let cluster = Cluster::start_with(request.needs_vector, request.profile).await?;
                 eprintln!("{}", cluster.describe());
                 (cluster.url("postgres"), Some(cluster))
             }
@@ -68,14 +74,29 @@ impl Database {
             url,
             cluster,
             install_compat,
+            profile: request.profile,
         })
     }
 
-    /// Installs the Supabase compatibility layer if the request (or a throwaway cluster) wants it.
+    /// Installs the Supabase compatibility layer if the request (or a throwaway cluster) wants
+    /// it; with the Supabase profile the session then runs as the non-superuser `postgres`.
     pub async fn install_compat_if_requested(&self) -> Result<()> {
-        if self.install_compat {
-            let outcome = compat::install(&self.client).await?;
-            eprintln!("{outcome}");
+        if !self.install_compat {
+            return Ok(());
+        }
+        let outcome = match &self.cluster {
+            // The session is `postgres` already; the bootstrap needs the cluster's superuser.
+            Some(cluster) => {
+                let admin = connect(&cluster.admin_url("postgres")).await?;
+                compat::install(&admin, self.profile).await?
+            }
+            None => compat::install(&self.client, self.profile).await?,
+        };
+        eprintln!("{outcome}");
+        if self.profile == CompatProfile::Supabase
+            && let Some(line) = compat::assume_migrating_role(&self.client).await?
+        {
+            eprintln!("{line}");
         }
         Ok(())
     }
