@@ -242,12 +242,19 @@ impl Cluster {
         if self.profile != CompatProfile::Supabase {
             return Ok(());
         }
-        let client = super::connect(&self.admin_url("postgres")).await?;
+        let (client, connection) =
+            tokio_postgres::connect(&self.admin_url("postgres"), tokio_postgres::NoTls).await?;
+        // Driven here and awaited below, so the session is closed before this returns even
+        // when the caller's runtime stops being polled.
+        let driver = tokio::spawn(connection);
         let major = self.install.major().unwrap_or(0);
-        client
+        let created = client
             .batch_execute(&supabase::cluster_sql(major))
             .await
-            .context("creating Supabase's roles in the throwaway cluster")
+            .context("creating Supabase's roles in the throwaway cluster");
+        drop(client);
+        let _ = driver.await;
+        created
     }
 
     /// The cluster's folder (data directory, socket, server log).

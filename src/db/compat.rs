@@ -151,7 +151,8 @@ pub async fn assume_migrating_role(client: &Client) -> Result<Option<String>> {
     )))
 }
 
-async fn auth_schema_present(client: &Client) -> Result<bool> {
+/// Whether the database has an `auth` schema (a Supabase project, or a stand-in installed).
+pub async fn auth_schema_present(client: &Client) -> Result<bool> {
     Ok(client
         .query_one(
             "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = 'auth')",

@@ -68,14 +68,33 @@ impl Database {
         };
         let client = connect(&url).await?;
         let install_compat = request.supabase_compat || cluster.is_some();
-        Ok(Database {
+        let db = Database {
             client,
             display_url: redact_url(&url),
             url,
             cluster,
             install_compat,
             profile: request.profile,
-        })
+        };
+        // A database that has the profile already (or a real Supabase one) is worked on as
+        // `postgres` by every command, not only by those that install it.
+        if db.runs_as_migrating_role() && compat::auth_schema_present(&db.client).await? {
+            db.become_migrating_role().await?;
+        }
+        Ok(db)
+    }
+
+    /// Whether this run's changes are to be made as the non-superuser `postgres`.
+    fn runs_as_migrating_role(&self) -> bool {
+        self.install_compat && self.profile == CompatProfile::Supabase
+    }
+
+    /// Switches a superuser session to `postgres` (see [`compat::assume_migrating_role`]).
+    async fn become_migrating_role(&self) -> Result<()> {
+        if let Some(line) = compat::assume_migrating_role(&self.client).await? {
+            eprintln!("{line}");
+        }
+        Ok(())
     }
 
     /// Installs the Supabase compatibility layer if the request (or a throwaway cluster) wants
@@ -93,10 +112,8 @@ impl Database {
             None => compat::install(&self.client, self.profile).await?,
         };
         eprintln!("{outcome}");
-        if self.profile == CompatProfile::Supabase
-            && let Some(line) = compat::assume_migrating_role(&self.client).await?
-        {
-            eprintln!("{line}");
+        if self.runs_as_migrating_role() {
+            self.become_migrating_role().await?;
         }
         Ok(())
     }
