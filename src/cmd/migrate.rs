@@ -18,9 +18,9 @@ use crate::cli::{LockArgs, MigrateBaselineArgs, MigrateDownArgs, MigrateUpArgs};
 use crate::config::{Config, MigrateSettings};
 use crate::db::{Database, MigrationLock};
 use crate::migrate::{
-    BaselineOutcome, DownOutcome, StatusRow, UpEvent, UpOptions, UpOutcome, compute_status,
-    diverged_rows, dry_run_script, migrate_baseline, migrate_down, migrate_up, parse_duration,
-    read_history,
+    BaselineOutcome, DownOutcome, StatusRow, UpEvent, UpOptions, UpOutcome, check_privileges,
+    compute_status, diverged_rows, dry_run_script, migrate_baseline, migrate_down, migrate_up,
+    parse_duration, read_history, render_privilege_report,
 };
 use crate::report::{Severity, Style, render_human};
 
@@ -126,6 +126,14 @@ async fn apply_locked(
         lock_retries: LOCK_TIMEOUT_RETRIES,
         first_backoff: FIRST_BACKOFF,
     };
+    let privileges = check_privileges(client, project, phase, &config.history_table).await?;
+    if !privileges.problems.is_empty() {
+        eprint!(
+            "{}",
+            Style::for_stdout().error(&render_privilege_report(&privileges))
+        );
+        return Ok(Outcome::Failure);
+    }
     eprintln!(
         "migrate: lock_timeout={}ms statement_timeout={}ms (0 = none)",
         options.timeouts.lock.as_millis(),
