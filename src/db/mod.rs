@@ -9,7 +9,7 @@ mod lock;
 pub mod supabase;
 pub mod tls;
 
-pub use backup::Backup;
+pub use backup::{Backup, BackupScope};
 pub use cluster::{Cluster, PgInstall};
 pub use compat::CompatProfile;
 pub use connect::{connect, redact_url};

@@ -24,6 +24,7 @@ use tokio_postgres::Client;
 use self::needs::{Name, Need, Owned, Requirement, RoleChange, created_trigger, requirements};
 use super::{compute_status, pending_migrations, read_history};
 use crate::bundle::{Migration, Project};
+use crate::db::BackupScope;
 use crate::lint::units::units_of;
 use crate::sql::{LineIndex, parse_statements};
 
@@ -95,6 +96,51 @@ pub async fn check_privileges(
         role: checker.facts.role,
         problems,
     })
+}
+
+/// What `--backup` dumps: every schema the bundles create objects in (unqualified names land in
+/// `public`, as on Supabase), the history table's schema, and the extensions the plans list or
+/// the files create.
+pub fn backup_scope(project: &Project, history_table: &str) -> BackupScope {
+    let mut schemas = vec![
+        history_table
+            .split_once('.')
+            .map_or("public", |(schema, _)| schema)
+            .to_string(),
+    ];
+    let mut extensions: Vec<String> = project
+        .required_extensions(None)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    for migration in project.migrations() {
+        let Ok(statements) = parse_statements(&migration.sql) else {
+            continue;
+        };
+        for statement in statements {
+            for unit in units_of(&migration.sql, statement, 0).units {
+                for requirement in requirements(&unit.node) {
+                    match requirement.need {
+                        Need::CreateIn { object, .. } => {
+                            schemas.push(object.schema.unwrap_or_else(|| "public".into()));
+                        }
+                        Need::CreateSchema { name, .. } => schemas.push(name),
+                        Need::Extension { name } => extensions.push(name),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    for list in [&mut schemas, &mut extensions] {
+        list.sort();
+        list.dedup();
+    }
+    schemas.retain(|s| s != "pg_temp");
+    BackupScope {
+        schemas,
+        extensions,
+    }
 }
 
 /// What the preflight knows about the session's role and the server.
