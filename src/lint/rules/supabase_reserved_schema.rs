@@ -124,7 +124,7 @@ fn refusal(verb: &str, need: &Need) -> Option<String> {
                 "extension {name} is not on Supabase's allow-list and PostgreSQL does not trust it: {MIGRATING_ROLE} cannot create it"
             ))
         }
-        Need::Role { role, change } if is_reserved_role(role) => {
+        Need::Role { role, change, .. } if is_reserved_role(role) => {
             let only_settings =
                 *change == RoleChange::Settings && is_configurable_reserved_role(role);
             (!only_settings).then(|| {

@@ -148,6 +148,12 @@ pub fn backup_scope(project: &Project, history_table: &str) -> BackupScope {
 struct RoleFacts {
     role: String,
     superuser: bool,
+    /// The role's CREATEROLE, REPLICATION and BYPASSRLS attributes.
+    createrole: bool,
+    replication: bool,
+    bypassrls: bool,
+    /// The server's major version (role rules changed in 16).
+    major: u32,
     /// The schema unqualified objects are created in.
     creation_schema: Option<String>,
     database_create: bool,
@@ -174,7 +180,10 @@ impl RoleFacts {
                         coalesce(current_setting('supautils.privileged_extensions', true), ''),
                         coalesce(current_setting('supautils.reserved_roles', true), ''),
                         coalesce(current_setting('supautils.reserved_memberships', true), ''),
-                        coalesce(current_setting('supautils.policy_grants', true), '')",
+                        coalesce(current_setting('supautils.policy_grants', true), ''),
+                        r.rolcreaterole, r.rolreplication, r.rolbypassrls,
+                        current_setting('server_version_num')::int / 10000
+                 FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user",
                 &[],
             )
             .await
@@ -189,8 +198,13 @@ impl RoleFacts {
             .iter()
             .filter_map(|t| t.as_str().map(str::to_string))
             .collect();
+        let major: i32 = row.get(12);
         Ok(RoleFacts {
             superuser: row.get(1),
+            createrole: row.get(9),
+            replication: row.get(10),
+            bypassrls: row.get(11),
+            major: u32::try_from(major).unwrap_or(0),
             creation_schema: row.get(2),
             database_create: row.get(3),
             database: row.get(4),
@@ -292,6 +306,7 @@ impl Checker<'_> {
                 Need::Role {
                     role,
                     change: RoleChange::Create,
+                    ..
                 } => {
                     self.run.roles.insert(role);
                 }
@@ -369,30 +384,147 @@ impl Checker<'_> {
                 .contains(name)
                 .then_some(None)
                 .or_else(|| facts.allow_listed.contains(name).then_some(None)),
-            Need::Role { role, change } => Some(self.reserved_role_change(role, *change)),
+            Need::Role { role, change, .. } => self.reserved_role_change(role, *change),
             Need::Membership { role, grantee } => {
                 if facts.reserved_memberships.contains(role) {
                     return Some(Some(format!(
                         "may not grant it: \"{role}\" role memberships are reserved, only superusers can grant them (supautils)"
                     )));
                 }
-                Some(match facts.reserved(grantee) {
-                    Some(false) => Some(reserved_role(grantee)),
-                    _ => None,
-                })
+                if let Some(false) = facts.reserved(grantee) {
+                    return Some(Some(reserved_role(grantee)));
+                }
+                self.run.roles.contains(role).then_some(None)
             }
             Need::ActAs { role } => self.run.roles.contains(role).then_some(None),
         }
     }
 
-    fn reserved_role_change(&self, role: &str, change: RoleChange) -> Option<String> {
+    /// supautils' verdict on changing `role`, or `None` when the catalog must decide.
+    fn reserved_role_change(&self, role: &str, change: RoleChange) -> Option<Option<String>> {
         if self.run.roles.contains(role) && change != RoleChange::Create {
-            return None;
+            return Some(None);
         }
         match (self.facts.reserved(role), change) {
             (None, _) | (Some(true), RoleChange::Settings) => None,
-            (Some(_), _) => Some(reserved_role(role)),
+            (Some(_), _) => Some(Some(reserved_role(role))),
         }
+    }
+
+    /// PostgreSQL's own rules for altering, renaming or dropping an existing role as a
+    /// non-superuser (they changed in 16: from CREATEROLE alone to CREATEROLE plus the ADMIN
+    /// option on the role).
+    async fn role_problem(
+        &self,
+        role: &str,
+        change: RoleChange,
+        attributes: &[String],
+    ) -> Result<Option<String>> {
+        let Some((target_is_superuser, admin)) = self.role_facts(role).await? else {
+            return Ok(None);
+        };
+        let facts = &self.facts;
+        if target_is_superuser {
+            return Ok(Some(format!(
+                "may not change it: role {role} is a superuser, which only a superuser may change"
+            )));
+        }
+        let own = role == facts.role;
+        let own_password_only = attributes
+            .iter()
+            .all(|a| matches!(a.as_str(), "password" | "validUntil"));
+        if own
+            && (change == RoleChange::Settings
+                || (change == RoleChange::Attributes && own_password_only))
+        {
+            return Ok(None);
+        }
+        if !facts.createrole {
+            return Ok(Some(format!(
+                "may not change role {role}: it has no CREATEROLE attribute"
+            )));
+        }
+        if facts.major >= 16 && !admin {
+            return Ok(Some(format!(
+                "may not change role {role}: it has no ADMIN OPTION on it, which PostgreSQL {} requires",
+                facts.major
+            )));
+        }
+        Ok(attributes
+            .iter()
+            .find_map(|attribute| self.attribute_problem(attribute, "change")))
+    }
+
+    /// Setting SUPERUSER, REPLICATION or BYPASSRLS: superusers only before 16; from 16 on, roles
+    /// that have the attribute themselves (SUPERUSER still superusers only).
+    fn attribute_problem(&self, attribute: &str, action: &str) -> Option<String> {
+        let facts = &self.facts;
+        let (name, held) = match attribute {
+            "superuser" => ("SUPERUSER", false),
+            "isreplication" => ("REPLICATION", facts.major >= 16 && facts.replication),
+            "bypassrls" => ("BYPASSRLS", facts.major >= 16 && facts.bypassrls),
+            _ => return None,
+        };
+        (!held).then(|| {
+            format!(
+                "may not {action} the {name} attribute: only a superuser may on PostgreSQL {}",
+                facts.major
+            )
+        })
+    }
+
+    /// `CREATE ROLE`: CREATEROLE, and the privileged attributes it asks for.
+    fn create_role_problem(&self, attributes: &[String]) -> Option<String> {
+        if !self.facts.createrole {
+            return Some("may not create roles: it has no CREATEROLE attribute".into());
+        }
+        attributes
+            .iter()
+            .find_map(|attribute| self.attribute_problem(attribute, "grant"))
+    }
+
+    /// Granting membership in `role`: CREATEROLE (before 16) or the ADMIN option (from 16).
+    async fn membership_problem(&self, role: &str) -> Result<Option<String>> {
+        let Some((target_is_superuser, admin)) = self.role_facts(role).await? else {
+            return Ok(None);
+        };
+        let facts = &self.facts;
+        Ok(if target_is_superuser {
+            Some(format!(
+                "may not grant role {role}: it is a superuser role, which only a superuser may grant"
+            ))
+        } else if facts.major >= 16 && !admin {
+            Some(format!(
+                "may not grant role {role}: it has no ADMIN OPTION on it, which PostgreSQL {} requires",
+                facts.major
+            ))
+        } else if facts.major < 16 && !admin && !facts.createrole {
+            Some(format!(
+                "may not grant role {role}: it has neither CREATEROLE nor the ADMIN OPTION on it"
+            ))
+        } else {
+            None
+        })
+    }
+
+    /// (superuser, whether this role holds the ADMIN option on it) of an existing role.
+    async fn role_facts(&self, role: &str) -> Result<Option<(bool, bool)>> {
+        let admin = if self.facts.major >= 16 {
+            "pg_has_role(r.oid, 'USAGE WITH ADMIN OPTION')"
+        } else {
+            "EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members AS m
+                     WHERE m.roleid = r.oid AND m.member = current_user::regrole AND m.admin_option)"
+        };
+        let row = self
+            .client
+            .query_opt(
+                &format!(
+                    "SELECT r.rolsuper, {admin} FROM pg_catalog.pg_roles AS r WHERE r.rolname = $1"
+                ),
+                &[&role],
+            )
+            .await?;
+        Ok(row.map(|r| (r.get(0), r.get(1))))
     }
 
     async fn ask_catalog(&self, need: &Need) -> Result<Option<String>> {
@@ -475,10 +607,22 @@ impl Checker<'_> {
                     let member: bool = r.get(0);
                     (!member).then(|| format!("is not a member of role {role}"))
                 }),
-            Need::CreateSchema { .. }
-            | Need::Role { .. }
-            | Need::Membership { .. }
-            | Need::Trigger { .. } => None,
+            Need::Role {
+                role,
+                change: RoleChange::Create,
+                attributes,
+            } => {
+                // An existing role fails with "already exists", not for want of a privilege.
+                let exists = self.role_facts(role).await?.is_some();
+                (!exists).then(|| self.create_role_problem(attributes))
+            }
+            Need::Role {
+                role,
+                change,
+                attributes,
+            } => Some(self.role_problem(role, *change, attributes).await?),
+            Need::Membership { role, .. } => Some(self.membership_problem(role).await?),
+            Need::CreateSchema { .. } | Need::Trigger { .. } => None,
         };
         Ok(row.flatten())
     }

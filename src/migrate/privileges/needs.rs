@@ -143,6 +143,9 @@ pub enum Need {
         role: String,
         /// How.
         change: RoleChange,
+        /// The attributes set (`bypassrls`, `isreplication`, `superuser`, `canlogin`, …) by a
+        /// CREATE or an attribute change.
+        attributes: Vec<String>,
     },
     /// Granting membership in `role` to `grantee`.
     Membership {
@@ -404,6 +407,7 @@ fn collect(node: &NodeEnum, out: &mut Vec<Requirement>) {
                     Need::Role {
                         role,
                         change: RoleChange::Attributes,
+                        attributes: option_names(&stmt.options),
                     },
                 );
             }
@@ -416,6 +420,7 @@ fn collect(node: &NodeEnum, out: &mut Vec<Requirement>) {
                     Need::Role {
                         role,
                         change: RoleChange::Settings,
+                        attributes: Vec::new(),
                     },
                 );
             }
@@ -428,6 +433,7 @@ fn collect(node: &NodeEnum, out: &mut Vec<Requirement>) {
                     Need::Role {
                         role,
                         change: RoleChange::Drop,
+                        attributes: Vec::new(),
                     },
                 );
             }
@@ -439,6 +445,7 @@ fn collect(node: &NodeEnum, out: &mut Vec<Requirement>) {
                 Need::Role {
                     role: stmt.role.clone(),
                     change: RoleChange::Create,
+                    attributes: option_names(&stmt.options),
                 },
             );
             for role in option_roles(&stmt.options, "addroleto") {
@@ -715,6 +722,7 @@ fn rename(stmt: &RenameStmt, out: &mut Vec<Requirement>) {
                 Need::Role {
                     role: stmt.subname.clone(),
                     change: RoleChange::Rename,
+                    attributes: Vec::new(),
                 },
             );
             push(
@@ -723,6 +731,7 @@ fn rename(stmt: &RenameStmt, out: &mut Vec<Requirement>) {
                 Need::Role {
                     role: stmt.newname.clone(),
                     change: RoleChange::Create,
+                    attributes: Vec::new(),
                 },
             );
         }
@@ -813,6 +822,17 @@ fn role_node(node: &Node) -> Option<String> {
         NodeEnum::RoleSpec(spec) => role_name(spec),
         _ => None,
     }
+}
+
+/// The names of a DefElem option list (`canlogin`, `bypassrls`, …).
+fn option_names(options: &[Node]) -> Vec<String> {
+    options
+        .iter()
+        .filter_map(|o| match o.node.as_ref() {
+            Some(NodeEnum::DefElem(d)) => Some(d.defname.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The named roles of DefElem option `name` (`IN ROLE …`, `FOR ROLE …`).
