@@ -1012,23 +1012,28 @@ mod tests {
             vec![
                 Need::Role {
                     role: "service_role".into(),
-                    change: RoleChange::Attributes
+                    change: RoleChange::Attributes,
+                    attributes: vec!["bypassrls".into()],
                 },
                 Need::Role {
                     role: "anon".into(),
-                    change: RoleChange::Settings
+                    change: RoleChange::Settings,
+                    attributes: vec![],
                 },
                 Need::Role {
                     role: "anon".into(),
-                    change: RoleChange::Rename
+                    change: RoleChange::Rename,
+                    attributes: vec![],
                 },
                 Need::Role {
                     role: "x".into(),
-                    change: RoleChange::Create
+                    change: RoleChange::Create,
+                    attributes: vec![],
                 },
                 Need::Role {
                     role: "authenticated".into(),
-                    change: RoleChange::Drop
+                    change: RoleChange::Drop,
+                    attributes: vec![],
                 },
             ]
         );
@@ -1047,7 +1052,8 @@ mod tests {
                 },
                 Need::Role {
                     role: "r".into(),
-                    change: RoleChange::Create
+                    change: RoleChange::Create,
+                    attributes: vec!["addroleto".into()],
                 },
                 Need::Membership {
                     role: "pg_read_server_files".into(),
