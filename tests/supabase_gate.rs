@@ -462,3 +462,28 @@ fn a_backup_restores_into_a_fresh_profile_database_as_postgres_without_an_error(
             .success();
     }
 }
+
+#[test]
+fn the_preflight_checks_the_history_table_too() {
+    let db = TestDb::new(Pg::Stock);
+    db.eventos(&fixture("basic"), &["status", "--supabase-compat"])
+        .assert()
+        .success();
+    // A history schema someone else created, where postgres may not create the table.
+    db.client()
+        .batch_execute("CREATE SCHEMA eventos; GRANT USAGE ON SCHEMA eventos TO postgres")
+        .unwrap();
+    let out = db
+        .eventos(&fixture("basic"), &["migrate", "up", "--supabase-compat"])
+        .assert()
+        .code(1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("V0001__notes.sql:1:1: recording in the history table eventos.schema_history: role postgres has no CREATE privilege on schema eventos"),
+        "{err}"
+    );
+    assert_eq!(
+        db.query_strings("SELECT to_regclass('public.notes') IS NULL"),
+        vec!["t"]
+    );
+}

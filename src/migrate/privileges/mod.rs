@@ -87,8 +87,20 @@ pub async fn check_privileges(
         answers: HashMap::new(),
     };
     let mut problems = Vec::new();
-    if !checker.facts.superuser {
-        for migration in pending {
+    if !checker.facts.superuser
+        && let Some(first) = pending.first()
+    {
+        if let Some(missing) = checker.history_problem(history_table).await? {
+            problems.push(PrivilegeProblem {
+                file: first.path.clone(),
+                line: 1,
+                column: 1,
+                verb: "recording",
+                object: format!("in the history table {history_table}"),
+                missing: format!("role {} {missing}", checker.facts.role),
+            });
+        }
+        for migration in &pending {
             checker.check_file(migration, &mut problems).await?;
         }
     }
@@ -290,6 +302,37 @@ impl Checker<'_> {
             }
         }
         Ok(())
+    }
+
+    /// refinery creates the history table (and eventos its schema) and inserts a row per file.
+    async fn history_problem(&self, history_table: &str) -> Result<Option<String>> {
+        let (schema, _) = history_table
+            .split_once('.')
+            .unwrap_or(("public", history_table));
+        let row = self
+            .client
+            .query_one(
+                "SELECT to_regnamespace($1) IS NOT NULL,
+                        CASE WHEN to_regnamespace($1) IS NOT NULL THEN has_schema_privilege($1, 'CREATE') END,
+                        CASE WHEN to_regclass($2) IS NOT NULL THEN has_table_privilege($2, 'INSERT') END",
+                &[&schema, &history_table],
+            )
+            .await
+            .context("checking the history table's privileges")?;
+        let schema_exists: bool = row.get(0);
+        let schema_create: Option<bool> = row.get(1);
+        let table_insert: Option<bool> = row.get(2);
+        Ok(match (schema_exists, schema_create, table_insert) {
+            (false, _, _) if !self.facts.database_create => Some(format!(
+                "has no CREATE privilege on database {} to create schema {schema}",
+                self.facts.database
+            )),
+            (true, _, Some(false)) => Some(format!("has no INSERT privilege on {history_table}")),
+            (true, Some(false), None) => Some(format!(
+                "has no CREATE privilege on schema {schema} to create the table"
+            )),
+            _ => None,
+        })
     }
 
     /// Remembers what `node` creates.
