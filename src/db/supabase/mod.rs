@@ -19,7 +19,8 @@ use tokio_postgres::Client;
 use platform::{
     ADMIN_OPTION_MIN_MAJOR, BOOTSTRAP_SUPERUSER, CONFIGURABLE_RESERVED_ROLES, MIGRATING_ROLE,
     POLICY_GRANT_TABLES, PREINSTALLED_EXTENSIONS, PRIVILEGED_EXTENSIONS,
-    PRIVILEGED_ROLE_ALLOWED_PARAMETERS, RESERVED_MEMBERSHIPS, RESERVED_ROLES, SUPAUTILS_MIN_MAJOR,
+    PRIVILEGED_ROLE_ALLOWED_CONFIGS, PRIVILEGED_ROLE_ALLOWED_PARAMETERS, RESERVED_MEMBERSHIPS,
+    RESERVED_ROLES, SUPAUTILS_MIN_MAJOR,
 };
 
 const ROLES_SQL: &str = include_str!("roles.sql");
@@ -88,6 +89,10 @@ pub fn supautils_settings() -> Vec<(&'static str, String)> {
             RESERVED_MEMBERSHIPS.join(","),
         ),
         ("supautils.policy_grants", platform::policy_grants_json()),
+        (
+            "supautils.privileged_role_allowed_configs",
+            PRIVILEGED_ROLE_ALLOWED_CONFIGS.join(","),
+        ),
     ]
 }
 

@@ -147,8 +147,25 @@ pub const PRIVILEGED_EXTENSIONS: &[&str] = &[
     "wrappers",
 ];
 
-/// supautils `privileged_role_allowed_configs` that are real server parameters (the others are
-/// placeholders of modules anyone may set).
+/// supautils `privileged_role_allowed_configs`: parameters `postgres` may set (`SET`, and
+/// `ALTER ROLE … SET` on roles it could otherwise not change) through supautils.
+pub const PRIVILEGED_ROLE_ALLOWED_CONFIGS: &[&str] = &[
+    "auto_explain.log_min_duration",
+    "auto_explain.log_nested_statements",
+    "log_lock_waits",
+    "log_min_messages",
+    "pg_net.batch_size",
+    "pg_net.ttl",
+    "pgaudit.*",
+    "pgrst.*",
+    "plan_filter.*",
+    "safeupdate.enabled",
+    "session_replication_role",
+    "track_io_timing",
+];
+
+/// The allowed configs that are real server parameters (the others are placeholders of
+/// modules anyone may set).
 pub const PRIVILEGED_ROLE_ALLOWED_PARAMETERS: &[&str] = &[
     "log_lock_waits",
     "log_min_messages",

@@ -84,6 +84,7 @@ pub async fn check_privileges(
         client,
         facts,
         run: CreatedInRun::default(),
+        search_path_moved: false,
         answers: HashMap::new(),
     };
     let mut problems = Vec::new();
@@ -178,6 +179,8 @@ struct RoleFacts {
     reserved_memberships: Vec<String>,
     /// Tables supautils.policy_grants grants this role, as `schema.table`.
     policy_grants: Vec<String>,
+    /// supautils.privileged_role_allowed_configs, when this role is supautils.privileged_role.
+    allowed_configs: Vec<String>,
 }
 
 impl RoleFacts {
@@ -194,7 +197,10 @@ impl RoleFacts {
                         coalesce(current_setting('supautils.reserved_memberships', true), ''),
                         coalesce(current_setting('supautils.policy_grants', true), ''),
                         r.rolcreaterole, r.rolreplication, r.rolbypassrls,
-                        current_setting('server_version_num')::int / 10000
+                        current_setting('server_version_num')::int / 10000,
+                        CASE WHEN current_setting('supautils.privileged_role', true) = current_user
+                             THEN coalesce(current_setting('supautils.privileged_role_allowed_configs', true), '')
+                             ELSE '' END
                  FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user",
                 &[],
             )
@@ -230,8 +236,20 @@ impl RoleFacts {
                 .collect(),
             reserved_memberships: split_list(row.get(7)),
             policy_grants,
+            allowed_configs: split_list(row.get(13)),
             role,
         })
+    }
+
+    /// Whether supautils lets this role set `parameter` on any role (`pgrst.*` covers
+    /// `pgrst.db_schemas`).
+    fn may_set_through_supautils(&self, parameter: &str) -> bool {
+        self.allowed_configs
+            .iter()
+            .any(|allowed| match allowed.strip_suffix('*') {
+                Some(prefix) => parameter.starts_with(prefix),
+                None => allowed == parameter,
+            })
     }
 
     /// `Some(configurable)` when `role` is reserved by supautils.
@@ -265,6 +283,8 @@ struct Checker<'c> {
     client: &'c Client,
     facts: RoleFacts,
     run: CreatedInRun,
+    /// A file set search_path: unqualified names no longer resolve as the preflight sees them.
+    search_path_moved: bool,
     /// Catalog answers by need: `Some(missing)` when refused.
     answers: HashMap<Need, Option<String>>,
 }
@@ -299,6 +319,10 @@ impl Checker<'_> {
                     }
                 }
                 self.record(&unit.node);
+                if matches!(&unit.node, pg_query::NodeEnum::VariableSetStmt(set) if set.name == "search_path")
+                {
+                    self.search_path_moved = true;
+                }
             }
         }
         Ok(())
@@ -386,6 +410,9 @@ impl Checker<'_> {
     /// `Some(what is missing)` when the role cannot do what `requirement` needs.
     async fn check(&mut self, requirement: &Requirement) -> Result<Option<String>> {
         let need = &requirement.need;
+        if self.search_path_moved && names_unqualified(need) {
+            return Ok(None);
+        }
         if let Some(answer) = self.static_answer(need) {
             return Ok(answer);
         }
@@ -471,6 +498,14 @@ impl Checker<'_> {
             return Ok(Some(format!(
                 "may not change it: role {role} is a superuser, which only a superuser may change"
             )));
+        }
+        if change == RoleChange::Settings
+            && !attributes.is_empty()
+            && attributes
+                .iter()
+                .all(|p| facts.may_set_through_supautils(p))
+        {
+            return Ok(None);
         }
         let own = role == facts.role;
         let own_password_only = attributes
@@ -789,6 +824,22 @@ fn reserved_role(role: &str) -> String {
     format!(
         "may not change it: \"{role}\" is a reserved role, only superusers can modify it (supautils)"
     )
+}
+
+/// Whether the need names an object without its schema.
+fn names_unqualified(need: &Need) -> bool {
+    match need {
+        Need::CreateIn { object, .. }
+        | Need::Own {
+            kind: Owned::Relation | Owned::Function | Owned::Type,
+            object,
+            ..
+        }
+        | Need::TablePrivilege { table: object, .. }
+        | Need::Policy { table: object, .. }
+        | Need::Trigger { table: object, .. } => object.schema.is_none(),
+        _ => false,
+    }
 }
 
 /// The object a need is about, for messages.

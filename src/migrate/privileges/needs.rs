@@ -144,7 +144,7 @@ pub enum Need {
         /// How.
         change: RoleChange,
         /// The attributes set (`bypassrls`, `isreplication`, `superuser`, `canlogin`, …) by a
-        /// CREATE or an attribute change.
+        /// CREATE or an attribute change; the parameter of a settings change.
         attributes: Vec<String>,
     },
     /// Granting membership in `role` to `grantee`.
@@ -272,27 +272,16 @@ fn collect(node: &NodeEnum, out: &mut Vec<Requirement>) {
             }
         }
         NodeEnum::CreateTrigStmt(stmt) => {
+            // CREATE OR REPLACE of an existing trigger needs no more than creating it.
             if let Some(table) = &stmt.relation {
-                let table = Name::from_range(table);
                 push(
                     out,
                     "CREATE TRIGGER",
                     Need::TablePrivilege {
-                        table: table.clone(),
+                        table: Name::from_range(table),
                         privilege: "TRIGGER",
                     },
                 );
-                if stmt.replace {
-                    push(
-                        out,
-                        "CREATE TRIGGER",
-                        Need::Trigger {
-                            table,
-                            trigger: stmt.trigname.clone(),
-                            if_exists: true,
-                        },
-                    );
-                }
             }
         }
         NodeEnum::RuleStmt(stmt) => {
@@ -420,7 +409,7 @@ fn collect(node: &NodeEnum, out: &mut Vec<Requirement>) {
                     Need::Role {
                         role,
                         change: RoleChange::Settings,
-                        attributes: Vec::new(),
+                        attributes: stmt.setstmt.iter().map(|set| set.name.clone()).collect(),
                     },
                 );
             }
@@ -1018,7 +1007,7 @@ mod tests {
                 Need::Role {
                     role: "anon".into(),
                     change: RoleChange::Settings,
-                    attributes: vec![],
+                    attributes: vec!["statement_timeout".into()],
                 },
                 Need::Role {
                     role: "anon".into(),
