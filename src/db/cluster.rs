@@ -169,6 +169,7 @@ pub struct Cluster {
     user: Option<ServerUser>,
     server: Child,
     profile: CompatProfile,
+    extension_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -205,9 +206,14 @@ impl Cluster {
                 .context("handing the cluster folder to the server user")?;
         }
         run_initdb(&install, dir.path(), user.as_ref(), bootstrap_user(profile))?;
-        let settings = profile_settings(&install, dir.path(), profile)?;
+        let setup = profile_setup(&install, dir.path(), profile)?;
+        let postgres = setup
+            .allow_list
+            .as_ref()
+            .and_then(|a| a.postgres.clone())
+            .unwrap_or_else(|| install.bin_dir.join("postgres"));
         let port = free_port()?;
-        let server = spawn_postgres(&install, dir.path(), port, user.as_ref(), &settings)?;
+        let server = spawn_postgres(&postgres, dir.path(), port, user.as_ref(), &setup.settings)?;
         let mut cluster = Cluster {
             install,
             dir,
@@ -215,6 +221,7 @@ impl Cluster {
             user,
             server,
             profile,
+            extension_dir: setup.allow_list.map(|a| a.extension_dir),
         };
         cluster.wait_until_ready().await?;
         cluster.create_roles().await?;
@@ -265,6 +272,12 @@ impl Cluster {
     /// The installation in use.
     pub fn install(&self) -> &PgInstall {
         &self.install
+    }
+
+    /// Where the server looks for extension control files first, when it emulates supautils'
+    /// allow-list.
+    pub fn extension_dir(&self) -> Option<&Path> {
+        self.extension_dir.as_deref()
     }
 
     /// One line saying which binaries serve which address.
@@ -352,31 +365,35 @@ fn bootstrap_user(profile: CompatProfile) -> &'static str {
     }
 }
 
-/// The profile's server settings; on PostgreSQL ≥ 18 also writes the extension overlay into
-/// the cluster's folder.
-fn profile_settings(
-    install: &PgInstall,
-    dir: &Path,
-    profile: CompatProfile,
-) -> Result<Vec<(String, String)>> {
+/// What a cluster of a profile needs beyond initdb: server settings and, where supautils is
+/// emulated, the allow-list (its extension folder and possibly another server binary).
+#[derive(Debug, Default)]
+struct ProfileSetup {
+    settings: Vec<(String, String)>,
+    allow_list: Option<extensions::AllowList>,
+}
+
+/// The profile's server settings and supautils' allow-list, written into the cluster's folder.
+fn profile_setup(install: &PgInstall, dir: &Path, profile: CompatProfile) -> Result<ProfileSetup> {
     if profile != CompatProfile::Supabase {
-        return Ok(Vec::new());
+        return Ok(ProfileSetup::default());
     }
     let major = install.major().unwrap_or(0);
-    let overlay = dir.join(extensions::OVERLAY_DIR);
-    let overlay = if supabase::emulates_supautils(major) {
-        let share = extensions::pg_config_dir(&install.bin_dir, "--sharedir")?;
-        extensions::write_trusted_overlay(&share, &overlay)?;
-        Some(overlay)
+    let allow_list = if supabase::emulates_supautils(major) {
+        Some(extensions::prepare_allow_list(
+            &install.bin_dir,
+            major,
+            dir,
+        )?)
     } else {
         None
     };
     let pkglib = extensions::pg_config_dir(&install.bin_dir, "--pkglibdir").ok();
-    Ok(supabase::server_settings(
-        major,
-        overlay.as_deref(),
-        pkglib.as_deref(),
-    ))
+    let control_path = allow_list.as_ref().and_then(|a| a.control_path.as_deref());
+    Ok(ProfileSetup {
+        settings: supabase::server_settings(major, control_path, pkglib.as_deref()),
+        allow_list,
+    })
 }
 
 fn run_initdb(
@@ -417,7 +434,7 @@ fn run_initdb(
 }
 
 fn spawn_postgres(
-    install: &PgInstall,
+    postgres: &Path,
     dir: &Path,
     port: u16,
     user: Option<&ServerUser>,
@@ -427,7 +444,7 @@ fn spawn_postgres(
     if let Some(user) = user {
         std::os::unix::fs::chown(dir.join("server.log"), Some(user.uid), Some(user.gid))?;
     }
-    let mut cmd = Command::new(install.bin_dir.join("postgres"));
+    let mut cmd = Command::new(postgres);
     cmd.arg("-D")
         .arg(dir.join("data"))
         .arg("-p")

@@ -3,7 +3,7 @@
 //! Supabase's roles with their attributes, settings and memberships (cluster-wide), and per
 //! database the ownership and grants of the database and its schemas, GoTrue's `auth.users`
 //! and helpers, storage's tables, default privileges, the publication and PostgREST's event
-//! triggers — then every migration runs as the non-superuser `postgres`. On PostgreSQL ≥ 18
+//! triggers — then every migration runs as the non-superuser `postgres`. On PostgreSQL ≥ 16
 //! the profile also stands in for supautils (allow-listed extensions, policy grants, the
 //! parameters `postgres` may set, and supautils' settings for eventos' preflight to read).
 //! The facts are `../shared/supabase-platform.md`; docs/migrate.md lists what is reproduced and
@@ -33,7 +33,7 @@ pub fn emulates_supautils(major: u32) -> bool {
 }
 
 /// The cluster-wide part for PostgreSQL `major`: roles, their settings and memberships, and on
-/// ≥ 18 the parameters supautils lets `postgres` set. Idempotent; safe to run concurrently.
+/// ≥ 16 the parameters supautils lets `postgres` set. Idempotent; safe to run concurrently.
 pub fn cluster_sql(major: u32) -> String {
     let admin = if major >= ADMIN_OPTION_MIN_MAJOR {
         "WITH ADMIN OPTION"
@@ -97,10 +97,11 @@ pub fn supautils_settings() -> Vec<(&'static str, String)> {
 }
 
 /// Server settings (`-c name=value`) of a throwaway cluster on PostgreSQL `major`: Supabase's
-/// server settings, and on ≥ 18 the extension overlay at `overlay` and supautils' settings.
+/// server settings, and where supautils is emulated the extension control path (PostgreSQL ≥ 18)
+/// and supautils' settings.
 pub fn server_settings(
     major: u32,
-    overlay: Option<&Path>,
+    control_path: Option<&str>,
     pkglib: Option<&Path>,
 ) -> Vec<(String, String)> {
     let mut settings = vec![
@@ -114,11 +115,8 @@ pub fn server_settings(
         ));
     }
     if emulates_supautils(major) {
-        if let Some(overlay) = overlay {
-            settings.push((
-                "extension_control_path".into(),
-                extensions::control_path(overlay),
-            ));
+        if let Some(path) = control_path {
+            settings.push(("extension_control_path".into(), path.to_string()));
         }
         settings.extend(
             supautils_settings()
@@ -210,7 +208,7 @@ async fn set_supautils_settings_if_absent(client: &Client) -> Result<(), tokio_p
 }
 
 /// Allow-listed extensions this server has but `postgres` cannot create (no overlay: not a
-/// cluster eventos started, or PostgreSQL < 18).
+/// cluster eventos started).
 pub async fn unemulated_extensions(client: &Client) -> Result<Vec<String>, tokio_postgres::Error> {
     let rows = client
         .query(
@@ -236,13 +234,18 @@ mod tests {
         assert!(cluster_sql(18).contains("GRANT SET ON PARAMETER"));
         assert!(!cluster_sql(15).contains("'WITH ADMIN OPTION'"));
         assert!(!cluster_sql(15).contains("GRANT SET ON PARAMETER"));
-        let settings = server_settings(15, Some(Path::new("/x")), None);
+        let settings = server_settings(15, None, None);
         assert!(settings.iter().all(|(k, _)| !k.starts_with("supautils.")));
-        let settings = server_settings(18, Some(Path::new("/x")), None);
+        let settings = server_settings(18, Some("/x:$system"), None);
         assert!(
             settings
                 .iter()
                 .any(|(k, v)| k == "extension_control_path" && v == "/x:$system")
+        );
+        assert!(
+            settings
+                .iter()
+                .any(|(k, _)| k == "supautils.reserved_roles")
         );
         let roles = supautils_settings();
         let reserved = &roles

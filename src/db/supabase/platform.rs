@@ -177,8 +177,9 @@ pub const PRIVILEGED_ROLE_ALLOWED_PARAMETERS: &[&str] = &[
 pub const PREINSTALLED_EXTENSIONS: &[&str] = &["pgcrypto", "uuid-ossp", "pg_stat_statements"];
 
 /// The first PostgreSQL major the faithful profile pairs with supautils (section 9's first
-/// column); older majors follow the image without it (its PG15 column).
-pub const SUPAUTILS_MIN_MAJOR: u32 = 18;
+/// column, measured on 18; hosted Supabase runs supautils from 16 on); older majors follow the
+/// image without it (its PG15 column).
+pub const SUPAUTILS_MIN_MAJOR: u32 = 16;
 
 /// The first major where `postgres` holds the API roles WITH ADMIN OPTION (Supabase's PG ≥ 16
 /// migration; CREATEROLE needs it there to alter or grant them).

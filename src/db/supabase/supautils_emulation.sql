@@ -1,4 +1,4 @@
--- eventos faithful Supabase profile, PostgreSQL >= 18: what supautils' policy_grants lets
+-- eventos faithful Supabase profile, PostgreSQL >= 16: what supautils' policy_grants lets
 -- `postgres` do, without supautils. supautils runs CREATE/ALTER/DROP POLICY on a granted table
 -- as the superuser; here an event trigger makes `postgres` a member of the owners of the
 -- granted tables for the duration of that one statement (the membership is transactional, so
