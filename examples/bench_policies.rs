@@ -108,14 +108,14 @@ async fn main() -> Result<()> {
         .context("set EVENTOS_BIN to the eventos binary (scripts/bench-policies does)")?;
     let cluster = Cluster::start(true).await?;
     eprintln!("bench cluster: {}", cluster.describe());
-    let admin = eventos::db::connect(&cluster.url("postgres")).await?;
+    let admin = eventos::db::connect(&cluster.admin_url("postgres")).await?;
     let mut dbs = Vec::new();
     for (name, phase) in [("policies_v1", "3"), ("policies_v2", "3")] {
         admin
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .await?;
         migrate(&binary, &cluster.url(name), phase)?;
-        let client = eventos::db::connect(&cluster.url(name)).await?;
+        let client = eventos::db::connect(&cluster.admin_url(name)).await?;
         let started = Instant::now();
         client.batch_execute(SEED).await.context("seeding")?;
         eprintln!("{name}: seeded in {:.1} s", started.elapsed().as_secs_f64());

@@ -87,14 +87,15 @@ async fn measure(
         "bench_{}",
         scenario.bytes().filter(u8::is_ascii_alphanumeric).count()
     );
-    let admin = eventos::db::connect(&cluster.url("postgres")).await?;
+    let admin = eventos::db::connect(&cluster.admin_url("postgres")).await?;
     admin
         .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
         .await?;
     admin
         .batch_execute(&format!("CREATE DATABASE {name}"))
         .await?;
-    let url = cluster.url(&name);
+    // The superuser installs the Supabase profile; eventos then applies as postgres.
+    let url = cluster.admin_url(&name);
     let status = Command::new(binary)
         .current_dir(project_dir)
         .args(["migrate", "up", "--supabase-compat", "--database-url", &url])

@@ -71,6 +71,28 @@ pub struct ConnectionArgs {
     /// `auth` schema. Always on with --ephemeral.
     #[arg(long)]
     pub supabase_compat: bool,
+
+    #[command(flatten)]
+    pub compat: CompatArgs,
+}
+
+/// Which Supabase stand-in `--supabase-compat`, `--ephemeral` and `check` install.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct CompatArgs {
+    /// `supabase`: Supabase's roles, ownership and grants, migrations applied as the
+    /// non-superuser `postgres`. `legacy`: the old permissive layer, applied as the connecting
+    /// superuser (passes migrations Supabase refuses; opt-out only).
+    #[arg(long, value_enum, value_name = "PROFILE", default_value_t = CompatChoice::Supabase)]
+    pub compat: CompatChoice,
+}
+
+/// Values of `--compat`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompatChoice {
+    /// The faithful Supabase profile.
+    Supabase,
+    /// The permissive layer of earlier releases.
+    Legacy,
 }
 
 /// Restricts a command to phases `0..=N`.
@@ -267,6 +289,9 @@ pub struct CheckArgs {
     /// records (read only; not taken from DATABASE_URL): does it hold exactly what they build?
     #[arg(long, value_name = "URL")]
     pub diff: Option<String>,
+
+    #[command(flatten)]
+    pub compat: CompatArgs,
 }
 
 /// Arguments of `eventos diff`.

@@ -220,14 +220,16 @@ fn missing_database_is_a_usage_error() {
 #[test]
 fn passwords_are_never_printed() {
     let db = TestDb::new(Pg::Stock);
-    let url = db.url().replace("postgres@", "postgres:hunter2@");
+    let url = db
+        .url()
+        .replace("supabase_admin@", "supabase_admin:hunter2@");
     let out = eventos(&fixture("basic"))
         .args(["status", "--supabase-compat", "--database-url", &url])
         .assert()
         .success();
     let all = stdout(&out) + &stderr(&out);
     assert!(!all.contains("hunter2"), "{all}");
-    assert!(all.contains("postgres:***@"), "{all}");
+    assert!(all.contains("supabase_admin:***@"), "{all}");
     let refused = eventos(&fixture("basic"))
         .args([
             "status",

@@ -446,9 +446,12 @@ fn baseline_adopts_an_existing_database() {
         .batch_execute("DROP TABLE eventos.schema_history")
         .unwrap();
     let baseline = stdout(
-        &db.eventos(&dir, &["migrate", "baseline", "--to", "2"])
-            .assert()
-            .success(),
+        &db.eventos(
+            &dir,
+            &["migrate", "baseline", "--to", "2", "--supabase-compat"],
+        )
+        .assert()
+        .success(),
     );
     assert!(
         baseline.contains("baseline: 2 migrations recorded up to version 2"),

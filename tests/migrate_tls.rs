@@ -105,7 +105,8 @@ fn require_tls(cluster: &Cluster) {
     let owner = std::fs::metadata(&hba).unwrap();
     std::fs::write(&hba, "local all all trust\nhostssl all all 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 reject\n").unwrap();
     std::os::unix::fs::chown(&hba, Some(owner.uid()), Some(owner.gid())).unwrap();
-    let mut admin = postgres::Client::connect(&cluster.url("postgres"), postgres::NoTls).unwrap();
+    let mut admin =
+        postgres::Client::connect(&cluster.admin_url("postgres"), postgres::NoTls).unwrap();
     for sql in [
         "ALTER SYSTEM SET ssl = on",
         "ALTER SYSTEM SET ssl_cert_file = 'server.crt'",
@@ -127,7 +128,7 @@ fn tls_works_with_sslrootcert_and_is_refused_without_it_under_verify_full() {
         .block_on(Cluster::start(false))
         .expect("a throwaway PostgreSQL for the TLS test");
     require_tls(&cluster);
-    let base = cluster.url("postgres");
+    let base = cluster.admin_url("postgres");
     let ca = cluster.dir().join("data/ca.crt");
     let dir = fixture("basic");
     let status = |query: &str| {

@@ -22,6 +22,11 @@ LANGUAGE sql AS $$
 $$;
 CREATE FUNCTION cron.unschedule(job_name text) RETURNS boolean
 LANGUAGE sql AS $$ WITH d AS (DELETE FROM cron.job WHERE jobname = job_name RETURNING 1) SELECT count(*) > 0 FROM d $$;
+-- What Supabase's issue_pg_cron_access event trigger grants the migrating role.
+GRANT USAGE ON SCHEMA cron TO postgres WITH GRANT OPTION;
+GRANT ALL ON ALL TABLES IN SCHEMA cron TO postgres WITH GRANT OPTION;
+GRANT ALL ON ALL SEQUENCES IN SCHEMA cron TO postgres WITH GRANT OPTION;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA cron TO postgres WITH GRANT OPTION;
 ";
 
 fn one(c: &mut postgres::Client, sql: &str) -> String {

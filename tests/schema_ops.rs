@@ -104,8 +104,15 @@ fn archive_moves_old_finished_events_and_skips_ones_with_orders() {
 #[test]
 fn slow_queries_view_exists_only_with_pg_stat_statements() {
     let db = TestDb::new(Pg::Stock);
-    db.migrate_up(&repo_root(), &["--phase", "0"]);
+    // Like a Supabase project, the Supabase profile has pg_stat_statements in `extensions`
+    // wherever the server ships it: the absent case needs it gone before phase 0 runs.
+    db.eventos(&repo_root(), &["status", "--supabase-compat"])
+        .assert()
+        .success();
     let mut c = db.client();
+    c.batch_execute("DROP EXTENSION IF EXISTS pg_stat_statements")
+        .unwrap();
+    db.migrate_up(&repo_root(), &["--phase", "0"]);
     assert_eq!(
         rows(&mut c, "SELECT to_regclass('public.slow_queries') IS NULL"),
         vec!["t"]

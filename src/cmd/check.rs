@@ -28,6 +28,7 @@ pub async fn run(config: &Config, args: CheckArgs) -> Result<Outcome> {
         url: args.database_url.clone(),
         supabase_compat: true,
         needs_vector: super::needs_vector(&project, phase),
+        profile: super::compat_profile(args.compat),
     })
     .await?;
     if super::migrate::apply(&mut db, &project, config, phase).await? != Outcome::Success {

@@ -18,9 +18,9 @@ use crate::cli::{LockArgs, MigrateBaselineArgs, MigrateDownArgs, MigrateUpArgs};
 use crate::config::{Config, MigrateSettings};
 use crate::db::{Database, MigrationLock};
 use crate::migrate::{
-    BaselineOutcome, DownOutcome, StatusRow, UpEvent, UpOptions, UpOutcome, compute_status,
-    diverged_rows, dry_run_script, migrate_baseline, migrate_down, migrate_up, parse_duration,
-    read_history,
+    BaselineOutcome, DownOutcome, StatusRow, UpEvent, UpOptions, UpOutcome, backup_scope,
+    check_privileges, compute_status, diverged_rows, dry_run_script, migrate_baseline,
+    migrate_down, migrate_up, parse_duration, read_history, render_privilege_report,
 };
 use crate::report::{Severity, Style, render_human};
 
@@ -63,12 +63,16 @@ async fn backup_compat_apply(
     args: &MigrateUpArgs,
 ) -> Result<Outcome> {
     if let Some(file) = &args.backup {
-        let backup = db.backup(file).await?;
+        let backup = db
+            .backup(file, &backup_scope(project, &config.history_table))
+            .await?;
         eprintln!(
-            "backup: wrote {} with {} (server PostgreSQL {})",
+            "backup: wrote {} with {} (server PostgreSQL {}): schemas {}{}",
             backup.file.display(),
             backup.pg_dump.display(),
-            backup.server_major
+            backup.server_major,
+            backup.schemas.join(", "),
+            describe_left_out(&backup.left_out)
         );
     }
     db.install_compat_if_requested().await?;
@@ -81,6 +85,21 @@ async fn backup_compat_apply(
         args.phases.phase,
     )
     .await
+}
+
+/// `; left out N entries owned by X, …` (roles the migrating role cannot restore as).
+fn describe_left_out(left_out: &[(String, usize)]) -> String {
+    if left_out.is_empty() {
+        return String::new();
+    }
+    let owners: Vec<String> = left_out
+        .iter()
+        .map(|(owner, count)| format!("{count} of {owner}"))
+        .collect();
+    format!(
+        "; left out entries the role cannot restore: {} (the platform's own)",
+        owners.join(", ")
+    )
 }
 
 /// Takes the lock, installs the compat layer if wanted, applies, releases: for `check`, whose
@@ -126,6 +145,14 @@ async fn apply_locked(
         lock_retries: LOCK_TIMEOUT_RETRIES,
         first_backoff: FIRST_BACKOFF,
     };
+    let privileges = check_privileges(client, project, phase, &config.history_table).await?;
+    if !privileges.problems.is_empty() {
+        eprint!(
+            "{}",
+            Style::for_stdout().error(&render_privilege_report(&privileges))
+        );
+        return Ok(Outcome::Failure);
+    }
     eprintln!(
         "migrate: lock_timeout={}ms statement_timeout={}ms (0 = none)",
         options.timeouts.lock.as_millis(),

@@ -144,7 +144,16 @@ fn database_request(
         url,
         supabase_compat: args.supabase_compat,
         needs_vector: needs_vector(project, phase),
+        profile: compat_profile(args.compat),
     })
+}
+
+/// The engine's profile for `--compat`.
+fn compat_profile(args: crate::cli::CompatArgs) -> crate::db::CompatProfile {
+    match args.compat {
+        crate::cli::CompatChoice::Supabase => crate::db::CompatProfile::Supabase,
+        crate::cli::CompatChoice::Legacy => crate::db::CompatProfile::Legacy,
+    }
 }
 
 fn needs_vector(project: &Project, phase: Option<u8>) -> bool {

@@ -20,6 +20,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 
+use super::compat::CompatProfile;
+use super::supabase::{self, extensions, platform};
 use super::vector_probe::{self, Verdict};
 
 /// eventos's documented install location for the PostgreSQL 18 + pgvector build (AVX-512).
@@ -196,6 +198,8 @@ pub struct Cluster {
     port: u16,
     user: Option<ServerUser>,
     server: Child,
+    profile: CompatProfile,
+    extension_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -206,13 +210,21 @@ struct ServerUser {
 }
 
 impl Cluster {
-    /// initdb + start a private server on a free loopback port; waits until it accepts connections.
+    /// A throwaway cluster of the faithful Supabase profile (see [`Cluster::start_with`]).
     pub async fn start(needs_vector: bool) -> Result<Cluster> {
-        Cluster::start_with(PgInstall::find(needs_vector).await?).await
+        Cluster::start_with(
+            PgInstall::find(needs_vector).await?,
+            CompatProfile::Supabase,
+        )
+        .await
     }
 
-    /// initdb + start a private server from `install` (no discovery, no vector probe).
-    pub async fn start_with(install: PgInstall) -> Result<Cluster> {
+    /// initdb + start a private server from `install` (no discovery, no vector probe) on a free
+    /// loopback port; waits until it accepts connections. With the Supabase profile the bootstrap
+    /// superuser is `supabase_admin`, the server has Supabase's settings (and on PostgreSQL ≥ 16
+    /// the supautils emulation), and Supabase's roles exist, `postgres` among them as a
+    /// non-superuser.
+    pub async fn start_with(install: PgInstall, profile: CompatProfile) -> Result<Cluster> {
         let user = server_user()?;
         let base = if user.is_some() {
             PathBuf::from("/tmp")
@@ -227,23 +239,63 @@ impl Cluster {
             std::os::unix::fs::chown(dir.path(), Some(user.uid), Some(user.gid))
                 .context("handing the cluster folder to the server user")?;
         }
-        run_initdb(&install, dir.path(), user.as_ref())?;
+        run_initdb(&install, dir.path(), user.as_ref(), bootstrap_user(profile))?;
+        let setup = profile_setup(&install, dir.path(), profile)?;
+        let postgres = setup
+            .allow_list
+            .as_ref()
+            .and_then(|a| a.postgres.clone())
+            .unwrap_or_else(|| install.bin_dir.join("postgres"));
         let port = free_port()?;
-        let server = spawn_postgres(&install, dir.path(), port, user.as_ref())?;
+        let server = spawn_postgres(&postgres, dir.path(), port, user.as_ref(), &setup.settings)?;
         let mut cluster = Cluster {
             install,
             dir,
             port,
             user,
             server,
+            profile,
+            extension_dir: setup.allow_list.map(|a| a.extension_dir),
         };
         cluster.wait_until_ready().await?;
+        cluster.create_roles().await?;
         Ok(cluster)
     }
 
-    /// A URL for database `db` on this cluster (trust auth, no password).
+    /// A URL for database `db` as the role migrations run as: `postgres` (a superuser only in
+    /// the legacy profile). Trust auth, no password.
     pub fn url(&self, db: &str) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/{db}", self.port)
+        self.url_as(platform::MIGRATING_ROLE, db)
+    }
+
+    /// A URL for database `db` as the bootstrap superuser (`supabase_admin`, or `postgres` in
+    /// the legacy profile).
+    pub fn admin_url(&self, db: &str) -> String {
+        self.url_as(bootstrap_user(self.profile), db)
+    }
+
+    fn url_as(&self, user: &str, db: &str) -> String {
+        format!("postgres://{user}@127.0.0.1:{}/{db}", self.port)
+    }
+
+    /// The Supabase profile's roles, created once per cluster by the bootstrap superuser.
+    async fn create_roles(&self) -> Result<()> {
+        if self.profile != CompatProfile::Supabase {
+            return Ok(());
+        }
+        let (client, connection) =
+            tokio_postgres::connect(&self.admin_url("postgres"), tokio_postgres::NoTls).await?;
+        // Driven here and awaited below, so the session is closed before this returns even
+        // when the caller's runtime stops being polled.
+        let driver = tokio::spawn(connection);
+        let major = self.install.major().unwrap_or(0);
+        let created = client
+            .batch_execute(&supabase::cluster_sql(major))
+            .await
+            .context("creating Supabase's roles in the throwaway cluster");
+        drop(client);
+        let _ = driver.await;
+        created
     }
 
     /// The cluster's folder (data directory, socket, server log).
@@ -254,6 +306,12 @@ impl Cluster {
     /// The installation in use.
     pub fn install(&self) -> &PgInstall {
         &self.install
+    }
+
+    /// Where the server looks for extension control files first, when it emulates supautils'
+    /// allow-list.
+    pub fn extension_dir(&self) -> Option<&Path> {
+        self.extension_dir.as_deref()
     }
 
     /// One line saying which binaries serve which address.
@@ -288,7 +346,7 @@ impl Cluster {
                 );
             }
             let connect =
-                tokio_postgres::connect(&self.url("postgres"), tokio_postgres::NoTls).await;
+                tokio_postgres::connect(&self.admin_url("postgres"), tokio_postgres::NoTls).await;
             if connect.is_ok() {
                 return Ok(());
             }
@@ -333,13 +391,57 @@ impl Drop for Cluster {
     }
 }
 
-fn run_initdb(install: &PgInstall, dir: &Path, user: Option<&ServerUser>) -> Result<()> {
+/// The initdb superuser of a cluster of `profile`.
+fn bootstrap_user(profile: CompatProfile) -> &'static str {
+    match profile {
+        CompatProfile::Supabase => platform::BOOTSTRAP_SUPERUSER,
+        CompatProfile::Legacy => "postgres",
+    }
+}
+
+/// What a cluster of a profile needs beyond initdb: server settings and, where supautils is
+/// emulated, the allow-list (its extension folder and possibly another server binary).
+#[derive(Debug, Default)]
+struct ProfileSetup {
+    settings: Vec<(String, String)>,
+    allow_list: Option<extensions::AllowList>,
+}
+
+/// The profile's server settings and supautils' allow-list, written into the cluster's folder.
+fn profile_setup(install: &PgInstall, dir: &Path, profile: CompatProfile) -> Result<ProfileSetup> {
+    if profile != CompatProfile::Supabase {
+        return Ok(ProfileSetup::default());
+    }
+    let major = install.major().unwrap_or(0);
+    let allow_list = if supabase::emulates_supautils(major) {
+        Some(extensions::prepare_allow_list(
+            &install.bin_dir,
+            major,
+            dir,
+        )?)
+    } else {
+        None
+    };
+    let pkglib = extensions::pg_config_dir(&install.bin_dir, "--pkglibdir").ok();
+    let control_path = allow_list.as_ref().and_then(|a| a.control_path.as_deref());
+    Ok(ProfileSetup {
+        settings: supabase::server_settings(major, control_path, pkglib.as_deref()),
+        allow_list,
+    })
+}
+
+fn run_initdb(
+    install: &PgInstall,
+    dir: &Path,
+    user: Option<&ServerUser>,
+    superuser: &str,
+) -> Result<()> {
     let mut cmd = Command::new(install.bin_dir.join("initdb"));
     cmd.arg("-D")
         .arg(dir.join("data"))
         .args([
             "-U",
-            "postgres",
+            superuser,
             "-A",
             "trust",
             "-E",
@@ -366,16 +468,17 @@ fn run_initdb(install: &PgInstall, dir: &Path, user: Option<&ServerUser>) -> Res
 }
 
 fn spawn_postgres(
-    install: &PgInstall,
+    postgres: &Path,
     dir: &Path,
     port: u16,
     user: Option<&ServerUser>,
+    settings: &[(String, String)],
 ) -> Result<Child> {
     let log = std::fs::File::create(dir.join("server.log"))?;
     if let Some(user) = user {
         std::os::unix::fs::chown(dir.join("server.log"), Some(user.uid), Some(user.gid))?;
     }
-    let mut cmd = Command::new(install.bin_dir.join("postgres"));
+    let mut cmd = Command::new(postgres);
     cmd.arg("-D")
         .arg(dir.join("data"))
         .arg("-p")
@@ -391,6 +494,11 @@ fn spawn_postgres(
             "synchronous_commit=off",
         ])
         .args(["-c", "full_page_writes=off", "-c", "max_connections=200"])
+        .args(
+            settings
+                .iter()
+                .flat_map(|(name, value)| ["-c".to_string(), format!("{name}={value}")]),
+        )
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log);

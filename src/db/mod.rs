@@ -6,11 +6,13 @@ pub mod cluster;
 pub mod compat;
 mod connect;
 mod lock;
+pub mod supabase;
 pub mod tls;
 pub mod vector_probe;
 
-pub use backup::Backup;
+pub use backup::{Backup, BackupScope};
 pub use cluster::{Cluster, PgInstall};
+pub use compat::CompatProfile;
 pub use connect::{connect, redact_url};
 pub use lock::{MIGRATION_LOCK_KEY, MigrationLock};
 
@@ -29,6 +31,8 @@ pub struct Database {
     cluster: Option<Cluster>,
     /// Whether the Supabase compat layer is to be installed.
     install_compat: bool,
+    /// Which stand-in the compat layer is.
+    profile: CompatProfile,
 }
 
 /// How a command wants its database.
@@ -40,6 +44,8 @@ pub struct DatabaseRequest {
     pub supabase_compat: bool,
     /// Whether the selected phases need pgvector (steers the choice of binaries).
     pub needs_vector: bool,
+    /// Which stand-in the compat layer (and a throwaway cluster) is.
+    pub profile: CompatProfile,
 }
 
 impl Database {
@@ -56,27 +62,60 @@ impl Database {
         let (url, cluster) = match &request.url {
             Some(url) => (url.clone(), None),
             None => {
-                let cluster = Cluster::start(request.needs_vector).await?;
+                let install = PgInstall::find(request.needs_vector).await?;
+                let cluster = Cluster::start_with(install, request.profile).await?;
                 eprintln!("{}", cluster.describe());
                 (cluster.url("postgres"), Some(cluster))
             }
         };
         let client = connect(&url).await?;
         let install_compat = request.supabase_compat || cluster.is_some();
-        Ok(Database {
+        let db = Database {
             client,
             display_url: redact_url(&url),
             url,
             cluster,
             install_compat,
-        })
+            profile: request.profile,
+        };
+        // A database that has the profile already (or a real Supabase one) is worked on as
+        // `postgres` by every command, not only by those that install it.
+        if db.runs_as_migrating_role() && compat::auth_schema_present(&db.client).await? {
+            db.become_migrating_role().await?;
+        }
+        Ok(db)
     }
 
-    /// Installs the Supabase compatibility layer if the request (or a throwaway cluster) wants it.
+    /// Whether this run's changes are to be made as the non-superuser `postgres`.
+    fn runs_as_migrating_role(&self) -> bool {
+        self.install_compat && self.profile == CompatProfile::Supabase
+    }
+
+    /// Switches a superuser session to `postgres` (see [`compat::assume_migrating_role`]).
+    async fn become_migrating_role(&self) -> Result<()> {
+        if let Some(line) = compat::assume_migrating_role(&self.client).await? {
+            eprintln!("{line}");
+        }
+        Ok(())
+    }
+
+    /// Installs the Supabase compatibility layer if the request (or a throwaway cluster) wants
+    /// it; with the Supabase profile the session then runs as the non-superuser `postgres`.
     pub async fn install_compat_if_requested(&self) -> Result<()> {
-        if self.install_compat {
-            let outcome = compat::install(&self.client).await?;
-            eprintln!("{outcome}");
+        if !self.install_compat {
+            return Ok(());
+        }
+        let outcome = match &self.cluster {
+            // The session is `postgres` already; the bootstrap needs the cluster's superuser.
+            Some(cluster) => {
+                let admin = connect(&cluster.admin_url("postgres")).await?;
+                compat::install(&admin, self.profile).await?
+            }
+            None => compat::install(&self.client, self.profile).await?,
+        };
+        eprintln!("{outcome}");
+        if self.runs_as_migrating_role() {
+            self.become_migrating_role().await?;
         }
         Ok(())
     }

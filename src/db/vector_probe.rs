@@ -12,6 +12,7 @@ use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
 
 use super::cluster::{Cluster, PgInstall};
+use super::compat::CompatProfile;
 
 /// What the probe found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,7 +99,7 @@ SET enable_seqscan = off;
 
 /// Starts `install` in a scratch cluster and checks HNSW inserts and nearest-neighbour answers.
 async fn probe(install: &PgInstall) -> Result<()> {
-    let cluster = Cluster::start_with(install.clone())
+    let cluster = Cluster::start_with(install.clone(), CompatProfile::Legacy)
         .await
         .context("starting a scratch cluster")?;
     let outcome = run_probe(&cluster).await;

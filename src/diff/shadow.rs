@@ -14,7 +14,7 @@ use anyhow::{Result, bail};
 use super::TargetFacts;
 use crate::bundle::Project;
 use crate::config::Config;
-use crate::db::{Database, DatabaseRequest, MigrationLock, PgInstall};
+use crate::db::{CompatProfile, Database, DatabaseRequest, MigrationLock, PgInstall};
 use crate::migrate::{UpOptions, UpOutcome, migrate_up};
 
 /// A shadow database with the selected migrations applied; dropping it removes a throwaway
@@ -51,6 +51,7 @@ pub async fn build_shadow(
         url: shadow_url.map(str::to_string),
         supabase_compat: true,
         needs_vector: needs_vector || vector_build_matches(target.major).await,
+        profile: CompatProfile::Supabase,
     })
     .await?;
     if TargetFacts::read(&db.client).await?.identity == target.identity {

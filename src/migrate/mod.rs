@@ -20,6 +20,7 @@ mod dry_run;
 mod error;
 mod history;
 mod invalid_index;
+pub mod privileges;
 mod session;
 mod status;
 mod up;
@@ -29,6 +30,7 @@ pub use down::{DownOutcome, migrate_down, phase_versions};
 pub use dry_run::dry_run_script;
 pub use error::{FailedMigration, locate_db_error};
 pub use history::{AppliedMigration, read_history};
+pub use privileges::{PrivilegeReport, backup_scope, check_privileges, render_privilege_report};
 pub use session::{DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, Timeouts, parse_duration};
 pub use status::{MigrationState, StatusRow, compute_status};
 pub use up::{

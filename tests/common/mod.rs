@@ -3,7 +3,11 @@
 //!
 //! Clusters are started by eventos's own [`eventos::db::Cluster`] on a dedicated thread that
 //! stays alive for the whole test run (the server dies with that thread if the process is
-//! killed) and are stopped and deleted by an `atexit` hook when the test binary exits.
+//! killed) and are stopped and deleted by an `atexit` hook when the test binary exits. They are
+//! clusters of the faithful Supabase profile: the bootstrap superuser is `supabase_admin`,
+//! `postgres` is the non-superuser migrations run as. A test database is created empty (no
+//! `auth` schema); [`TestDb::url`] connects as the superuser, so `--supabase-compat` installs
+//! the profile into it and then applies as `postgres`, and tests can seed freely.
 
 #![allow(dead_code)]
 
@@ -55,7 +59,7 @@ fn start_cluster(needs_vector: bool) -> String {
         match runtime.block_on(Cluster::start(needs_vector)) {
             Ok(cluster) => {
                 eprintln!("test cluster: {}", cluster.describe());
-                tx.send(Ok(cluster.url("postgres"))).unwrap();
+                tx.send(Ok(cluster.admin_url("postgres"))).unwrap();
                 let mut clusters = CLUSTERS.lock().unwrap();
                 if clusters.is_empty() {
                     unsafe { libc::atexit(stop_clusters) };
@@ -105,9 +109,20 @@ impl TestDb {
         TestDb { url, name, pg }
     }
 
-    /// The database URL (trust auth, no password).
+    /// The database URL as the cluster's superuser `supabase_admin` (trust auth, no password).
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The database URL as `postgres`, the non-superuser role migrations run as on Supabase.
+    pub fn migrating_url(&self) -> String {
+        self.url.replacen("supabase_admin@", "postgres@", 1)
+    }
+
+    /// A new synchronous client connected as `postgres` (the role migrations run as).
+    pub fn migrating_client(&self) -> postgres::Client {
+        postgres::Client::connect(&self.migrating_url(), postgres::NoTls)
+            .expect("connect to test database as postgres")
     }
 
     /// A new synchronous client connected to this database.

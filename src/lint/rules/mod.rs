@@ -18,6 +18,7 @@ pub mod require_concurrent_index;
 pub mod rls_disabled;
 pub mod security_definer_search_path;
 pub mod sum_mismatch;
+pub mod supabase_reserved_schema;
 pub mod syntax_error;
 pub mod transaction_control;
 pub mod undefined_function;
@@ -56,6 +57,7 @@ pub struct Rule {
 pub static RULES: &[Rule] = &[
     syntax_error::RULE,
     alter_system::RULE,
+    supabase_reserved_schema::RULE,
     copy_to_file::RULE,
     copy_from_file::RULE,
     partition_of_unpartitioned::RULE,
