@@ -29,9 +29,6 @@ pub async fn run(config: &Config, args: CheckArgs) -> Result<Outcome> {
         needs_vector: super::needs_vector(&project, phase),
     })
     .await?;
-    if super::migrate::apply(&mut db, &project, config, phase).await? != Outcome::Success {
-        return Ok(Outcome::Failure);
-    }
-
-    super::verify::post_check(&db.client, &project, config, phase).await
+    // Applies and verifies under the migration lock (the `== verify` step).
+    super::migrate::apply(&mut db, &project, config, phase).await
 }

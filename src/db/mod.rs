@@ -14,7 +14,7 @@ pub use backup::Backup;
 pub use cluster::{Cluster, PgInstall};
 pub use connect::{connect, connect_info, redact_url};
 pub use conninfo::{ConnInfo, ConnInfoError};
-pub use lock::{MIGRATION_LOCK_KEY, MigrationLock};
+pub use lock::{LockHolder, LockWait, MIGRATION_LOCK_KEY, MigrationLock};
 
 use anyhow::Result;
 use tokio_postgres::Client;
