@@ -1,6 +1,6 @@
 //! Command dispatch: one module per command group, each turning arguments into an engine call
-//! and rendering its result. Runs everything on one tokio runtime and treats Ctrl-C as a
-//! cancellation that still cleans up (throwaway clusters are dropped with the command's future).
+//! and rendering its result. Runs everything on one tokio runtime; SIGINT, SIGTERM and SIGHUP
+//! cancel the running statement and still clean up (see `signals`).
 
 mod check;
 mod completions;
@@ -8,6 +8,7 @@ mod hash;
 mod lint;
 mod migrate;
 mod rules;
+mod signals;
 mod status;
 mod verify;
 
@@ -28,8 +29,8 @@ pub enum Outcome {
     Success,
     /// Findings, failed checks or a failed migration (exit 1).
     Failure,
-    /// Interrupted by Ctrl-C (exit 130).
-    Interrupted,
+    /// Interrupted by a signal (exit 128 + its number: 130 SIGINT, 143 SIGTERM, 129 SIGHUP).
+    Interrupted(i32),
 }
 
 impl Outcome {
@@ -38,7 +39,7 @@ impl Outcome {
         match self {
             Outcome::Success => ExitCode::SUCCESS,
             Outcome::Failure => ExitCode::from(1),
-            Outcome::Interrupted => ExitCode::from(130),
+            Outcome::Interrupted(signal) => ExitCode::from((128 + signal).clamp(0, 255) as u8),
         }
     }
 
@@ -60,15 +61,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(async {
-        tokio::select! {
-            result = dispatch(cli) => result,
-            _ = tokio::signal::ctrl_c() => {
-                eprintln!("eventos: interrupted; cleaning up");
-                Ok(Outcome::Interrupted)
-            }
-        }
-    })
+    runtime.block_on(signals::run_interruptible(dispatch(cli)))
 }
 
 async fn dispatch(cli: Cli) -> Result<Outcome> {

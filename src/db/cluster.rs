@@ -1,5 +1,7 @@
 //! Throwaway PostgreSQL clusters: initdb + postgres in a temp dir on a free loopback port,
-//! removed when dropped (on success, on error and on Ctrl-C, which drops the command's future).
+//! removed when dropped (on success, on error and on SIGINT/SIGTERM/SIGHUP, which drop the
+//! command's future); folders left by a killed eventos are removed at the next start
+//! (see [`super::lifecycle`]).
 //!
 //! Binaries are found via `EVENTOS_PG_BIN`, then `pg_config --bindir`, then
 //! `/usr/lib/postgresql/*/bin` (newest first), then `PATH`, then eventos's own install location
@@ -12,6 +14,8 @@ use std::fmt;
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
+
+use super::lifecycle::{ClusterDir, bind_to_eventos, remove_stale_clusters, run_to_completion};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -161,7 +165,7 @@ fn candidate_dirs() -> Vec<(PathBuf, &'static str)> {
 /// A running throwaway cluster; dropping it stops the server and deletes its files.
 pub struct Cluster {
     install: PgInstall,
-    dir: tempfile::TempDir,
+    dir: ClusterDir,
     port: u16,
     user: Option<ServerUser>,
     server: Child,
@@ -184,15 +188,18 @@ impl Cluster {
         } else {
             std::env::temp_dir()
         };
-        let dir = tempfile::Builder::new()
-            .prefix("eventos-pg-")
-            .tempdir_in(base)
-            .context("creating the throwaway cluster's folder")?;
+        let stale = remove_stale_clusters(&[PathBuf::from("/tmp"), std::env::temp_dir()]);
+        if stale > 0 {
+            eprintln!(
+                "ephemeral: removed {stale} throwaway cluster folder(s) left by eventos runs that were killed"
+            );
+        }
+        let dir = ClusterDir::create(&base)?;
         if let Some(user) = &user {
             std::os::unix::fs::chown(dir.path(), Some(user.uid), Some(user.gid))
                 .context("handing the cluster folder to the server user")?;
         }
-        run_initdb(&install, dir.path(), user.as_ref())?;
+        run_initdb(&install, dir.path(), user.as_ref()).await?;
         let port = free_port()?;
         let server = spawn_postgres(&install, dir.path(), port, user.as_ref())?;
         let mut cluster = Cluster {
@@ -246,6 +253,7 @@ impl Cluster {
     async fn wait_until_ready(&mut self) -> Result<()> {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
+            super::interrupt::check()?;
             if let Some(status) = self.server.try_wait()? {
                 bail!(
                     "the throwaway PostgreSQL exited ({status}) during startup:\n{}",
@@ -298,7 +306,7 @@ impl Drop for Cluster {
     }
 }
 
-fn run_initdb(install: &PgInstall, dir: &Path, user: Option<&ServerUser>) -> Result<()> {
+async fn run_initdb(install: &PgInstall, dir: &Path, user: Option<&ServerUser>) -> Result<()> {
     let mut cmd = Command::new(install.bin_dir.join("initdb"));
     cmd.arg("-D")
         .arg(dir.join("data"))
@@ -315,8 +323,8 @@ fn run_initdb(install: &PgInstall, dir: &Path, user: Option<&ServerUser>) -> Res
         ])
         .stdin(Stdio::null());
     as_user(&mut cmd, user);
-    let output = cmd
-        .output()
+    let output = run_to_completion(cmd)
+        .await
         .with_context(|| format!("running {}", install.bin_dir.join("initdb").display()))?;
     if !output.status.success() {
         bail!(
@@ -360,13 +368,8 @@ fn spawn_postgres(
         .stdout(log.try_clone()?)
         .stderr(log);
     as_user(&mut cmd, user);
-    // Die with eventos even on SIGKILL, so no server outlives its run.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGQUIT);
-            Ok(())
-        });
-    }
+    // Die with eventos even on SIGKILL (immediate shutdown), so no server outlives its run.
+    bind_to_eventos(&mut cmd, libc::SIGQUIT);
     cmd.spawn().context("starting postgres")
 }
 

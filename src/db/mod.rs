@@ -7,6 +7,7 @@ pub mod compat;
 mod connect;
 pub mod conninfo;
 pub mod interrupt;
+pub mod lifecycle;
 mod lock;
 pub mod tls;
 
