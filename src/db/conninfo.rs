@@ -366,36 +366,39 @@ impl ConnInfo {
         self.params.iter().filter(|p| p.origin != Origin::Env)
     }
 
-    fn shown_value(param: &Param) -> &str {
+    /// A value as displayed: secrets as `***`; a database name that is itself a connection
+    /// string (libpq expands those in some tools) redacted in turn.
+    fn shown_value(param: &Param) -> String {
         if SECRET_KEYS.contains(&param.key) {
-            "***"
-        } else {
-            &param.value
+            return "***".into();
         }
+        let value = &param.value;
+        if param.key == "dbname" && looks_like_a_connection_string(value) {
+            return ConnInfo::parse(value).map_or("***".into(), |inner| inner.redacted());
+        }
+        value.clone()
     }
 
     fn redacted_url(&self, scheme: &str) -> String {
         let from = |origin: Origin, key: &str| {
             self.shown()
                 .find(|p| p.origin == origin && p.key == key)
-                .map(|p| p.value.as_str())
+                .map(Self::shown_value)
         };
         let mut out = format!("{scheme}://");
         let user = from(Origin::UserInfo, "user");
         let password = from(Origin::UserInfo, "password");
         if user.is_some() || password.is_some() {
-            out.push_str(&encode(user.unwrap_or(""), USERINFO));
+            out.push_str(&encode(user.as_deref().unwrap_or(""), USERINFO));
             if password.is_some() {
                 out.push_str(":***");
             }
             out.push('@');
         }
-        let hosts: Vec<&str> = from(Origin::NetLoc, "host")
-            .map(|h| h.split(',').collect())
-            .unwrap_or_default();
-        let ports: Vec<&str> = from(Origin::NetLoc, "port")
-            .map(|p| p.split(',').collect())
-            .unwrap_or_default();
+        let hosts = from(Origin::NetLoc, "host").unwrap_or_default();
+        let hosts: Vec<&str> = hosts.split(',').filter(|_| !hosts.is_empty()).collect();
+        let ports = from(Origin::NetLoc, "port").unwrap_or_default();
+        let ports: Vec<&str> = ports.split(',').filter(|_| !ports.is_empty()).collect();
         let netloc: Vec<String> = (0..hosts.len().max(ports.len()))
             .map(|i| {
                 let host = hosts.get(i).copied().unwrap_or("");
@@ -413,12 +416,12 @@ impl ConnInfo {
         out.push_str(&netloc.join(","));
         if let Some(dbname) = from(Origin::Path, "dbname") {
             out.push('/');
-            out.push_str(&encode(dbname, PATH));
+            out.push_str(&encode(&dbname, PATH));
         }
         let query: Vec<String> = self
             .shown()
             .filter(|p| p.origin == Origin::Query)
-            .map(|p| format!("{}={}", p.key, encode(Self::shown_value(p), QUERY)))
+            .map(|p| format!("{}={}", p.key, encode(&Self::shown_value(p), QUERY)))
             .collect();
         if !query.is_empty() {
             out.push('?');
@@ -429,7 +432,7 @@ impl ConnInfo {
 
     fn redacted_pairs(&self) -> String {
         self.shown()
-            .map(|p| format!("{}={}", p.key, quote_pair_value(Self::shown_value(p))))
+            .map(|p| format!("{}={}", p.key, quote_pair_value(&Self::shown_value(p))))
             .collect::<Vec<_>>()
             .join(" ")
     }
@@ -600,6 +603,14 @@ impl ConnInfo {
             .filter_map(|(key, var)| self.get(key).map(|v| (*var, v.to_string())))
             .collect()
     }
+}
+
+/// A URL (even a mistyped one) or key=value pairs, rather than a plain database name.
+fn looks_like_a_connection_string(value: &str) -> bool {
+    let lower = value.trim_start().to_ascii_lowercase();
+    lower.starts_with("postgres") && lower.contains(':')
+        || ['=', '@'].iter().any(|c| value.contains(*c))
+        || value.contains("://")
 }
 
 /// The help for a `key=value` parse failure of something that looks like a mistyped URL.
@@ -1023,6 +1034,19 @@ mod tests {
         password_of("postgres://u:Zq8vW#x@h/db", "Zq8vW#x");
         password_of("postgres://u:Zq8vW+x@h/db", "Zq8vW+x");
         password_of("postgres://u:Zq8vW@[::1]:5433,h2/db", SECRET);
+    }
+
+    #[test]
+    fn a_database_name_that_is_a_connection_string_is_redacted_too() {
+        for text in [
+            "host=h dbname=postgres://u:Zq8vW@h/db",
+            "host=h dbname='password=Zq8vW'",
+            "postgres://h/postgres%3A%2F%2Fu%3AZq8vW%40h%2Fdb",
+            "host=h dbname='postgres:/u:Zq8vW@h'",
+        ] {
+            let shown = parsed(text).redacted();
+            assert!(!shown.contains(SECRET), "{text:?} shown as {shown:?}");
+        }
     }
 
     #[test]
