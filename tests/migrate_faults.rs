@@ -204,7 +204,10 @@ fn informative_history_oddities_are_tolerated() {
             .success(),
     );
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(value["migrations"][1]["applied_on"], serde_json::Value::Null);
+    assert_eq!(
+        value["migrations"][1]["applied_on"],
+        serde_json::Value::Null
+    );
     assert!(
         value["migrations"][0]["applied_on"]
             .as_str()
@@ -240,9 +243,15 @@ fn unusable_history_rows_are_named_with_a_repair_by_every_command_and_never_pani
         let db = TestDb::new(Pg::Stock);
         let dir = fixture("basic");
         db.migrate_up(&dir, &[]);
-        let before = count(&db, "SELECT md5(string_agg(t::text, ',' ORDER BY version)) FROM eventos.schema_history t");
+        let before = count(
+            &db,
+            "SELECT md5(string_agg(t::text, ',' ORDER BY version)) FROM eventos.schema_history t",
+        );
         db.client().batch_execute(corrupt).unwrap();
-        let corrupted = count(&db, "SELECT md5(string_agg(t::text, ',' ORDER BY version)) FROM eventos.schema_history t");
+        let corrupted = count(
+            &db,
+            "SELECT md5(string_agg(t::text, ',' ORDER BY version)) FROM eventos.schema_history t",
+        );
         let mut repair = None;
         for args in [
             &["status"][..],
@@ -256,20 +265,29 @@ fn unusable_history_rows_are_named_with_a_repair_by_every_command_and_never_pani
             assert_exit(&run, 2, &format!("{what}: {args:?}"));
             let err = stderr(&run);
             assert!(err.contains("version 1001"), "{what}: {args:?}: {err}");
-            assert!(err.contains("repair: UPDATE eventos.schema_history SET"), "{what}: {err}");
+            assert!(
+                err.contains("repair: UPDATE eventos.schema_history SET"),
+                "{what}: {err}"
+            );
             repair = err
                 .lines()
                 .find_map(|l| l.trim().strip_prefix("repair: "))
                 .map(|sql| sql.split("  --").next().unwrap().to_string());
             assert_eq!(
-                count(&db, "SELECT md5(string_agg(t::text, ',' ORDER BY version)) FROM eventos.schema_history t"),
+                count(
+                    &db,
+                    "SELECT md5(string_agg(t::text, ',' ORDER BY version)) FROM eventos.schema_history t"
+                ),
                 corrupted,
                 "{what}: {args:?} changed nothing"
             );
         }
         db.client().batch_execute(&repair.unwrap()).unwrap();
         assert_eq!(
-            count(&db, "SELECT md5(string_agg(t::text, ',' ORDER BY version)) FROM eventos.schema_history t"),
+            count(
+                &db,
+                "SELECT md5(string_agg(t::text, ',' ORDER BY version)) FROM eventos.schema_history t"
+            ),
             before,
             "{what}: the printed repair restores the row"
         );
@@ -298,7 +316,10 @@ fn a_refused_history_stops_before_the_compat_layer_and_the_backup() {
         .unwrap();
     let untouched = |why: &str| {
         assert_eq!(
-            count(&db, "SELECT to_regnamespace('auth') IS NULL AND to_regnamespace('extensions') IS NULL"),
+            count(
+                &db,
+                "SELECT to_regnamespace('auth') IS NULL AND to_regnamespace('extensions') IS NULL"
+            ),
             "t",
             "{why}: no compat layer"
         );
@@ -369,10 +390,17 @@ fn the_post_check_runs_under_the_migration_lock_so_a_down_waits_for_it() {
                AND ((l.classid::bigint << 32) | l.objid::bigint) = {MIGRATION_LOCK_KEY}"
         ),
     );
-    assert_eq!(holder, "1", "the session running the post-check holds the migration lock");
-    let down = eventos_process(&db, dir, &["migrate", "down", "--phase", "1", "--lock-wait", "30s"])
-        .spawn()
-        .unwrap();
+    assert_eq!(
+        holder, "1",
+        "the session running the post-check holds the migration lock"
+    );
+    let down = eventos_process(
+        &db,
+        dir,
+        &["migrate", "down", "--phase", "1", "--lock-wait", "30s"],
+    )
+    .spawn()
+    .unwrap();
     let up = up.wait_with_output().unwrap();
     assert!(
         up.status.success(),
@@ -486,7 +514,10 @@ fn a_failed_file_says_what_stays_applied_transactional_or_not() {
     );
     assert!(!err.contains("was rolled back"), "{err}");
     assert_eq!(
-        count(&db, "SELECT count(*) FROM pg_indexes WHERE indexname IN ('ix_notes_body', 'ix_notes_created')"),
+        count(
+            &db,
+            "SELECT count(*) FROM pg_indexes WHERE indexname IN ('ix_notes_body', 'ix_notes_created')"
+        ),
         "2",
         "what the message says stays, stays"
     );
@@ -576,7 +607,9 @@ fn errors_without_a_position_point_at_the_statement_that_failed() {
     let cases: Vec<(&str, String, &[&str], &str)> = vec![
         (
             "duplicate key",
-            format!("{HEADER}INSERT INTO public.pos VALUES (1);\n  INSERT INTO public.pos VALUES (1);\n"),
+            format!(
+                "{HEADER}INSERT INTO public.pos VALUES (1);\n  INSERT INTO public.pos VALUES (1);\n"
+            ),
             &[],
             "V0003__fails.sql:7:3: duplicate key value violates unique constraint \"pos_pkey\" (SQLSTATE 23505)",
         ),
@@ -594,7 +627,9 @@ fn errors_without_a_position_point_at_the_statement_that_failed() {
         ),
         (
             "permission denied",
-            format!("{HEADER}SET LOCAL ROLE eventos_test_nopriv;\nSELECT count(*) FROM public.pos;\n"),
+            format!(
+                "{HEADER}SET LOCAL ROLE eventos_test_nopriv;\nSELECT count(*) FROM public.pos;\n"
+            ),
             &[],
             "V0003__fails.sql:7:1: permission denied for table pos (SQLSTATE 42501)",
         ),
@@ -637,7 +672,9 @@ fn a_lock_timeout_points_at_the_statement_that_waited() {
     assert_exit(&failed, 1, "lock timeout");
     let err = stderr(&failed);
     assert!(
-        err.contains("V0003__notes_title.sql:3:1: canceling statement due to lock timeout (SQLSTATE 55P03)"),
+        err.contains(
+            "V0003__notes_title.sql:3:1: canceling statement due to lock timeout (SQLSTATE 55P03)"
+        ),
         "{err}"
     );
     assert!(started.elapsed() < Duration::from_secs(30));

@@ -46,7 +46,8 @@ impl Server {
             .unwrap()
             .parse()
             .unwrap();
-        let mut admin = postgres::Client::connect(&cluster.url("postgres"), postgres::NoTls).unwrap();
+        let mut admin =
+            postgres::Client::connect(&cluster.url("postgres"), postgres::NoTls).unwrap();
         admin
             .batch_execute(&format!(
                 "SET password_encryption = 'scram-sha-256';
@@ -126,10 +127,19 @@ fn working_forms(port: u16, db: &str) -> Vec<(&'static str, String)> {
     let url = format!("postgresql://{USER}:{pw}@127.0.0.1:{port}/{db}");
     vec![
         ("url", url.clone()),
-        ("postgres scheme", url.replacen("postgresql://", "postgres://", 1)),
+        (
+            "postgres scheme",
+            url.replacen("postgresql://", "postgres://", 1),
+        ),
         ("leading space and tab", format!(" \t{url}\n")),
-        ("upper-case scheme", url.replacen("postgresql://", "POSTGRES://", 1)),
-        ("mixed-case scheme", url.replacen("postgresql://", "PostgreSQL://", 1)),
+        (
+            "upper-case scheme",
+            url.replacen("postgresql://", "POSTGRES://", 1),
+        ),
+        (
+            "mixed-case scheme",
+            url.replacen("postgresql://", "PostgreSQL://", 1),
+        ),
         (
             "password in the query",
             format!("postgres://{USER}@127.0.0.1:{port}/{db}?password={pw}&sslmode=prefer"),
@@ -205,7 +215,13 @@ fn every_working_form_connects_and_no_output_in_any_format_shows_the_password() 
     let forms = working_forms(server.port, &db);
     let first = &forms[0].1;
     let up = eventos(&dir)
-        .args(["migrate", "up", "--supabase-compat", "--database-url", first])
+        .args([
+            "migrate",
+            "up",
+            "--supabase-compat",
+            "--database-url",
+            first,
+        ])
         .assert()
         .success();
     assert_no_password(&output_of(&up), "migrate up");
@@ -217,7 +233,10 @@ fn every_working_form_connects_and_no_output_in_any_format_shows_the_password() 
         let text = output_of(&status);
         assert_no_password(&text, what);
         assert!(text.contains("database: "), "{what}: {text}");
-        assert!(text.contains("***"), "{what}: the password is shown as ***: {text}");
+        assert!(
+            text.contains("***"),
+            "{what}: the password is shown as ***: {text}"
+        );
         for args in [
             &["status", "--format", "json"][..],
             &["migrate", "up", "--dry-run"],
@@ -244,7 +263,11 @@ fn every_working_form_connects_and_no_output_in_any_format_shows_the_password() 
     // From the environment and a .env file, and with the password in PGPASSWORD.
     let project = tempfile::tempdir().unwrap();
     copy_tree(&dir, project.path());
-    std::fs::write(project.path().join(".env"), format!("DATABASE_URL='{first}'\n")).unwrap();
+    std::fs::write(
+        project.path().join(".env"),
+        format!("DATABASE_URL='{first}'\n"),
+    )
+    .unwrap();
     let from_dotenv = eventos(project.path()).arg("status").assert().success();
     assert_no_password(&output_of(&from_dotenv), ".env");
     let from_env = eventos(&dir)
@@ -261,7 +284,10 @@ fn every_working_form_connects_and_no_output_in_any_format_shows_the_password() 
         .success();
     let text = output_of(&pgpassword);
     assert_no_password(&text, "PGPASSWORD");
-    assert!(!text.contains("***"), "nothing to redact in the string: {text}");
+    assert!(
+        !text.contains("***"),
+        "nothing to redact in the string: {text}"
+    );
 }
 
 #[test]
@@ -272,17 +298,53 @@ fn forms_that_fail_show_no_part_of_the_password() {
     let pw = encoded(PASSWORD);
     let port = server.port;
     let forms = [
-        ("one slash", format!("postgres:/{USER}:{pw}@127.0.0.1:{port}/{db}")),
-        ("no slashes", format!("postgresql:{USER}:{pw}@127.0.0.1:{port}/{db}")),
-        ("unencoded password", format!("postgres://{USER}:{PASSWORD}@127.0.0.1:{port}/{db}")),
-        ("upper-case key", format!("PASSWORD={} host=127.0.0.1", quoted(PASSWORD))),
-        ("misspelt key", format!("pasword={} host=127.0.0.1", quoted(PASSWORD))),
-        ("unterminated quote", format!("host=127.0.0.1 password='{}", escaped(PASSWORD))),
-        ("bad percent-encoding", format!("postgres://{USER}:{pw}%zz@127.0.0.1:{port}/{db}")),
-        ("refused port", format!("postgres://{USER}:{pw}@127.0.0.1:1/{db}")),
-        ("wrong password", format!("postgres://{USER}:{}x@127.0.0.1:{port}/{db}", encoded(&PASSWORD[..20]))),
-        ("unknown parameter", format!("postgres://{USER}:{pw}@127.0.0.1:{port}/{db}?sslcert=x")),
-        ("bad value", format!("postgres://{USER}:{pw}@127.0.0.1:{port}/{db}?sslmode={pw}")),
+        (
+            "one slash",
+            format!("postgres:/{USER}:{pw}@127.0.0.1:{port}/{db}"),
+        ),
+        (
+            "no slashes",
+            format!("postgresql:{USER}:{pw}@127.0.0.1:{port}/{db}"),
+        ),
+        (
+            "unencoded password",
+            format!("postgres://{USER}:{PASSWORD}@127.0.0.1:{port}/{db}"),
+        ),
+        (
+            "upper-case key",
+            format!("PASSWORD={} host=127.0.0.1", quoted(PASSWORD)),
+        ),
+        (
+            "misspelt key",
+            format!("pasword={} host=127.0.0.1", quoted(PASSWORD)),
+        ),
+        (
+            "unterminated quote",
+            format!("host=127.0.0.1 password='{}", escaped(PASSWORD)),
+        ),
+        (
+            "bad percent-encoding",
+            format!("postgres://{USER}:{pw}%zz@127.0.0.1:{port}/{db}"),
+        ),
+        (
+            "refused port",
+            format!("postgres://{USER}:{pw}@127.0.0.1:1/{db}"),
+        ),
+        (
+            "wrong password",
+            format!(
+                "postgres://{USER}:{}x@127.0.0.1:{port}/{db}",
+                encoded(&PASSWORD[..20])
+            ),
+        ),
+        (
+            "unknown parameter",
+            format!("postgres://{USER}:{pw}@127.0.0.1:{port}/{db}?sslcert=x"),
+        ),
+        (
+            "bad value",
+            format!("postgres://{USER}:{pw}@127.0.0.1:{port}/{db}?sslmode={pw}"),
+        ),
         ("bare password", PASSWORD.to_string()),
     ];
     for (what, url) in &forms {
@@ -311,7 +373,11 @@ fn forms_that_fail_show_no_part_of_the_password() {
         .args(["status", "--database-url", &forms[0].1])
         .assert()
         .code(2);
-    assert!(output_of(&typo).contains("two slashes"), "{}", output_of(&typo));
+    assert!(
+        output_of(&typo).contains("two slashes"),
+        "{}",
+        output_of(&typo)
+    );
 }
 
 /// The pg_dump that `eventos` (pid `parent`) started, once it runs.
@@ -346,7 +412,13 @@ fn pg_dump_gets_the_password_through_a_private_file_never_argv_or_environment() 
     let dir = fixture("basic");
     let forms = working_forms(server.port, &db);
     eventos(&dir)
-        .args(["migrate", "up", "--supabase-compat", "--database-url", &forms[0].1])
+        .args([
+            "migrate",
+            "up",
+            "--supabase-compat",
+            "--database-url",
+            &forms[0].1,
+        ])
         .assert()
         .success();
     let out = tempfile::tempdir().unwrap();
@@ -376,7 +448,10 @@ fn pg_dump_gets_the_password_through_a_private_file_never_argv_or_environment() 
         let environ = String::from_utf8_lossy(&environ).replace('\0', "\n");
         assert_no_password(&cmdline, &format!("{what}: pg_dump argv"));
         assert_no_password(&environ, &format!("{what}: pg_dump environment"));
-        assert!(!environ.contains("not-this-one"), "inherited PG* variables are removed");
+        assert!(
+            !environ.contains("not-this-one"),
+            "inherited PG* variables are removed"
+        );
         let passfile = environ
             .lines()
             .find_map(|l| l.strip_prefix("PGPASSFILE="))
@@ -396,7 +471,10 @@ fn pg_dump_gets_the_password_through_a_private_file_never_argv_or_environment() 
         assert_no_password(&text, what);
         assert!(!passfile.exists(), "{what}: the password file is deleted");
         let dump = std::fs::read_to_string(&file).unwrap();
-        assert!(dump.contains("CREATE TABLE public.notes"), "{what}: a real dump");
+        assert!(
+            dump.contains("CREATE TABLE public.notes"),
+            "{what}: a real dump"
+        );
     }
 }
 
@@ -410,7 +488,10 @@ fn unix_socket_urls_connect_without_tls_whatever_sslmode_says() {
     let path = socket_dir.display().to_string();
     for url in [
         format!("postgresql:///{db}?host={path}&port={port}&user=postgres"),
-        format!("postgresql:///{db}?host={}&port={port}&user=postgres", encoded(&path)),
+        format!(
+            "postgresql:///{db}?host={}&port={port}&user=postgres",
+            encoded(&path)
+        ),
         format!("postgresql://postgres@{}:{port}/{db}", encoded(&path)),
         format!("postgresql:///{db}?host={path}&port={port}&user=postgres&sslmode=require"),
         format!("host={path} port={port} user=postgres dbname={db}"),
@@ -420,7 +501,11 @@ fn unix_socket_urls_connect_without_tls_whatever_sslmode_says() {
             .args(["status", "--database-url", &url])
             .assert()
             .success();
-        assert!(output_of(&run).contains("pending"), "{url}: {}", output_of(&run));
+        assert!(
+            output_of(&run).contains("pending"),
+            "{url}: {}",
+            output_of(&run)
+        );
     }
     let missing = eventos(&dir)
         .args(["status", "--database-url"])

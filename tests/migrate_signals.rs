@@ -118,19 +118,35 @@ fn a_signal_during_a_long_statement_cancels_it_releases_the_lock_and_leaves_no_b
             signalled.elapsed()
         );
         assert!(
-            within(Duration::from_secs(3), || count(&db, EVENTOS_BACKENDS) == "0"),
+            within(Duration::from_secs(3), || count(&db, EVENTOS_BACKENDS)
+                == "0"),
             "signal {sig}: an eventos backend is still there"
         );
-        assert_eq!(count(&db, ACTIVE_SLEEP), "0", "signal {sig}: still sleeping");
-        assert!(!lock_held(&db), "signal {sig}: the migration lock is still held");
+        assert_eq!(
+            count(&db, ACTIVE_SLEEP),
+            "0",
+            "signal {sig}: still sleeping"
+        );
+        assert!(
+            !lock_held(&db),
+            "signal {sig}: the migration lock is still held"
+        );
         assert!(err.contains("cancelling the running statement"), "{err}");
-        assert!(err.contains("canceling statement due to user request"), "{err}");
+        assert!(
+            err.contains("canceling statement due to user request"),
+            "{err}"
+        );
         // The API can take the table at once.
         let mut api = db.client();
-        api.batch_execute("SET lock_timeout = '1s'; LOCK TABLE public.tags IN ACCESS EXCLUSIVE MODE")
-            .unwrap();
+        api.batch_execute(
+            "SET lock_timeout = '1s'; LOCK TABLE public.tags IN ACCESS EXCLUSIVE MODE",
+        )
+        .unwrap();
         assert_eq!(
-            count(&db, "SELECT count(*) FROM eventos.schema_history WHERE version = 1002"),
+            count(
+                &db,
+                "SELECT count(*) FROM eventos.schema_history WHERE version = 1002"
+            ),
             "0",
             "signal {sig}: the interrupted file is not recorded"
         );
@@ -157,7 +173,13 @@ fn a_signal_while_waiting_for_the_lock_stops_at_once() {
     let project = fixture_copy("basic");
     let child = spawn(
         project.path(),
-        &["migrate", "up", "--supabase-compat", "--database-url", db.url()],
+        &[
+            "migrate",
+            "up",
+            "--supabase-compat",
+            "--database-url",
+            db.url(),
+        ],
     );
     assert!(within(Duration::from_secs(20), || count(
         &db,
@@ -243,7 +265,11 @@ fn sigterm_and_sighup_remove_the_throwaway_cluster() {
         signal(&child, sig);
         let (exit, err) = finish(child);
         assert_eq!(exit, Some(code), "{err}");
-        assert!(!folder.exists(), "signal {sig}: {} survived", folder.display());
+        assert!(
+            !folder.exists(),
+            "signal {sig}: {} survived",
+            folder.display()
+        );
     }
 }
 
@@ -254,7 +280,11 @@ fn sigterm_during_initdb_removes_the_folder_at_once() {
     let child = spawn(project.path(), &["status", "--ephemeral"]);
     let folder = wait_for_folder(child.id(), OWNER_FILE);
     assert!(
-        within(Duration::from_secs(30), || !children_named(child.id(), "initdb").is_empty()),
+        within(Duration::from_secs(30), || !children_named(
+            child.id(),
+            "initdb"
+        )
+        .is_empty()),
         "initdb never ran"
     );
     signal(&child, libc::SIGTERM);
@@ -278,7 +308,11 @@ fn kill_9_leaves_a_folder_that_the_next_start_removes_also_during_initdb() {
     let mut child = spawn(project.path(), &["status", "--ephemeral"]);
     let in_initdb = wait_for_folder(child.id(), OWNER_FILE);
     assert!(
-        within(Duration::from_secs(30), || !children_named(child.id(), "initdb").is_empty()),
+        within(Duration::from_secs(30), || !children_named(
+            child.id(),
+            "initdb"
+        )
+        .is_empty()),
         "initdb never ran"
     );
     let initdb = children_named(child.id(), "initdb");
@@ -295,7 +329,18 @@ fn kill_9_leaves_a_folder_that_the_next_start_removes_also_during_initdb() {
     let next = spawn(project.path(), &["status", "--ephemeral"]);
     let (exit, err) = finish(next);
     assert_eq!(exit, Some(0), "{err}");
-    assert!(err.contains("left by eventos runs that were killed"), "{err}");
-    assert!(!running.exists(), "{} survived the next start", running.display());
-    assert!(!in_initdb.exists(), "{} survived the next start", in_initdb.display());
+    assert!(
+        err.contains("left by eventos runs that were killed"),
+        "{err}"
+    );
+    assert!(
+        !running.exists(),
+        "{} survived the next start",
+        running.display()
+    );
+    assert!(
+        !in_initdb.exists(),
+        "{} survived the next start",
+        in_initdb.display()
+    );
 }

@@ -23,8 +23,8 @@ use crate::config::{Config, MigrateSettings};
 use crate::db::{Database, LockWait, MigrationLock, interrupt};
 use crate::migrate::{
     BaselineOutcome, DownOutcome, FailedMigration, Refusal, StatusRow, UpEvent, UpOptions,
-    UpOutcome, UpPlan, dry_run_script, migrate_baseline, migrate_down, migrate_up,
-    parse_duration, plan_up, read_history,
+    UpOutcome, UpPlan, dry_run_script, migrate_baseline, migrate_down, migrate_up, parse_duration,
+    plan_up, read_history,
 };
 use crate::report::{Severity, Style, render_human};
 

@@ -44,7 +44,9 @@ impl Signals {
 }
 
 /// Runs `work`; on a signal, cancels, waits for it to unwind (at most [`GRACE`]), stops it.
-pub(super) async fn run_interruptible(work: impl Future<Output = Result<Outcome>>) -> Result<Outcome> {
+pub(super) async fn run_interruptible(
+    work: impl Future<Output = Result<Outcome>>,
+) -> Result<Outcome> {
     let mut signals = Signals::install()?;
     let mut work = Box::pin(work);
     let signal = tokio::select! {

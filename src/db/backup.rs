@@ -155,7 +155,11 @@ mod tests {
         );
         let mode = std::fs::metadata(file.path()).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
-        assert!(password_file(&ConnInfo::parse("host=h").unwrap()).unwrap().is_none());
+        assert!(
+            password_file(&ConnInfo::parse("host=h").unwrap())
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]

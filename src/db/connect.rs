@@ -74,7 +74,10 @@ where
             interrupt::unregister(id);
         }
     });
-    let pid: i32 = client.query_one("SELECT pg_backend_pid()", &[]).await?.get(0);
+    let pid: i32 = client
+        .query_one("SELECT pg_backend_pid()", &[])
+        .await?
+        .get(0);
     let id = interrupt::register(pid, client.cancel_token(), config, tls_config);
     let _ = registered_tx.send(id);
     Ok(client)

@@ -60,7 +60,10 @@ const LIBPQ_KEYS: &[(&str, Support)] = &[
     ("gssencmode", Support::Yes),
     ("sslcompression", Support::Ignored),
     ("sslsni", Support::Ignored),
-    ("passfile", Support::No("password files; put the password in the URL or PGPASSWORD")),
+    (
+        "passfile",
+        Support::No("password files; put the password in the URL or PGPASSWORD"),
+    ),
     ("service", Support::No("service files")),
     ("sslcert", Support::No("client certificates")),
     ("sslkey", Support::No("client certificates")),
@@ -68,10 +71,22 @@ const LIBPQ_KEYS: &[(&str, Support)] = &[
     ("sslcertmode", Support::No("client certificates")),
     ("sslcrl", Support::No("certificate revocation lists")),
     ("sslcrldir", Support::No("certificate revocation lists")),
-    ("ssl_min_protocol_version", Support::No("TLS version limits")),
-    ("ssl_max_protocol_version", Support::No("TLS version limits")),
-    ("min_protocol_version", Support::No("protocol version limits")),
-    ("max_protocol_version", Support::No("protocol version limits")),
+    (
+        "ssl_min_protocol_version",
+        Support::No("TLS version limits"),
+    ),
+    (
+        "ssl_max_protocol_version",
+        Support::No("TLS version limits"),
+    ),
+    (
+        "min_protocol_version",
+        Support::No("protocol version limits"),
+    ),
+    (
+        "max_protocol_version",
+        Support::No("protocol version limits"),
+    ),
     ("requirepeer", Support::No("peer checks")),
     ("require_auth", Support::No("authentication method limits")),
     ("krbsrvname", Support::No("Kerberos/GSSAPI")),
@@ -168,7 +183,10 @@ impl fmt::Display for ConnInfoError {
                     None => write!(f, "the database URL has an unknown parameter")?,
                 }
                 if let Some(real) = suggestion {
-                    write!(f, "; did you mean `{real}`? (parameter names are lowercase)")?;
+                    write!(
+                        f,
+                        "; did you mean `{real}`? (parameter names are lowercase)"
+                    )?;
                 }
             }
             ConnInfoError::Unsupported { key, feature } => write!(
@@ -331,10 +349,12 @@ impl ConnInfo {
                 "hostaddr" => value
                     .split(',')
                     .all(|a| a.is_empty() || a.parse::<std::net::IpAddr>().is_ok()),
-                "connect_timeout" | "tcp_user_timeout" | "keepalives_idle"
-                | "keepalives_interval" | "keepalives_count" | "keepalives" => {
-                    value.trim().parse::<i64>().is_ok()
-                }
+                "connect_timeout"
+                | "tcp_user_timeout"
+                | "keepalives_idle"
+                | "keepalives_interval"
+                | "keepalives_count"
+                | "keepalives" => value.trim().parse::<i64>().is_ok(),
                 "sslmode" => SslMode::parse(value).is_ok(),
                 "sslnegotiation" => matches!(value, "postgres" | "direct"),
                 "target_session_attrs" => matches!(value, "any" | "read-write" | "read-only"),
@@ -342,7 +362,10 @@ impl ConnInfo {
                 "load_balance_hosts" => matches!(value, "disable" | "random"),
                 "gssencmode" => matches!(value, "disable" | "prefer"),
                 "client_encoding" => {
-                    matches!(value.to_ascii_lowercase().as_str(), "utf8" | "utf-8" | "unicode")
+                    matches!(
+                        value.to_ascii_lowercase().as_str(),
+                        "utf8" | "utf-8" | "unicode"
+                    )
                 }
                 _ => true,
             };
@@ -639,11 +662,13 @@ fn not_a_string_hint(text: &str, err: ConnInfoError) -> ConnInfoError {
 
 /// `postgresql://` or `postgres://`, any case: the scheme and the rest.
 fn strip_scheme(text: &str) -> Option<(&'static str, &str)> {
-    ["postgresql://", "postgres://"].into_iter().find_map(|prefix| {
-        let head = text.get(..prefix.len())?;
-        head.eq_ignore_ascii_case(prefix)
-            .then(|| (prefix.trim_end_matches("://"), &text[prefix.len()..]))
-    })
+    ["postgresql://", "postgres://"]
+        .into_iter()
+        .find_map(|prefix| {
+            let head = text.get(..prefix.len())?;
+            head.eq_ignore_ascii_case(prefix)
+                .then(|| (prefix.trim_end_matches("://"), &text[prefix.len()..]))
+        })
 }
 
 /// libpq's URL grammar: `[user[:password]@][host[:port][,…]][/dbname][?key=value&…]`.
@@ -754,9 +779,9 @@ fn parse_query(query: &str, info: &mut ConnInfo) -> Result<(), ConnInfoError> {
             Some(i) => (&rest[..i], &rest[i + 1..]),
             None => (rest, ""),
         };
-        let (key, value) = pair.split_once('=').ok_or(ConnInfoError::Malformed(
-            "a query parameter has no `=`",
-        ))?;
+        let (key, value) = pair
+            .split_once('=')
+            .ok_or(ConnInfoError::Malformed("a query parameter has no `=`"))?;
         if value.contains('=') {
             return Err(ConnInfoError::Malformed(
                 "a query parameter has a second `=`; write `=` inside a value as %3D",
@@ -1091,7 +1116,9 @@ mod tests {
             assert!(!err.contains(SECRET), "{text:?}: {err}");
             assert!(err.contains("not shown"), "{text:?}: {err}");
         }
-        let typo = ConnInfo::parse("postgres:/u:p@h/db").unwrap_err().to_string();
+        let typo = ConnInfo::parse("postgres:/u:p@h/db")
+            .unwrap_err()
+            .to_string();
         assert!(typo.contains("two slashes"), "{typo}");
         let upper = ConnInfo::parse("PASSWORD=x").unwrap_err().to_string();
         assert!(upper.contains("did you mean `password`"), "{upper}");
@@ -1137,8 +1164,8 @@ mod tests {
 
     #[test]
     fn unix_socket_hosts_never_use_tls() {
-        let targets = parsed("postgresql:///db?host=/var/run/postgresql&sslmode=require")
-            .host_targets();
+        let targets =
+            parsed("postgresql:///db?host=/var/run/postgresql&sslmode=require").host_targets();
         assert_eq!(targets.len(), 1);
         assert!(targets[0].unix_socket);
         let mixed = parsed("host=/tmp,db.example.com port=5433 dbname=d").host_targets();

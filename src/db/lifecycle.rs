@@ -149,7 +149,10 @@ pub fn remove_stale_clusters(bases: &[PathBuf]) -> usize {
         };
         for entry in entries.flatten() {
             let path = entry.path();
-            let is_cluster = entry.file_name().to_string_lossy().starts_with(FOLDER_PREFIX)
+            let is_cluster = entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(FOLDER_PREFIX)
                 && entry.file_type().is_ok_and(|t| t.is_dir());
             if !is_cluster {
                 continue;

@@ -104,9 +104,7 @@ pub(super) async fn record_applied(
     };
     let mut driver = Driver::new(client, history, first);
     let target = Target::FakeVersion(last as i32);
-    driver
-        .run(project, migrations, target, history_table)
-        .await
+    driver.run(project, migrations, target, history_table).await
 }
 
 impl<'c> Driver<'c> {
@@ -171,7 +169,9 @@ pub(super) async fn run_pipelined(
     sql: &str,
     spans: &[Range<usize>],
 ) -> Result<(), (usize, tokio_postgres::Error)> {
-    let sent = spans.iter().map(|span| tx.batch_execute(&sql[span.clone()]));
+    let sent = spans
+        .iter()
+        .map(|span| tx.batch_execute(&sql[span.clone()]));
     let results = futures_util::future::join_all(sent).await;
     match results
         .into_iter()

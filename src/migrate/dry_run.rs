@@ -15,7 +15,9 @@ pub fn dry_run_script(plan: &UpPlan<'_>, timeouts: &Timeouts, history_table: &st
     for migration in &plan.pending {
         out.push('\n');
         if plan.out_of_order.contains(&migration.version) {
-            out.push_str("-- out of order: older than the newest applied migration (--out-of-order)\n");
+            out.push_str(
+                "-- out of order: older than the newest applied migration (--out-of-order)\n",
+            );
         }
         out.push_str(&file_script(migration, history_table));
     }

@@ -298,8 +298,10 @@ impl Step<'_> {
         match apply_file(client, self.history, self.project, migration, table).await {
             Ok(()) => Ok(Ok(())),
             Err(StepError::Statement(failure)) => Ok(Err(failure)),
-            Err(StepError::Other(err)) => Err(anyhow::Error::new(err)
-                .context(format!("applying {} through refinery", migration.path.display()))),
+            Err(StepError::Other(err)) => Err(anyhow::Error::new(err).context(format!(
+                "applying {} through refinery",
+                migration.path.display()
+            ))),
         }
     }
 }
@@ -321,7 +323,9 @@ async fn run_statements_autocommit(
                 .at_statement(i + 1, count)
         };
         if let Some(signal) = interrupt::requested() {
-            return Err(interrupted_before(migration, span.start, signal).at_statement(i + 1, count));
+            return Err(
+                interrupted_before(migration, span.start, signal).at_statement(i + 1, count)
+            );
         }
         let index = statements
             .iter()
