@@ -129,16 +129,15 @@ pub fn plan_up(
         .filter(|r| pending.iter().any(|m| m.version == r.version))
         .cloned()
         .collect();
-    if !out_of_order.is_empty() && !allow_out_of_order {
-        let newest_applied = status
-            .iter()
-            .filter(|r| r.state == MigrationState::Applied)
-            .max_by_key(|r| r.version)
-            .cloned()
-            .expect("out of order implies an applied migration");
+    let newest_applied = status
+        .iter()
+        .filter(|r| r.state == MigrationState::Applied)
+        .max_by_key(|r| r.version);
+    if let Some(newest) = newest_applied.filter(|_| !out_of_order.is_empty() && !allow_out_of_order)
+    {
         return Err(Refusal::OutOfOrder {
             files: out_of_order,
-            newest_applied,
+            newest_applied: newest.clone(),
         });
     }
     Ok(UpPlan {
