@@ -728,3 +728,56 @@ fn no_transaction_and_rollback_failures_point_at_their_statement() {
         "the rollback script's transaction was rolled back"
     );
 }
+
+#[test]
+fn a_deferred_constraint_failing_at_commit_rolls_the_file_back() {
+    let db = TestDb::new(Pg::Stock);
+    let project = fixture_copy("basic");
+    let dir = project.path();
+    db.migrate_up(dir, &["--phase", "0"]);
+    write(
+        dir,
+        "sql/phase0/V0003__deferred.sql",
+        "CREATE TABLE public.parent (id int PRIMARY KEY);\n\
+         ALTER TABLE public.parent ENABLE ROW LEVEL SECURITY;\n\
+         CREATE TABLE public.child (parent_id int REFERENCES public.parent DEFERRABLE INITIALLY DEFERRED);\n\
+         ALTER TABLE public.child ENABLE ROW LEVEL SECURITY;\n\
+         INSERT INTO public.child VALUES (1);\n",
+    );
+    let failed = db
+        .eventos(dir, &["migrate", "up", "--phase", "0", "--no-verify"])
+        .assert();
+    assert_exit(&failed, 1, "deferred constraint");
+    let err = stderr(&failed);
+    assert!(err.contains("V0003__deferred.sql:"), "{err}");
+    assert!(err.contains("23503"), "{err}");
+    assert!(err.contains("nothing of it remains"), "{err}");
+    assert_eq!(
+        count(&db, "SELECT to_regclass('public.parent') IS NULL"),
+        "t"
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM eventos.schema_history WHERE version = 3"
+        ),
+        "0"
+    );
+    // The session is usable afterwards: the next file applies in the same run.
+    write(
+        dir,
+        "sql/phase0/V0003__deferred.sql",
+        "CREATE TABLE public.parent (id int PRIMARY KEY);\nALTER TABLE public.parent ENABLE ROW LEVEL SECURITY;\n",
+    );
+    write(
+        dir,
+        "sql/phase0/V0004__after.sql",
+        "COMMENT ON TABLE public.parent IS 'after';\n",
+    );
+    let ok = stdout(
+        &db.eventos(dir, &["migrate", "up", "--phase", "0", "--no-verify"])
+            .assert()
+            .success(),
+    );
+    assert!(ok.contains("applied 2 migrations"), "{ok}");
+}

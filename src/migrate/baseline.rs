@@ -6,7 +6,7 @@
 use anyhow::{Result, bail};
 use tokio_postgres::Client;
 
-use super::driver::record_applied;
+use super::driver::{StepContext, record_applied};
 use super::up::{diverged_rows, ensure_history_schema};
 use super::{StatusRow, compute_status, read_history};
 use crate::bundle::{Migration, Project};
@@ -47,6 +47,11 @@ pub async fn migrate_baseline(
         .filter(|m| recorded.iter().any(|r| r.version == m.version))
         .collect();
     ensure_history_schema(client, history_table).await?;
-    record_applied(client, &history, project, &files, history_table).await?;
+    let step = StepContext {
+        history: &history,
+        history_table,
+        table_exists: !history.is_empty(),
+    };
+    record_applied(client, step, project, &files).await?;
     Ok(BaselineOutcome::Recorded(recorded))
 }

@@ -3,9 +3,12 @@
 //! file's SQL reaches the server and *what history* refinery is shown.
 //!
 //! - **Statements**: a transactional file is sent statement by statement inside its transaction,
-//!   pipelined (all statements are written at once and answered in order, so it costs one round
-//!   trip like a single batch). When one fails, the server rejects the rest of the transaction,
-//!   and eventos knows exactly which statement failed even when PostgreSQL gives no position.
+//!   pipelined: `BEGIN`, every statement, refinery's history `INSERT` and `COMMIT` are written at
+//!   once and answered in order, so a file costs one round trip. When a statement fails, the
+//!   server rejects the rest of the transaction (and `COMMIT` becomes a rollback), and eventos
+//!   knows exactly which statement failed even when PostgreSQL gives no position.
+//! - **Table check**: refinery re-runs `CREATE TABLE IF NOT EXISTS` for its table before every
+//!   step; once a run has created or used the table, the driver answers that query itself.
 //! - **History**: refinery reads the history through [`AsyncQuery`], which here returns the rows
 //!   eventos already read and validated (refinery's own reader panics on odd rows). Each step
 //!   shows refinery the rows *older* than the step's first file, plus the step's files: so an
@@ -15,7 +18,7 @@
 use std::ops::Range;
 use std::path::PathBuf;
 
-use refinery::{Runner, Target};
+use refinery::{AsyncMigrate, Runner, Target};
 use refinery_core::traits::r#async::{AsyncQuery, AsyncTransaction};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -30,6 +33,19 @@ pub(super) struct Driver<'c> {
     shown_history: Vec<refinery::Migration>,
     file: Option<FileStatements>,
     failure: Option<FailedMigration>,
+    /// refinery's `CREATE TABLE IF NOT EXISTS`, when the table is known to exist.
+    known_table_query: Option<String>,
+}
+
+/// Where a step runs: the history shown to refinery and whether the table already exists.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct StepContext<'a> {
+    /// The validated history before the step.
+    pub history: &'a [AppliedMigration],
+    /// refinery's history table.
+    pub history_table: &'a str,
+    /// The table exists already (this run created or used it).
+    pub table_exists: bool,
 }
 
 /// A transactional file split into statements.
@@ -65,12 +81,11 @@ pub(super) fn statement_spans(sql: &str) -> Vec<Range<usize>> {
 /// history row in one transaction.
 pub(super) async fn apply_file(
     client: &mut Client,
-    history: &[AppliedMigration],
+    step: StepContext<'_>,
     project: &Project,
     migration: &Migration,
-    history_table: &str,
 ) -> Result<(), StepError> {
-    let mut driver = Driver::new(client, history, migration.version);
+    let mut driver = Driver::new(client, step, migration.version);
     driver.file = Some(FileStatements {
         path: migration.path.clone(),
         sql: migration.sql.clone(),
@@ -78,7 +93,7 @@ pub(super) async fn apply_file(
     });
     let target = Target::Version(migration.version as i32);
     let result = driver
-        .run(project, &[migration], target, history_table)
+        .run(project, &[migration], target, step.history_table)
         .await;
     match (result, driver.failure.take()) {
         (Ok(()), _) => Ok(()),
@@ -91,10 +106,9 @@ pub(super) async fn apply_file(
 /// transaction: no-transaction files after their statements ran, and `baseline`.
 pub(super) async fn record_applied(
     client: &mut Client,
-    history: &[AppliedMigration],
+    step: StepContext<'_>,
     project: &Project,
     migrations: &[&Migration],
-    history_table: &str,
 ) -> Result<(), refinery::Error> {
     let (Some(first), Some(last)) = (
         migrations.iter().map(|m| m.version).min(),
@@ -102,15 +116,18 @@ pub(super) async fn record_applied(
     ) else {
         return Ok(());
     };
-    let mut driver = Driver::new(client, history, first);
+    let mut driver = Driver::new(client, step, first);
     let target = Target::FakeVersion(last as i32);
-    driver.run(project, migrations, target, history_table).await
+    driver
+        .run(project, migrations, target, step.history_table)
+        .await
 }
 
 impl<'c> Driver<'c> {
     /// A driver showing refinery the history rows older than `first_version`.
-    fn new(client: &'c mut Client, history: &[AppliedMigration], first_version: u32) -> Self {
-        let shown_history = history
+    fn new(client: &'c mut Client, step: StepContext<'_>, first_version: u32) -> Self {
+        let shown_history = step
+            .history
             .iter()
             .filter(|a| a.version < first_version)
             .map(|a| {
@@ -127,11 +144,15 @@ impl<'c> Driver<'c> {
                 )
             })
             .collect();
+        let known_table_query = step
+            .table_exists
+            .then(|| <Self as AsyncMigrate>::assert_migrations_table_query(step.history_table));
         Driver {
             client,
             shown_history,
             file: None,
             failure: None,
+            known_table_query,
         }
     }
 
@@ -163,7 +184,8 @@ impl<'c> Driver<'c> {
     }
 }
 
-/// Sends `spans` of `sql` pipelined inside `tx`; the first failure with its 0-based index.
+/// Sends `spans` of `sql` pipelined inside `tx` (for rollback scripts); the first failure with
+/// its 0-based index.
 pub(super) async fn run_pipelined(
     tx: &Transaction<'_>,
     sql: &str,
@@ -183,6 +205,64 @@ pub(super) async fn run_pipelined(
     }
 }
 
+/// One message of a step's pipeline.
+enum Piece<'q> {
+    /// `BEGIN` or `COMMIT`.
+    Control(&'static str),
+    /// Statement `index` of the file.
+    Statement(usize, &'q str),
+    /// A query of refinery's (the history `INSERT`).
+    Refinery(&'q str),
+}
+
+impl Piece<'_> {
+    fn text(&self) -> &str {
+        match self {
+            Piece::Control(text) | Piece::Statement(_, text) | Piece::Refinery(text) => text,
+        }
+    }
+}
+
+impl Driver<'_> {
+    /// The pipeline for refinery's `queries`: one transaction, the file split into statements.
+    fn pieces<'q>(&'q self, queries: &[&'q str]) -> Vec<Piece<'q>> {
+        let mut pieces = vec![Piece::Control("BEGIN")];
+        for &query in queries {
+            match &self.file {
+                Some(file) if query == file.sql => pieces.extend(
+                    file.spans
+                        .iter()
+                        .enumerate()
+                        .map(|(i, span)| Piece::Statement(i, &file.sql[span.clone()])),
+                ),
+                _ => pieces.push(Piece::Refinery(query)),
+            }
+        }
+        pieces.push(Piece::Control("COMMIT"));
+        pieces
+    }
+
+    /// The failure of a piece, located in the file when it is one of its statements.
+    fn locate(&self, piece: &Piece<'_>, err: &tokio_postgres::Error) -> Option<FailedMigration> {
+        let file = self.file.as_ref()?;
+        Some(match piece {
+            Piece::Statement(index, _) => {
+                let span = &file.spans[*index];
+                locate_db_error(
+                    file.path.clone(),
+                    &file.sql,
+                    &file.sql[span.clone()],
+                    span.start,
+                    err,
+                )
+                .at_statement(index + 1, file.spans.len())
+            }
+            // A deferred constraint failing at COMMIT, or the history INSERT: the whole file.
+            _ => locate_db_error(file.path.clone(), &file.sql, &file.sql, 0, err),
+        })
+    }
+}
+
 impl AsyncTransaction for Driver<'_> {
     type Error = tokio_postgres::Error;
 
@@ -190,31 +270,32 @@ impl AsyncTransaction for Driver<'_> {
         &'a mut self,
         queries: T,
     ) -> Result<usize, Self::Error> {
-        let tx = self.client.transaction().await?;
-        let mut count = 0;
-        for query in queries {
-            match &self.file {
-                Some(file) if query == file.sql => {
-                    if let Err((index, err)) = run_pipelined(&tx, &file.sql, &file.spans).await {
-                        let span = &file.spans[index];
-                        let failure = locate_db_error(
-                            file.path.clone(),
-                            &file.sql,
-                            &file.sql[span.clone()],
-                            span.start,
-                            &err,
-                        )
-                        .at_statement(index + 1, file.spans.len());
-                        self.failure = Some(failure);
-                        return Err(err);
-                    }
-                }
-                _ => tx.batch_execute(query).await?,
-            }
-            count += 1;
+        let queries: Vec<&str> = queries.collect();
+        if let (Some(known), [only]) = (&self.known_table_query, queries.as_slice())
+            && known == only
+        {
+            return Ok(1);
         }
-        tx.commit().await?;
-        Ok(count)
+        let client: &Client = self.client;
+        let pieces = self.pieces(&queries);
+        let results =
+            futures_util::future::join_all(pieces.iter().map(|p| client.batch_execute(p.text())))
+                .await;
+        let first_error = results
+            .into_iter()
+            .enumerate()
+            .find_map(|(i, r)| r.err().map(|e| (i, e)));
+        match first_error {
+            None => Ok(queries.len()),
+            Some((index, err)) => {
+                // After a failed statement the server rejects the rest, and COMMIT rolls back.
+                let failure = self.locate(&pieces[index], &err);
+                if failure.is_some() {
+                    self.failure = failure;
+                }
+                Err(err)
+            }
+        }
     }
 }
 

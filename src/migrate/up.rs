@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use tokio_postgres::Client;
 
-use super::driver::{StepError, apply_file, record_applied, statement_spans};
+use super::driver::{StepContext, StepError, apply_file, record_applied, statement_spans};
 use super::invalid_index::{concurrent_index, drop_if_invalid};
 use super::status::refinery_checksum;
 use super::{
@@ -246,6 +246,15 @@ struct Step<'a> {
 }
 
 impl Step<'_> {
+    /// The history refinery is shown and whether its table exists (it does once a row is in it).
+    fn context(&self) -> StepContext<'_> {
+        StepContext {
+            history: self.history,
+            history_table: &self.options.history_table,
+            table_exists: !self.history.is_empty(),
+        }
+    }
+
     /// Applies the file, retrying a transactional file that hit `lock_timeout`. The outer
     /// `Result` is for connection trouble, the inner for SQL failures.
     async fn apply_with_retries(
@@ -289,12 +298,12 @@ impl Step<'_> {
             if let Err(failure) = run_statements_autocommit(client, migration, on_event).await {
                 return Ok(Err(failure));
             }
-            record_applied(client, self.history, self.project, &[migration], table)
+            record_applied(client, self.context(), self.project, &[migration])
                 .await
                 .with_context(|| format!("recording {} in {table}", migration.path.display()))?;
             return Ok(Ok(()));
         }
-        match apply_file(client, self.history, self.project, migration, table).await {
+        match apply_file(client, self.context(), self.project, migration).await {
             Ok(()) => Ok(Ok(())),
             Err(StepError::Statement(failure)) => Ok(Err(failure)),
             Err(StepError::Other(err)) => Err(anyhow::Error::new(err).context(format!(
