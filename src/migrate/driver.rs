@@ -2,11 +2,13 @@
 //! table, checksums, divergence checks, `Target` semantics); this driver only changes *how* a
 //! file's SQL reaches the server and *what history* refinery is shown.
 //!
-//! - **Statements**: a transactional file is sent statement by statement inside its transaction,
-//!   pipelined: `BEGIN`, every statement, refinery's history `INSERT` and `COMMIT` are written at
-//!   once and answered in order, so a file costs one round trip. When a statement fails, the
-//!   server rejects the rest of the transaction (and `COMMIT` becomes a rollback), and eventos
-//!   knows exactly which statement failed even when PostgreSQL gives no position.
+//! - **Statements**: `BEGIN`, the file, refinery's history `INSERT` and `COMMIT` are written at
+//!   once (pipelined) and answered in order, so a file costs one round trip. The file is one
+//!   simple-query message, which the server runs statement by statement, answering each with a
+//!   `CommandComplete`: counting them tells which statement failed, so an error without a
+//!   position (duplicate key, timeouts, division by zero, permission denied) still names its
+//!   statement. After a failure the server skips the rest of the file, rejects the `INSERT`, and
+//!   turns `COMMIT` into a rollback.
 //! - **Table check**: refinery re-runs `CREATE TABLE IF NOT EXISTS` for its table before every
 //!   step; once a run has created or used the table, the driver answers that query itself.
 //! - **History**: refinery reads the history through [`AsyncQuery`], which here returns the rows
@@ -48,11 +50,10 @@ pub(super) struct StepContext<'a> {
     pub table_exists: bool,
 }
 
-/// A transactional file split into statements.
+/// The transactional file being applied (split into statements only to locate a failure).
 struct FileStatements {
     path: PathBuf,
     sql: String,
-    spans: Vec<Range<usize>>,
 }
 
 /// Why a step failed: a statement of the file, or anything else refinery reported.
@@ -63,17 +64,42 @@ pub(super) enum StepError {
     Other(refinery::Error),
 }
 
-/// The statements of `sql` as byte spans (the whole text when it does not parse, so the server
+/// The statements of `sql` as byte spans starting at their first token, from PostgreSQL's
+/// parser without building the parse tree (the whole text when it does not parse, so the server
 /// reports the syntax error with its position).
 pub(super) fn statement_spans(sql: &str) -> Vec<Range<usize>> {
-    match crate::sql::parse_statements(sql) {
-        Ok(statements) => statements
+    match pg_query::split_with_parser(sql) {
+        Ok(pieces) => pieces
             .into_iter()
-            .map(|s| s.span)
+            .map(|piece| {
+                let start = piece.as_ptr() as usize - sql.as_ptr() as usize;
+                skip_leading_trivia(sql, start..start + piece.len())
+            })
             .filter(|span| !sql[span.clone()].trim().is_empty())
             .collect(),
         Err(_) if sql.trim().is_empty() => Vec::new(),
         Err(_) => std::iter::once(0..sql.len()).collect(),
+    }
+}
+
+/// Moves a span's start past whitespace and comments to the statement's first token.
+fn skip_leading_trivia(sql: &str, span: Range<usize>) -> Range<usize> {
+    use pg_query::protobuf::Token;
+    let piece = &sql[span.clone()];
+    let trimmed = piece.trim_start();
+    let start = span.start + piece.len() - trimmed.len();
+    if !(trimmed.starts_with("--") || trimmed.starts_with("/*")) {
+        return start..span.end;
+    }
+    let first_token = crate::sql::scan_tokens(trimmed).into_iter().find(|t| {
+        !matches!(
+            Token::try_from(t.token),
+            Ok(Token::SqlComment | Token::CComment)
+        )
+    });
+    match first_token {
+        Some(token) => start + token.start as usize..span.end,
+        None => start..span.end,
     }
 }
 
@@ -89,7 +115,6 @@ pub(super) async fn apply_file(
     driver.file = Some(FileStatements {
         path: migration.path.clone(),
         sql: migration.sql.clone(),
-        spans: statement_spans(&migration.sql),
     });
     let target = Target::Version(migration.version as i32);
     let result = driver
@@ -209,32 +234,38 @@ pub(super) async fn run_pipelined(
 enum Piece<'q> {
     /// `BEGIN` or `COMMIT`.
     Control(&'static str),
-    /// Statement `index` of the file.
-    Statement(usize, &'q str),
+    /// The file, as one message.
+    File(&'q str),
     /// A query of refinery's (the history `INSERT`).
     Refinery(&'q str),
 }
 
-impl Piece<'_> {
-    fn text(&self) -> &str {
-        match self {
-            Piece::Control(text) | Piece::Statement(_, text) | Piece::Refinery(text) => text,
+/// How a piece failed: for the file, how many of its statements completed first.
+type PieceError = (usize, tokio_postgres::Error);
+
+/// Runs `sql` as one simple-query message; on failure, how many statements completed before it.
+async fn run_counting(client: &Client, sql: &str) -> Result<(), PieceError> {
+    use futures_util::StreamExt;
+    let stream = client.simple_query_raw(sql).await.map_err(|e| (0, e))?;
+    let mut stream = std::pin::pin!(stream);
+    let mut completed = 0;
+    while let Some(message) = stream.next().await {
+        match message {
+            Ok(tokio_postgres::SimpleQueryMessage::CommandComplete(_)) => completed += 1,
+            Ok(_) => {}
+            Err(err) => return Err((completed, err)),
         }
     }
+    Ok(())
 }
 
 impl Driver<'_> {
-    /// The pipeline for refinery's `queries`: one transaction, the file split into statements.
-    fn pieces<'q>(&'q self, queries: &[&'q str]) -> Vec<Piece<'q>> {
+    /// The pipeline for refinery's `queries`, in one transaction.
+    fn pieces<'q>(&self, queries: &[&'q str]) -> Vec<Piece<'q>> {
         let mut pieces = vec![Piece::Control("BEGIN")];
         for &query in queries {
             match &self.file {
-                Some(file) if query == file.sql => pieces.extend(
-                    file.spans
-                        .iter()
-                        .enumerate()
-                        .map(|(i, span)| Piece::Statement(i, &file.sql[span.clone()])),
-                ),
+                Some(file) if query == file.sql => pieces.push(Piece::File(query)),
                 _ => pieces.push(Piece::Refinery(query)),
             }
         }
@@ -242,24 +273,35 @@ impl Driver<'_> {
         pieces
     }
 
-    /// The failure of a piece, located in the file when it is one of its statements.
-    fn locate(&self, piece: &Piece<'_>, err: &tokio_postgres::Error) -> Option<FailedMigration> {
+    /// The failure of a piece, located in the file: PostgreSQL's position when it gave one,
+    /// else the start of the statement that failed (the one after the `completed` ones).
+    fn locate(
+        &self,
+        piece: &Piece<'_>,
+        completed: usize,
+        err: &tokio_postgres::Error,
+    ) -> Option<FailedMigration> {
+        use tokio_postgres::error::ErrorPosition;
         let file = self.file.as_ref()?;
-        Some(match piece {
-            Piece::Statement(index, _) => {
-                let span = &file.spans[*index];
-                locate_db_error(
-                    file.path.clone(),
-                    &file.sql,
-                    &file.sql[span.clone()],
-                    span.start,
-                    err,
-                )
-                .at_statement(index + 1, file.spans.len())
-            }
+        let whole = || locate_db_error(file.path.clone(), &file.sql, &file.sql, 0, err);
+        if !matches!(piece, Piece::File(_)) {
             // A deferred constraint failing at COMMIT, or the history INSERT: the whole file.
-            _ => locate_db_error(file.path.clone(), &file.sql, &file.sql, 0, err),
-        })
+            return Some(whole());
+        }
+        let positioned = err
+            .as_db_error()
+            .is_some_and(|d| matches!(d.position(), Some(ErrorPosition::Original(_))));
+        let spans = statement_spans(&file.sql);
+        let Some(span) = spans.get(completed) else {
+            return Some(whole());
+        };
+        let failure = if positioned {
+            whole()
+        } else {
+            let statement = &file.sql[span.clone()];
+            locate_db_error(file.path.clone(), &file.sql, statement, span.start, err)
+        };
+        Some(failure.at_statement(completed + 1, spans.len()))
     }
 }
 
@@ -278,18 +320,25 @@ impl AsyncTransaction for Driver<'_> {
         }
         let client: &Client = self.client;
         let pieces = self.pieces(&queries);
-        let results =
-            futures_util::future::join_all(pieces.iter().map(|p| client.batch_execute(p.text())))
-                .await;
+        let sent = pieces.iter().map(|piece| {
+            let run: std::pin::Pin<Box<dyn Future<Output = Result<(), PieceError>> + Send + '_>> =
+                match piece {
+                    Piece::File(sql) => Box::pin(run_counting(client, sql)),
+                    Piece::Control(sql) | Piece::Refinery(sql) => {
+                        Box::pin(async move { client.batch_execute(sql).await.map_err(|e| (0, e)) })
+                    }
+                };
+            run
+        });
+        let results = futures_util::future::join_all(sent).await;
         let first_error = results
             .into_iter()
             .enumerate()
             .find_map(|(i, r)| r.err().map(|e| (i, e)));
         match first_error {
             None => Ok(queries.len()),
-            Some((index, err)) => {
-                // After a failed statement the server rejects the rest, and COMMIT rolls back.
-                let failure = self.locate(&pieces[index], &err);
+            Some((index, (completed, err))) => {
+                let failure = self.locate(&pieces[index], completed, &err);
                 if failure.is_some() {
                     self.failure = failure;
                 }
@@ -309,3 +358,27 @@ impl AsyncQuery<Vec<refinery::Migration>> for Driver<'_> {
 }
 
 impl refinery::AsyncMigrate for Driver<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::statement_spans;
+
+    fn statements(sql: &str) -> Vec<&str> {
+        statement_spans(sql).into_iter().map(|s| &sql[s]).collect()
+    }
+
+    #[test]
+    fn statements_start_at_their_first_token_and_bodies_stay_whole() {
+        let sql = "-- header\nCREATE TABLE t (a int);\n\n/* c */ -- d\n  INSERT INTO t VALUES (1);;\n\
+                   CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\n\
+                   DO $$ BEGIN PERFORM 1; END $$\n-- trailing comment\n";
+        let found = statements(sql);
+        assert_eq!(found.len(), 4, "{found:?}");
+        assert_eq!(found[0], "CREATE TABLE t (a int)");
+        assert_eq!(found[1], "INSERT INTO t VALUES (1)");
+        assert!(found[2].ends_with("SELECT 2; END"), "{found:?}");
+        assert!(found[3].starts_with("DO $$"), "{found:?}");
+        assert_eq!(statements("-- only a comment\n"), Vec::<&str>::new());
+        assert_eq!(statements("SELEC 1; SELECT 2"), ["SELEC 1; SELECT 2"]);
+    }
+}

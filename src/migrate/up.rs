@@ -321,8 +321,9 @@ async fn run_statements_autocommit(
     migration: &Migration,
     on_event: &mut dyn FnMut(UpEvent<'_>),
 ) -> Result<(), FailedMigration> {
-    let spans = statement_spans(&migration.sql);
+    // Parsed for the concurrent index builds; the spans come from the same split as elsewhere.
     let statements = crate::sql::parse_statements(&migration.sql).unwrap_or_default();
+    let spans = statement_spans(&migration.sql);
     let count = spans.len();
     for (i, span) in spans.iter().enumerate() {
         let sql = &migration.sql[span.clone()];
@@ -337,7 +338,7 @@ async fn run_statements_autocommit(
         }
         let index = statements
             .iter()
-            .find(|s| s.span == *span)
+            .find(|s| s.span.start == span.start)
             .and_then(concurrent_index);
         if let Some(index) = &index {
             let dropped = drop_if_invalid(client, index)
