@@ -1,12 +1,12 @@
 //! `migrate down --phase N`: run that phase's rollback script and remove its history rows, in one
-//! transaction; refused while a later phase is applied. The script runs statement by statement
-//! (pipelined), so a failure names the statement even without a server position.
+//! transaction; refused while a later phase is applied. A failure names the script's statement
+//! that failed, even without a server position (see `driver`).
 
 use anyhow::{Context, Result};
 use tokio_postgres::Client;
 
-use super::driver::{run_pipelined, statement_spans};
-use super::{AppliedMigration, FailedMigration, locate_db_error, read_history};
+use super::driver::{locate_statement, run_counting};
+use super::{AppliedMigration, FailedMigration, read_history};
 use crate::bundle::Project;
 use crate::db::MigrationLock;
 
@@ -60,17 +60,8 @@ pub async fn migrate_down(
         .await
         .context("starting the rollback transaction")?;
     let sql = &bundle.rollback_sql;
-    let spans = statement_spans(sql);
-    if let Err((index, err)) = run_pipelined(&tx, sql, &spans).await {
-        let span = &spans[index];
-        let failure = locate_db_error(
-            bundle.rollback_path.clone(),
-            sql,
-            &sql[span.clone()],
-            span.start,
-            &err,
-        )
-        .at_statement(index + 1, spans.len());
+    if let Err((completed, err)) = run_counting(tx.client(), sql).await {
+        let failure = locate_statement(&bundle.rollback_path, sql, completed, &err);
         return Ok(DownOutcome::Failed(failure));
     }
     let removed = tx

@@ -24,7 +24,7 @@ use refinery::{AsyncMigrate, Runner, Target};
 use refinery_core::traits::r#async::{AsyncQuery, AsyncTransaction};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use tokio_postgres::{Client, Transaction};
+use tokio_postgres::Client;
 
 use super::{AppliedMigration, FailedMigration, locate_db_error};
 use crate::bundle::{Migration, Project};
@@ -209,27 +209,6 @@ impl<'c> Driver<'c> {
     }
 }
 
-/// Sends `spans` of `sql` pipelined inside `tx` (for rollback scripts); the first failure with
-/// its 0-based index.
-pub(super) async fn run_pipelined(
-    tx: &Transaction<'_>,
-    sql: &str,
-    spans: &[Range<usize>],
-) -> Result<(), (usize, tokio_postgres::Error)> {
-    let sent = spans
-        .iter()
-        .map(|span| tx.batch_execute(&sql[span.clone()]));
-    let results = futures_util::future::join_all(sent).await;
-    match results
-        .into_iter()
-        .enumerate()
-        .find_map(|(i, r)| r.err().map(|e| (i, e)))
-    {
-        Some(failure) => Err(failure),
-        None => Ok(()),
-    }
-}
-
 /// One message of a step's pipeline.
 enum Piece<'q> {
     /// `BEGIN` or `COMMIT`.
@@ -244,7 +223,7 @@ enum Piece<'q> {
 type PieceError = (usize, tokio_postgres::Error);
 
 /// Runs `sql` as one simple-query message; on failure, how many statements completed before it.
-async fn run_counting(client: &Client, sql: &str) -> Result<(), PieceError> {
+pub(super) async fn run_counting(client: &Client, sql: &str) -> Result<(), PieceError> {
     use futures_util::StreamExt;
     let stream = client.simple_query_raw(sql).await.map_err(|e| (0, e))?;
     let mut stream = std::pin::pin!(stream);
@@ -273,36 +252,45 @@ impl Driver<'_> {
         pieces
     }
 
-    /// The failure of a piece, located in the file: PostgreSQL's position when it gave one,
-    /// else the start of the statement that failed (the one after the `completed` ones).
+    /// The failure of a piece: in the file for its statements; for a deferred constraint failing
+    /// at COMMIT, or the history INSERT, the whole file.
     fn locate(
         &self,
         piece: &Piece<'_>,
         completed: usize,
         err: &tokio_postgres::Error,
     ) -> Option<FailedMigration> {
-        use tokio_postgres::error::ErrorPosition;
         let file = self.file.as_ref()?;
-        let whole = || locate_db_error(file.path.clone(), &file.sql, &file.sql, 0, err);
-        if !matches!(piece, Piece::File(_)) {
-            // A deferred constraint failing at COMMIT, or the history INSERT: the whole file.
-            return Some(whole());
-        }
-        let positioned = err
-            .as_db_error()
-            .is_some_and(|d| matches!(d.position(), Some(ErrorPosition::Original(_))));
-        let spans = statement_spans(&file.sql);
-        let Some(span) = spans.get(completed) else {
-            return Some(whole());
-        };
-        let failure = if positioned {
-            whole()
-        } else {
-            let statement = &file.sql[span.clone()];
-            locate_db_error(file.path.clone(), &file.sql, statement, span.start, err)
-        };
-        Some(failure.at_statement(completed + 1, spans.len()))
+        Some(match piece {
+            Piece::File(_) => locate_statement(&file.path, &file.sql, completed, err),
+            _ => locate_db_error(file.path.clone(), &file.sql, &file.sql, 0, err),
+        })
     }
+}
+
+/// Locates an error of `sql` (run as one message) after `completed` statements succeeded:
+/// PostgreSQL's position when it gave one, else the start of the statement that failed.
+pub(super) fn locate_statement(
+    path: &std::path::Path,
+    sql: &str,
+    completed: usize,
+    err: &tokio_postgres::Error,
+) -> FailedMigration {
+    use tokio_postgres::error::ErrorPosition;
+    let whole = || locate_db_error(path.to_path_buf(), sql, sql, 0, err);
+    let spans = statement_spans(sql);
+    let Some(span) = spans.get(completed) else {
+        return whole();
+    };
+    let positioned = err
+        .as_db_error()
+        .is_some_and(|d| matches!(d.position(), Some(ErrorPosition::Original(_))));
+    let failure = if positioned {
+        whole()
+    } else {
+        locate_db_error(path.to_path_buf(), sql, &sql[span.clone()], span.start, err)
+    };
+    failure.at_statement(completed + 1, spans.len())
 }
 
 impl AsyncTransaction for Driver<'_> {
