@@ -1,7 +1,7 @@
 //! Turning a PostgreSQL error inside a migration into `file:line:col`, SQLSTATE, detail and hint.
 //!
-//! Files run statement by statement, so an error without a position (duplicate key, timeouts,
-//! division by zero, permission denied) still points at the statement that failed.
+//! eventos knows which statement of a file failed (see `driver`), so an error without a position
+//! (duplicate key, timeouts, division by zero, permission denied) still points at it.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -29,7 +29,7 @@ pub struct FailedMigration {
     pub hint: Option<String>,
     /// CONTEXT (e.g. the PL/pgSQL line), if any.
     pub context: Option<String>,
-    /// Which statement of the file failed, when the file ran statement by statement.
+    /// Which statement of the file failed, when known.
     pub statement: Option<StatementNumber>,
     /// The source line at `line`.
     pub source_line: String,

@@ -6,8 +6,9 @@
 //! the first failure with a precise location, and run `-- eventos:no-transaction` files itself,
 //! statement by statement in autocommit, before recording them through refinery with
 //! `Target::FakeVersion` (refinery has no non-transactional migrations of its own). The
-//! connection refinery drives (`driver`) sends a file's statements one by one, pipelined, and
-//! shows refinery the history eventos read and validated itself (`history`). A
+//! connection refinery drives (`driver`) pipelines each file's transaction, names the statement
+//! that failed by counting the server's `CommandComplete`s, and shows refinery the history
+//! eventos read and validated itself (`history`). A
 //! no-transaction file that dies half-way is not recorded, so the next run reruns it whole: its
 //! statements are idempotent (`IF NOT EXISTS`), and an INVALID index left by a failed concurrent
 //! build is dropped first (`invalid_index`). `baseline` records with `Target::FakeVersion`
