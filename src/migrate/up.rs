@@ -349,8 +349,9 @@ async fn run_statements_autocommit(
                 .for_each(|name| on_event(UpEvent::DroppedInvalidIndex(name)));
         }
         if let Err(err) = client.batch_execute(sql).await {
-            if let Some(index) = &index {
-                // Leave no INVALID index behind; a failure to drop it is retried on the next run.
+            // Leave no INVALID index behind; a failure to drop it is retried on the next run, as
+            // is the drop itself after an interrupt (DROP INDEX CONCURRENTLY may wait long).
+            if let Some(index) = index.as_ref().filter(|_| interrupt::requested().is_none()) {
                 let _ = drop_if_invalid(client, index).await;
             }
             return Err(located(&err));
