@@ -140,6 +140,11 @@ pub struct MigrateUpArgs {
     /// Dump the database with pg_dump to FILE before applying; stop if the dump fails.
     #[arg(long, value_name = "FILE")]
     pub backup: Option<PathBuf>,
+
+    /// Also apply pending files older than the newest applied one (default: refuse them;
+    /// `out_of_order = true` under [migrate] in eventos.toml).
+    #[arg(long)]
+    pub out_of_order: bool,
 }
 
 /// Arguments of `eventos migrate down`.
@@ -190,6 +195,11 @@ pub struct StatusArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: StatusFormat,
+
+    /// Report as `migrate up --out-of-order` would run (default: the configuration's
+    /// `out_of_order`).
+    #[arg(long)]
+    pub out_of_order: bool,
 }
 
 /// Arguments of `eventos verify`.

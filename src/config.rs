@@ -35,6 +35,7 @@ struct MigrateFile {
     lock_wait: Option<String>,
     lock_timeout: Option<String>,
     statement_timeout: Option<String>,
+    out_of_order: Option<bool>,
 }
 
 /// Lock and timeout settings of runs that change the schema; flags override them.
@@ -44,6 +45,8 @@ pub struct MigrateSettings {
     pub lock_wait: Duration,
     /// `lock_timeout` and `statement_timeout` of the session.
     pub timeouts: Timeouts,
+    /// Apply pending files older than the newest applied one (Flyway's `outOfOrder`); default off.
+    pub out_of_order: bool,
 }
 
 impl Default for MigrateSettings {
@@ -51,6 +54,7 @@ impl Default for MigrateSettings {
         MigrateSettings {
             lock_wait: DEFAULT_LOCK_WAIT,
             timeouts: Timeouts::default(),
+            out_of_order: false,
         }
     }
 }
@@ -95,7 +99,7 @@ impl Config {
             .with_context(|| format!("{}: cannot read the configuration file", path.display()))?;
         let file: ConfigFile = toml::from_str(&text).map_err(|err| {
             anyhow::anyhow!(
-                "{}: {}\nhelp: valid keys are sql_dir, plans_dir, history_table, exposed_schemas, [rules], [migrate] lock_wait, lock_timeout, statement_timeout",
+                "{}: {}\nhelp: valid keys are sql_dir, plans_dir, history_table, exposed_schemas, [rules], [migrate] lock_wait, lock_timeout, statement_timeout, out_of_order",
                 path.display(),
                 crate::bundle::describe_toml_error(&text, &err)
             )
@@ -147,6 +151,7 @@ fn migrate_settings(file: Option<&MigrateFile>) -> Result<MigrateSettings> {
     if let Some(value) = &file.statement_timeout {
         settings.timeouts.statement = parse("statement_timeout", value)?;
     }
+    settings.out_of_order = file.out_of_order.unwrap_or(false);
     Ok(settings)
 }
 
@@ -210,10 +215,11 @@ mod tests {
         let path = dir.path().join("eventos.toml");
         std::fs::write(
             &path,
-            "[migrate]\nlock_wait = \"2m\"\nstatement_timeout = \"30s\"\n",
+            "[migrate]\nlock_wait = \"2m\"\nstatement_timeout = \"30s\"\nout_of_order = true\n",
         )
         .unwrap();
         let config = Config::load(Some(&path)).unwrap();
+        assert!(config.migrate.out_of_order);
         assert_eq!(config.migrate.lock_wait, Duration::from_secs(120));
         assert_eq!(config.migrate.timeouts.statement, Duration::from_secs(30));
         assert_eq!(

@@ -20,7 +20,7 @@ pub struct Migration {
     pub name: String,
     /// The file on disk.
     pub path: PathBuf,
-    /// The SQL, without a leading BOM.
+    /// The SQL as eventos reads every SQL file ([`read_sql_file`]): no BOM, LF line endings.
     pub sql: String,
     /// Whether the leading comments carry `-- eventos:no-transaction`.
     pub no_transaction: bool,
@@ -102,7 +102,10 @@ pub(super) fn parse_file_name(file_name: &str) -> Option<(u32, &str)> {
     Some((digits.parse().ok()?, name))
 }
 
-/// Reads a SQL file as UTF-8, stripping a leading BOM; invalid UTF-8 is an error with its line.
+/// Reads a SQL file as UTF-8, the one way eventos reads every SQL file (so checksums, the sum
+/// file, positions and what runs all agree): a leading BOM is dropped and CRLF line endings are
+/// read as LF, so neither an editor's BOM nor a Windows checkout changes a migration; every
+/// other byte counts. Invalid UTF-8 is an error with its line.
 pub fn read_sql_file(path: &Path) -> Result<String, BundleError> {
     let bytes = std::fs::read(path).map_err(|source| BundleError::Io {
         path: path.to_path_buf(),
@@ -110,7 +113,7 @@ pub fn read_sql_file(path: &Path) -> Result<String, BundleError> {
     })?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(text.to_string()),
+        Ok(text) => Ok(text.replace("\r\n", "\n")),
         Err(err) => {
             let offset = err.valid_up_to();
             let line = bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
@@ -176,11 +179,14 @@ mod tests {
     }
 
     #[test]
-    fn bom_is_stripped_and_invalid_utf8_names_the_line() {
+    fn bom_and_crlf_are_read_away_and_invalid_utf8_names_the_line() {
         let dir = tempfile::tempdir().unwrap();
         let good = dir.path().join("V0001__a.sql");
         std::fs::write(&good, b"\xEF\xBB\xBFSELECT 1;").unwrap();
         assert_eq!(read_sql_file(&good).unwrap(), "SELECT 1;");
+        let crlf = dir.path().join("V0003__c.sql");
+        std::fs::write(&crlf, b"\xEF\xBB\xBFSELECT 1;\r\nSELECT '\r';\r\n").unwrap();
+        assert_eq!(read_sql_file(&crlf).unwrap(), "SELECT 1;\nSELECT '\r';\n");
         let bad = dir.path().join("V0002__b.sql");
         std::fs::write(&bad, b"SELECT 1;\nSELECT '\xff';").unwrap();
         let err = read_sql_file(&bad).unwrap_err().to_string();

@@ -31,11 +31,8 @@ pub async fn run(config: &Config, args: CheckArgs) -> Result<Outcome> {
         profile: super::compat_profile(args.compat),
     })
     .await?;
-    if super::migrate::apply(&mut db, &project, config, phase).await? != Outcome::Success {
-        return Ok(Outcome::Failure);
-    }
-
-    let verified = super::verify::post_check(&db.client, &project, config, phase).await?;
+    // Applies and verifies under the migration lock (the `== verify` step).
+    let verified = super::migrate::apply(&mut db, &project, config, phase).await?;
     // The check's cluster is done with; the diff builds a shadow of its own.
     drop(db);
     match &args.diff {

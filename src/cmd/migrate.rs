@@ -1,11 +1,15 @@
 //! `eventos migrate up | down | baseline`.
 //!
 //! `up` runs: preflight (lint has no errors, extensions available) → connect → take the advisory
-//! lock → backup (`--backup`) → Supabase compat layer → apply → release → verify the applied
-//! phases (unless `--no-verify`). `--dry-run` stops after preflight and prints the script.
+//! lock (saying who holds it while waiting) → read and validate the history and plan the run
+//! (refusing a diverged history or out-of-order files, before anything changes) → backup
+//! (`--backup`) → Supabase compat layer → apply → verify the applied phases (unless
+//! `--no-verify`) → release. The post-check runs under the lock, so no concurrent `down` can
+//! drop what it reads. `--dry-run` plans the same way and prints the script; it takes no lock.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -16,11 +20,11 @@ use super::{Outcome, emit};
 use crate::bundle::{Migration, Project};
 use crate::cli::{LockArgs, MigrateBaselineArgs, MigrateDownArgs, MigrateUpArgs};
 use crate::config::{Config, MigrateSettings};
-use crate::db::{Database, MigrationLock};
+use crate::db::{Database, LockWait, MigrationLock, interrupt};
 use crate::migrate::{
-    BaselineOutcome, DownOutcome, StatusRow, UpEvent, UpOptions, UpOutcome, backup_scope,
-    check_privileges, compute_status, diverged_rows, dry_run_script, migrate_baseline,
-    migrate_down, migrate_up, parse_duration, read_history, render_privilege_report,
+    BaselineOutcome, DownOutcome, FailedMigration, Refusal, StatusRow, UpEvent, UpOptions,
+    UpOutcome, UpPlan, backup_scope, check_privileges, dry_run_script, migrate_baseline,
+    migrate_down, migrate_up, parse_duration, plan_up, read_history, render_privilege_report,
 };
 use crate::report::{Severity, Style, render_human};
 
@@ -33,7 +37,8 @@ const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 pub async fn up(config: &Config, args: MigrateUpArgs) -> Result<Outcome> {
     let phase = args.phases.phase;
     let project = super::load_project(config, phase)?;
-    let settings = resolve_settings(config, &args.lock)?;
+    let mut settings = resolve_settings(config, &args.lock)?;
+    settings.out_of_order |= args.out_of_order;
     if !preflight_lint(config)? {
         return Ok(Outcome::Failure);
     }
@@ -41,28 +46,58 @@ pub async fn up(config: &Config, args: MigrateUpArgs) -> Result<Outcome> {
         Database::connect(&super::database_request(&project, &args.connection, phase)?).await?;
     check_extensions_available(&db.client, &project, phase).await?;
     if args.dry_run {
-        return dry_run(&mut db, &project, config, &settings, phase).await;
+        return dry_run(&db, &project, config, &settings, phase).await;
     }
-    let lock = MigrationLock::acquire(&db.client, settings.lock_wait).await?;
-    let outcome = backup_compat_apply(&mut db, &lock, &project, config, &settings, &args).await;
-    lock.release(&db.client).await?;
-    let outcome = outcome?;
-    if outcome != Outcome::Success || args.no_verify {
-        return Ok(outcome);
-    }
-    super::verify::post_check(&db.client, &project, config, phase).await
+    let steps = Steps {
+        phase,
+        backup: args.backup.as_deref(),
+        verify: !args.no_verify,
+    };
+    locked(&mut db, &project, config, &settings, &steps).await
 }
 
-/// Under the lock: optional backup, compat layer, then the migrations.
-async fn backup_compat_apply(
+/// What a locked run does besides applying.
+struct Steps<'a> {
+    phase: Option<u8>,
+    backup: Option<&'a Path>,
+    verify: bool,
+}
+
+/// Takes the lock, runs [`run_locked`], releases the lock (also after a failure).
+async fn locked(
+    db: &mut Database,
+    project: &Project,
+    config: &Config,
+    settings: &MigrateSettings,
+    steps: &Steps<'_>,
+) -> Result<Outcome> {
+    let lock = acquire_lock(&db.client, settings.lock_wait).await?;
+    let outcome = run_locked(db, &lock, project, config, settings, steps).await;
+    let released = lock.release(&db.client).await;
+    let outcome = outcome?;
+    released?;
+    Ok(outcome)
+}
+
+/// Under the lock: plan (nothing changes when it refuses), backup, compat layer, apply, verify.
+async fn run_locked(
     db: &mut Database,
     lock: &MigrationLock,
     project: &Project,
     config: &Config,
     settings: &MigrateSettings,
-    args: &MigrateUpArgs,
+    steps: &Steps<'_>,
 ) -> Result<Outcome> {
-    if let Some(file) = &args.backup {
+    let history = read_history(&db.client, &config.history_table, project).await?;
+    let plan = match plan_up(project, history, steps.phase, settings.out_of_order) {
+        Ok(plan) => plan,
+        Err(refusal) => {
+            eprint!("{}", Style::for_stdout().error(&refusal_text(&refusal)));
+            return Ok(Outcome::Failure);
+        }
+    };
+    if let Some(file) = steps.backup {
+        interrupt::check()?;
         let backup = db
             .backup(file, &backup_scope(project, &config.history_table))
             .await?;
@@ -75,16 +110,14 @@ async fn backup_compat_apply(
             describe_left_out(&backup.left_out)
         );
     }
+    interrupt::check()?;
     db.install_compat_if_requested().await?;
-    apply_locked(
-        &mut db.client,
-        lock,
-        project,
-        config,
-        settings,
-        args.phases.phase,
-    )
-    .await
+    let outcome = apply_planned(&mut db.client, lock, project, &plan, config, settings).await?;
+    if outcome != Outcome::Success || !steps.verify {
+        return Ok(outcome);
+    }
+    interrupt::check()?;
+    super::verify::post_check(&db.client, project, config, steps.phase).await
 }
 
 /// `; left out N entries owned by X, …` (roles the migrating role cannot restore as).
@@ -102,8 +135,7 @@ fn describe_left_out(left_out: &[(String, usize)]) -> String {
     )
 }
 
-/// Takes the lock, installs the compat layer if wanted, applies, releases: for `check`, whose
-/// database is its own.
+/// Lock, compat layer, apply and post-check for `check`, whose database is its own.
 pub(super) async fn apply(
     db: &mut Database,
     project: &Project,
@@ -111,41 +143,60 @@ pub(super) async fn apply(
     phase: Option<u8>,
 ) -> Result<Outcome> {
     check_extensions_available(&db.client, project, phase).await?;
-    let lock = MigrationLock::acquire(&db.client, config.migrate.lock_wait).await?;
-    let outcome = async {
-        db.install_compat_if_requested().await?;
-        apply_locked(
-            &mut db.client,
-            &lock,
-            project,
-            config,
-            &config.migrate,
-            phase,
-        )
-        .await
-    }
-    .await;
-    lock.release(&db.client).await?;
-    outcome
+    let steps = Steps {
+        phase,
+        backup: None,
+        verify: true,
+    };
+    locked(db, project, config, &config.migrate, &steps).await
 }
 
-/// Applies with progress and prints one line per file and a summary.
-async fn apply_locked(
+/// Waits for the migration lock, saying who holds it and how long this run has waited.
+async fn acquire_lock(client: &Client, wait: Duration) -> Result<MigrationLock> {
+    MigrationLock::acquire(client, wait, &mut |event| match event {
+        LockWait::Waiting {
+            holder,
+            waited,
+            limit,
+        } => {
+            let holder = holder.map_or("another session".to_string(), ToString::to_string);
+            if waited < Duration::from_secs(1) {
+                eprintln!(
+                    "migrate: waiting for the migration lock, held by {holder}; up to {}s (--lock-wait)",
+                    limit.as_secs()
+                );
+            } else {
+                eprintln!(
+                    "migrate: still waiting for the migration lock ({}s of {}s), held by {holder}",
+                    waited.as_secs(),
+                    limit.as_secs()
+                );
+            }
+        }
+        LockWait::Acquired(waited) => eprintln!(
+            "migrate: got the migration lock after {:.1}s",
+            waited.as_secs_f64()
+        ),
+    })
+    .await
+}
+
+/// Applies the plan with progress and prints one line per file and a summary.
+async fn apply_planned(
     client: &mut Client,
     lock: &MigrationLock,
     project: &Project,
+    plan: &UpPlan<'_>,
     config: &Config,
     settings: &MigrateSettings,
-    phase: Option<u8>,
 ) -> Result<Outcome> {
     let options = UpOptions {
-        max_phase: phase,
         history_table: config.history_table.clone(),
         timeouts: settings.timeouts,
         lock_retries: LOCK_TIMEOUT_RETRIES,
         first_backoff: FIRST_BACKOFF,
     };
-    let privileges = check_privileges(client, project, phase, &config.history_table).await?;
+    let privileges = check_privileges(client, &plan.pending, &config.history_table).await?;
     if !privileges.problems.is_empty() {
         eprint!(
             "{}",
@@ -160,7 +211,7 @@ async fn apply_locked(
     );
     let started = Instant::now();
     let mut progress = Progress::new(project);
-    let outcome = migrate_up(client, lock, project, &options, &mut |event| {
+    let outcome = migrate_up(client, lock, project, plan, &options, &mut |event| {
         progress.on_event(event)
     })
     .await;
@@ -184,15 +235,16 @@ fn render_up_outcome(outcome: UpOutcome, elapsed: Duration) -> Outcome {
             emit(&style.ok(&summary));
             Outcome::Success
         }
-        UpOutcome::Diverged(rows) => {
-            eprint!("{}", style.error(&diverged_text(&rows)));
-            Outcome::Failure
-        }
-        UpOutcome::Failed { applied, failure } => {
+        UpOutcome::Failed {
+            applied,
+            failure,
+            no_transaction,
+        } => {
             eprintln!("{}", style.error(&format!("migrate: failed: {failure}")));
+            eprintln!("migrate: {}", what_remains(&failure, no_transaction));
             let landed: Vec<&str> = applied.iter().map(|f| f.name.as_str()).collect();
             eprintln!(
-                "migrate: that file was rolled back; {} migrations applied before it stay applied{}",
+                "migrate: {} migrations applied before it stay applied{}",
                 applied.len(),
                 if landed.is_empty() {
                     String::new()
@@ -203,6 +255,63 @@ fn render_up_outcome(outcome: UpOutcome, elapsed: Duration) -> Outcome {
             Outcome::Failure
         }
     }
+}
+
+/// What a failed file left behind: nothing (one transaction), or its first statements.
+fn what_remains(failure: &FailedMigration, no_transaction: bool) -> String {
+    let file = failure.file.display();
+    let Some(statement) = failure.statement else {
+        return format!("{file} was rolled back; nothing of it remains");
+    };
+    let (k, n) = (statement.number, statement.of);
+    if !no_transaction {
+        return format!(
+            "statement {k} of {n} failed; {file} ran in one transaction, which was rolled back: nothing of it remains"
+        );
+    }
+    let committed = match k {
+        1 => "no statement of it was committed".to_string(),
+        2 => "statement 1 was committed and stays".to_string(),
+        _ => format!("statements 1–{} were committed and stay", k - 1),
+    };
+    format!(
+        "statement {k} of {n} failed; {file} runs without a transaction: {committed}; the file is not recorded, so the next run starts it over (its statements must be idempotent)"
+    )
+}
+
+/// The refusal of a run, with what to do.
+fn refusal_text(refusal: &Refusal) -> String {
+    match refusal {
+        Refusal::Diverged(rows) => diverged_text(rows),
+        Refusal::OutOfOrder {
+            files,
+            newest_applied,
+        } => out_of_order_text(files, newest_applied),
+    }
+}
+
+fn out_of_order_text(files: &[StatusRow], newest: &StatusRow) -> String {
+    let mut text = format!(
+        "migrate: refusing to apply: {} pending migration{} older than the newest applied one ({}):\n",
+        files.len(),
+        if files.len() == 1 { " is" } else { "s are" },
+        newest.refinery_name()
+    );
+    for row in files {
+        text.push_str(&format!(
+            "  {} (phase {})\n",
+            row.refinery_name(),
+            row.phase.map_or("-".into(), |p| p.to_string())
+        ));
+    }
+    let first = files.first().map_or(0, |r| r.version);
+    text.push_str(&format!(
+        "help: a file added to an earlier phase after later phases were applied: if it does not depend on those phases being absent, apply it with --out-of-order (or `out_of_order = true` under [migrate] in eventos.toml)\n\
+         help: a file whose history row was deleted while its changes are still in the database: record it without running it, `eventos migrate baseline --to {first}`\n\
+         help: otherwise give it a version after {} (docs/migrate.md, \"Adding a migration\")\n",
+        newest.refinery_name()
+    ));
+    text
 }
 
 fn diverged_text(rows: &[StatusRow]) -> String {
@@ -320,32 +429,30 @@ impl Progress {
     }
 }
 
-/// `--dry-run`: read the history, refuse a diverged one, print the script; change nothing.
+/// `--dry-run`: read the history, plan exactly as a run would (refusing what it refuses), print
+/// the script; change nothing.
 async fn dry_run(
-    db: &mut Database,
+    db: &Database,
     project: &Project,
     config: &Config,
     settings: &MigrateSettings,
     phase: Option<u8>,
 ) -> Result<Outcome> {
-    let status = compute_status(
-        project,
-        &read_history(&mut db.client, &config.history_table).await?,
-    );
-    let diverged = diverged_rows(&status);
-    if !diverged.is_empty() {
-        eprint!("{}", Style::for_stdout().error(&diverged_text(&diverged)));
-        return Ok(Outcome::Failure);
-    }
+    let history = read_history(&db.client, &config.history_table, project).await?;
+    let plan = match plan_up(project, history, phase, settings.out_of_order) {
+        Ok(plan) => plan,
+        Err(refusal) => {
+            eprint!("{}", Style::for_stdout().error(&refusal_text(&refusal)));
+            return Ok(Outcome::Failure);
+        }
+    };
     if db.wants_compat() {
         emit(
             "-- the Supabase compatibility layer would be installed first (when the database has no auth schema)\n",
         );
     }
     emit(&dry_run_script(
-        project,
-        &status,
-        phase,
+        &plan,
         &settings.timeouts,
         &config.history_table,
     ));
@@ -430,7 +537,7 @@ async fn check_extensions_available(
     Ok(())
 }
 
-/// Rolls back one phase.
+/// Rolls back one phase, under the same lock as `up`.
 pub async fn down(config: &Config, args: MigrateDownArgs) -> Result<Outcome> {
     let project = super::load_project(config, Some(args.phase))?;
     let settings = resolve_settings(config, &args.lock)?;
@@ -445,12 +552,24 @@ pub async fn down(config: &Config, args: MigrateDownArgs) -> Result<Outcome> {
         Some(args.phase),
     )?)
     .await?;
-    let lock = MigrationLock::acquire(&db.client, settings.lock_wait).await?;
-    settings.timeouts.apply(&db.client).await?;
-    let outcome = migrate_down(&mut db.client, &lock, bundle, &config.history_table).await;
-    lock.release(&db.client).await?;
+    let lock = acquire_lock(&db.client, settings.lock_wait).await?;
+    let outcome = async {
+        settings.timeouts.apply(&db.client).await?;
+        migrate_down(
+            &mut db.client,
+            &lock,
+            &project,
+            args.phase,
+            &config.history_table,
+        )
+        .await
+    }
+    .await;
+    let released = lock.release(&db.client).await;
+    let outcome = outcome?;
+    released?;
     let style = Style::for_stdout();
-    Ok(match outcome? {
+    Ok(match outcome {
         DownOutcome::RolledBack(rows) => {
             emit(&style.ok(&format!(
                 "migrate down: ran {} and removed {rows} history rows of phase {}\n",
@@ -484,7 +603,7 @@ pub async fn down(config: &Config, args: MigrateDownArgs) -> Result<Outcome> {
             eprintln!(
                 "{}",
                 style.error(&format!(
-                    "migrate down: failed: {failure}\nmigrate down: rolled back; nothing changed"
+                    "migrate down: failed: {failure}\nmigrate down: the rollback script ran in one transaction, which was rolled back; nothing changed"
                 ))
             );
             Outcome::Failure
@@ -498,7 +617,7 @@ pub async fn baseline(config: &Config, args: MigrateBaselineArgs) -> Result<Outc
     let settings = resolve_settings(config, &args.lock)?;
     let mut db =
         Database::connect(&super::database_request(&project, &args.connection, None)?).await?;
-    let lock = MigrationLock::acquire(&db.client, settings.lock_wait).await?;
+    let lock = acquire_lock(&db.client, settings.lock_wait).await?;
     let outcome = migrate_baseline(
         &mut db.client,
         &lock,
@@ -507,8 +626,10 @@ pub async fn baseline(config: &Config, args: MigrateBaselineArgs) -> Result<Outc
         &config.history_table,
     )
     .await;
-    lock.release(&db.client).await?;
-    Ok(match outcome? {
+    let released = lock.release(&db.client).await;
+    let outcome = outcome?;
+    released?;
+    Ok(match outcome {
         BaselineOutcome::Recorded(rows) => {
             for row in &rows {
                 emit(&format!(

@@ -1,6 +1,6 @@
 //! Command dispatch: one module per command group, each turning arguments into an engine call
-//! and rendering its result. Runs everything on one tokio runtime and treats Ctrl-C as a
-//! cancellation that still cleans up (throwaway clusters are dropped with the command's future).
+//! and rendering its result. Runs everything on one tokio runtime; SIGINT, SIGTERM and SIGHUP
+//! cancel the running statement and still clean up (see `signals`).
 
 mod check;
 mod completions;
@@ -11,6 +11,7 @@ mod maintain;
 mod migrate;
 mod new;
 mod rules;
+mod signals;
 mod status;
 mod verify;
 
@@ -31,8 +32,8 @@ pub enum Outcome {
     Success,
     /// Findings, failed checks or a failed migration (exit 1).
     Failure,
-    /// Interrupted by Ctrl-C (exit 130).
-    Interrupted,
+    /// Interrupted by a signal (exit 128 + its number: 130 SIGINT, 143 SIGTERM, 129 SIGHUP).
+    Interrupted(i32),
 }
 
 impl Outcome {
@@ -41,7 +42,7 @@ impl Outcome {
         match self {
             Outcome::Success => ExitCode::SUCCESS,
             Outcome::Failure => ExitCode::from(1),
-            Outcome::Interrupted => ExitCode::from(130),
+            Outcome::Interrupted(signal) => ExitCode::from((128 + signal).clamp(0, 255) as u8),
         }
     }
 
@@ -63,15 +64,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(async {
-        tokio::select! {
-            result = dispatch(cli) => result,
-            _ = tokio::signal::ctrl_c() => {
-                eprintln!("eventos: interrupted; cleaning up");
-                Ok(Outcome::Interrupted)
-            }
-        }
-    })
+    runtime.block_on(signals::run_interruptible(dispatch(cli)))
 }
 
 async fn dispatch(cli: Cli) -> Result<Outcome> {

@@ -1,31 +1,56 @@
-//! `eventos status`.
+//! `eventos status`: the history is read and validated before the compat layer is installed, so
+//! a history eventos cannot use changes nothing.
 
 use anyhow::Result;
 
 use super::{Outcome, emit};
 use crate::cli::{StatusArgs, StatusFormat};
 use crate::config::Config;
+use crate::db::Database;
 use crate::migrate::{MigrationState, StatusRow, compute_status, read_history};
 
 /// Prints every migration with its state; with `--exit-code`, exit 1 unless all are applied.
 pub async fn run(config: &Config, args: StatusArgs) -> Result<Outcome> {
     let project = super::load_project(config, None)?;
-    let mut db = super::open_database(&project, &args.connection, None).await?;
-    let history = read_history(&mut db.client, &config.history_table).await?;
+    let request = super::database_request(&project, &args.connection, None)?;
+    let db = Database::connect(&request).await?;
+    let history = read_history(&db.client, &config.history_table, &project).await?;
+    db.install_compat_if_requested().await?;
     let rows = compute_status(&project, &history);
+    let allowed = args.out_of_order || config.migrate.out_of_order;
     match args.format {
         StatusFormat::Human => {
             emit(&format!("database: {}\n", db.display_url));
             emit(&render_table(&rows));
+            emit(&out_of_order_note(&rows, allowed));
         }
-        StatusFormat::Json => emit(&(render_json(&db.display_url, &rows) + "\n")),
+        StatusFormat::Json => emit(&(render_json(&db.display_url, &rows, allowed) + "\n")),
     }
     let all_applied = rows.iter().all(|r| r.state == MigrationState::Applied);
     Ok(Outcome::from_failed(args.exit_code && !all_applied))
 }
 
-/// `{"database": …, "pending": n, "migrations": [{phase, version, name, state, applied_on}]}`.
-fn render_json(display_url: &str, rows: &[StatusRow]) -> String {
+/// What `migrate up` will do with out-of-order files (empty when there are none).
+fn out_of_order_note(rows: &[StatusRow], allowed: bool) -> String {
+    let count = rows
+        .iter()
+        .filter(|r| r.state == MigrationState::OutOfOrder)
+        .count();
+    match (count, allowed) {
+        (0, _) => String::new(),
+        (n, true) => format!(
+            "note: {n} pending migration(s) older than the newest applied one; migrate up applies them (out-of-order allowed)\n"
+        ),
+        (n, false) => format!(
+            "note: {n} pending migration(s) older than the newest applied one; migrate up refuses them unless --out-of-order (see docs/migrate.md)\n"
+        ),
+    }
+}
+
+/// `{"database": …, "pending": n, "out_of_order": n, "out_of_order_allowed": b,
+/// "migrations": [{phase, version, name, state, applied_on}]}`; `pending` counts out-of-order
+/// files too.
+fn render_json(display_url: &str, rows: &[StatusRow], out_of_order_allowed: bool) -> String {
     let migrations: Vec<serde_json::Value> = rows
         .iter()
         .map(|r| {
@@ -38,12 +63,19 @@ fn render_json(display_url: &str, rows: &[StatusRow]) -> String {
             })
         })
         .collect();
-    let pending = rows
+    let pending = rows.iter().filter(|r| r.is_pending()).count();
+    let out_of_order = rows
         .iter()
-        .filter(|r| r.state == MigrationState::Pending)
+        .filter(|r| r.state == MigrationState::OutOfOrder)
         .count();
-    serde_json::json!({ "database": display_url, "pending": pending, "migrations": migrations })
-        .to_string()
+    serde_json::json!({
+        "database": display_url,
+        "pending": pending,
+        "out_of_order": out_of_order,
+        "out_of_order_allowed": out_of_order_allowed,
+        "migrations": migrations,
+    })
+    .to_string()
 }
 
 fn render_table(rows: &[StatusRow]) -> String {

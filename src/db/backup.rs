@@ -13,14 +13,21 @@
 //! pg_dump refuses servers newer than itself and a much older one may miss objects, so eventos
 //! picks the pg_dump whose major version equals the server's, from the same installation
 //! discovery as throwaway clusters (`EVENTOS_PG_BIN`, `pg_config`, `/usr/lib/postgresql/*`,
-//! `PATH`, eventos's install location). The password travels in `PGPASSWORD`, never argv.
+//! `PATH`, eventos's install location).
+//!
+//! pg_dump gets the connection through libpq's environment variables (`PGHOST`, `PGDATABASE`,
+//! …, from the same parsed connection string eventos connected with; inherited `PG*` variables
+//! are removed) and the password through a password file of mode 0600 (`PGPASSFILE`), deleted
+//! when the dump ends: nothing secret is on its command line or in its environment.
 
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
 
-use super::{Database, PgInstall};
+use super::{ConnInfo, Database, PgInstall, interrupt};
 
 /// What a backup produced.
 #[derive(Debug, Clone)]
@@ -103,23 +110,66 @@ impl Database {
             .tempdir()
             .context("creating a folder for the dump archive")?;
         let archive = work.path().join("dump.archive");
-        let (dbname, password) = split_password(&self.url);
-        let mut command = Command::new(&pg_dump);
-        command
-            .arg("--file")
-            .arg(&archive)
-            .arg("--format=custom")
-            .args(plan.schemas.iter().map(|s| format!("--schema={s}")))
-            .args(plan.extensions.iter().map(|e| format!("--extension={e}")))
-            .arg("--no-password")
-            .arg("--dbname")
-            .arg(&dbname);
-        if let Some(password) = password {
-            command.env("PGPASSWORD", password);
-        }
-        run_tool(&mut command, &pg_dump)?;
+        self.run_pg_dump(&pg_dump, server_major, |command| {
+            command
+                .arg("--file")
+                .arg(&archive)
+                .arg("--format=custom")
+                .args(plan.schemas.iter().map(|s| format!("--schema={s}")))
+                .args(plan.extensions.iter().map(|e| format!("--extension={e}")));
+        })
+        .await?;
         backup.left_out = write_restore_script(&pg_dump, &archive, file, &plan)?;
         Ok(backup)
+    }
+
+    /// Runs `pg_dump` with the arguments `args` adds, connected through libpq's environment and a
+    /// 0600 password file (never argv); stops it when eventos is interrupted.
+    async fn run_pg_dump(
+        &self,
+        pg_dump: &Path,
+        server_major: u32,
+        args: impl FnOnce(&mut tokio::process::Command),
+    ) -> Result<()> {
+        let passfile = password_file(&self.info)?;
+        let mut command = tokio::process::Command::new(pg_dump);
+        args(&mut command);
+        command
+            .arg("--no-password")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .process_group(0);
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("PG") {
+                command.env_remove(name);
+            }
+        }
+        command.envs(child_env(&self.info, server_major));
+        if let Some(passfile) = &passfile {
+            command.env("PGPASSFILE", passfile.path());
+        }
+        let child = command
+            .spawn()
+            .with_context(|| format!("running {}", pg_dump.display()))
+            .map_err(dump_failed)?;
+        let output = tokio::select! {
+            output = child.wait_with_output() => output
+                .with_context(|| format!("running {}", pg_dump.display()))
+                .map_err(dump_failed)?,
+            interrupted = interrupt::wait() => return Err(interrupted.into()),
+        };
+        drop(passfile);
+        if !output.status.success() {
+            return Err(dump_failed(anyhow::anyhow!(
+                "{} failed ({}): {}",
+                pg_dump.display(),
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            )));
+        }
+        Ok(())
     }
 
     /// The scope's schemas and extensions that exist, and the roles this session may act as
@@ -292,44 +342,42 @@ fn matching_pg_dump(major: u32) -> Result<PathBuf> {
     }
 }
 
-/// Takes the password out of a `postgres://` URL; other forms are passed through unchanged.
-fn split_password(url: &str) -> (String, Option<String>) {
-    let Ok(mut parsed) = url::Url::parse(url) else {
-        return (url.to_string(), None);
-    };
-    let password = parsed.password().map(percent_decode);
-    if password.is_some() {
-        let _ = parsed.set_password(None);
+/// libpq variables for pg_dump. `sslrootcert` absent under a verify mode means the system's
+/// roots to eventos; libpq 16+ spells that `system` (older libpq looks in ~/.postgresql).
+fn child_env(info: &ConnInfo, server_major: u32) -> Vec<(&'static str, String)> {
+    let mut env = info.child_env();
+    let verifies = matches!(info.get("sslmode"), Some("verify-ca" | "verify-full"));
+    if verifies && info.get("sslrootcert").is_none() && server_major >= 16 {
+        env.push(("PGSSLROOTCERT", "system".into()));
     }
-    (parsed.to_string(), password)
+    env
 }
 
-/// Decodes `%XX` escapes (URL userinfo keeps `+` literal, unlike form encoding).
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
+/// A 0600 password file `*:*:*:*:<password>` (`:` and `\` escaped, as libpq reads it), deleted
+/// on drop; `None` without a password.
+fn password_file(info: &ConnInfo) -> Result<Option<tempfile::NamedTempFile>> {
+    let Some(password) = info.password() else {
+        return Ok(None);
+    };
+    if password.contains(['\n', '\r']) {
+        bail!(
+            "--backup: the password contains a line break, which a libpq password file cannot hold\nhelp: run pg_dump yourself, or change the password"
+        );
     }
-    String::from_utf8_lossy(&out).into_owned()
+    let mut file = tempfile::Builder::new()
+        .prefix("eventos-pgpass-")
+        .permissions(std::fs::Permissions::from_mode(0o600))
+        .tempfile()
+        .context("creating the password file for pg_dump")?;
+    let escaped = password.replace('\\', "\\\\").replace(':', "\\:");
+    writeln!(file, "*:*:*:*:{escaped}").context("writing the password file for pg_dump")?;
+    file.flush()?;
+    Ok(Some(file))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{filter_listing, split_password};
+    use super::*;
 
     #[test]
     fn entries_of_roles_the_restorer_cannot_be_are_left_out() {
@@ -350,17 +398,32 @@ mod tests {
     }
 
     #[test]
-    fn passwords_leave_the_url() {
-        let (url, password) = split_password("postgresql://u:s%40cret@h:5432/db?sslmode=require");
-        assert_eq!(url, "postgresql://u@h:5432/db?sslmode=require");
-        assert_eq!(password.as_deref(), Some("s@cret"));
+    fn the_password_file_escapes_like_libpq_and_is_private() {
+        let info = ConnInfo::parse("postgres://u:a%3Ab%5Cc@h/d").unwrap();
+        let file = password_file(&info).unwrap().unwrap();
         assert_eq!(
-            split_password("postgres://u:a+b%2B@h/d").1.as_deref(),
-            Some("a+b+")
+            std::fs::read_to_string(file.path()).unwrap(),
+            "*:*:*:*:a\\:b\\\\c\n"
         );
-        assert_eq!(
-            split_password("host=h dbname=d"),
-            ("host=h dbname=d".to_string(), None)
+        let mode = std::fs::metadata(file.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert!(
+            password_file(&ConnInfo::parse("host=h").unwrap())
+                .unwrap()
+                .is_none()
         );
+    }
+
+    #[test]
+    fn the_child_gets_every_setting_but_the_password() {
+        let info =
+            ConnInfo::parse("postgres://u:s3cr3t@h:6543/d?sslmode=verify-full&options=-c%20a%3D1")
+                .unwrap();
+        let env = child_env(&info, 17);
+        assert!(env.contains(&("PGHOST", "h".into())), "{env:?}");
+        assert!(env.contains(&("PGPORT", "6543".into())), "{env:?}");
+        assert!(env.contains(&("PGOPTIONS", "-c a=1".into())), "{env:?}");
+        assert!(env.contains(&("PGSSLROOTCERT", "system".into())), "{env:?}");
+        assert!(env.iter().all(|(_, v)| !v.contains("s3cr3t")), "{env:?}");
     }
 }

@@ -1,5 +1,7 @@
 //! Throwaway PostgreSQL clusters: initdb + postgres in a temp dir on a free loopback port,
-//! removed when dropped (on success, on error and on Ctrl-C, which drops the command's future).
+//! removed when dropped (on success, on error and on SIGINT/SIGTERM/SIGHUP, which drop the
+//! command's future); folders left by a killed eventos are removed at the next start
+//! (see [`super::lifecycle`]).
 //!
 //! Binaries are found via `EVENTOS_PG_BIN`, then `pg_config --bindir`, then
 //! `/usr/lib/postgresql/*/bin` (newest first), then `PATH`, then eventos's own install locations
@@ -15,6 +17,8 @@ use std::fmt;
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
+
+use super::lifecycle::{ClusterDir, bind_to_eventos, remove_stale_clusters, run_to_completion};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -194,7 +198,7 @@ fn candidate_dirs() -> Vec<(PathBuf, &'static str)> {
 /// A running throwaway cluster; dropping it stops the server and deletes its files.
 pub struct Cluster {
     install: PgInstall,
-    dir: tempfile::TempDir,
+    dir: ClusterDir,
     port: u16,
     user: Option<ServerUser>,
     server: Child,
@@ -231,15 +235,18 @@ impl Cluster {
         } else {
             std::env::temp_dir()
         };
-        let dir = tempfile::Builder::new()
-            .prefix("eventos-pg-")
-            .tempdir_in(base)
-            .context("creating the throwaway cluster's folder")?;
+        let stale = remove_stale_clusters(&[PathBuf::from("/tmp"), std::env::temp_dir()]);
+        if stale > 0 {
+            eprintln!(
+                "ephemeral: removed {stale} throwaway cluster folder(s) left by eventos runs that were killed"
+            );
+        }
+        let dir = ClusterDir::create(&base)?;
         if let Some(user) = &user {
             std::os::unix::fs::chown(dir.path(), Some(user.uid), Some(user.gid))
                 .context("handing the cluster folder to the server user")?;
         }
-        run_initdb(&install, dir.path(), user.as_ref(), bootstrap_user(profile))?;
+        run_initdb(&install, dir.path(), user.as_ref(), bootstrap_user(profile)).await?;
         let setup = profile_setup(&install, dir.path(), profile)?;
         let postgres = setup
             .allow_list
@@ -339,6 +346,7 @@ impl Cluster {
     async fn wait_until_ready(&mut self) -> Result<()> {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
+            super::interrupt::check()?;
             if let Some(status) = self.server.try_wait()? {
                 bail!(
                     "the throwaway PostgreSQL exited ({status}) during startup:\n{}",
@@ -430,7 +438,7 @@ fn profile_setup(install: &PgInstall, dir: &Path, profile: CompatProfile) -> Res
     })
 }
 
-fn run_initdb(
+async fn run_initdb(
     install: &PgInstall,
     dir: &Path,
     user: Option<&ServerUser>,
@@ -452,8 +460,8 @@ fn run_initdb(
         ])
         .stdin(Stdio::null());
     as_user(&mut cmd, user);
-    let output = cmd
-        .output()
+    let output = run_to_completion(cmd)
+        .await
         .with_context(|| format!("running {}", install.bin_dir.join("initdb").display()))?;
     if !output.status.success() {
         bail!(
@@ -503,13 +511,8 @@ fn spawn_postgres(
         .stdout(log.try_clone()?)
         .stderr(log);
     as_user(&mut cmd, user);
-    // Die with eventos even on SIGKILL, so no server outlives its run.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGQUIT);
-            Ok(())
-        });
-    }
+    // Die with eventos even on SIGKILL (immediate shutdown), so no server outlives its run.
+    bind_to_eventos(&mut cmd, libc::SIGQUIT);
     cmd.spawn().context("starting postgres")
 }
 

@@ -1,81 +1,120 @@
-//! Connecting with tokio-postgres (TLS through rustls, see [`super::tls`]), tagging the
-//! session, and redacting URLs for display.
+//! Connecting with tokio-postgres: the connection string parsed once ([`ConnInfo`]), each host
+//! tried in libpq's order with TLS through rustls (see [`super::tls`]) except on Unix-domain
+//! sockets, the session tagged `application_name=eventos` and registered for interrupts
+//! ([`super::interrupt`]). Every string shown is [`ConnInfo::redacted`].
 
-use anyhow::{Context, Result};
+use std::sync::Arc;
+
+use anyhow::{Result, anyhow};
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
-use tokio_postgres::{Client, Config, NoTls, Socket};
+use tokio_postgres::{Client, NoTls, Socket};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use super::tls::{SslMode, client_config, split_tls_settings};
+use super::conninfo::{ConnInfo, HostTarget};
+use super::interrupt;
+use super::tls::{SslMode, client_config};
 
-/// Connects to `url` (URL or key=value form) as application `eventos`, with TLS per `sslmode`.
+/// Connects to `url` (URL or key=value form, libpq's environment variables filling the gaps).
 pub async fn connect(url: &str) -> Result<Client> {
-    let invalid = || format!("invalid database URL {}", redact_url(url));
-    let (driver_url, tls) = split_tls_settings(url).with_context(invalid)?;
-    let mut config: Config = driver_url.parse().with_context(invalid)?;
-    if config.get_application_name().is_none() {
-        config.application_name("eventos");
-    }
-    if config.get_connect_timeout().is_none() {
-        config.connect_timeout(std::time::Duration::from_secs(10));
-    }
-    let connected = match tls.mode {
-        SslMode::Disable => connect_with(&config, NoTls).await,
-        _ => connect_with(&config, MakeRustlsConnect::new(client_config(&tls)?)).await,
-    };
-    connected.with_context(|| format!("cannot connect to {}", redact_url(url)))
+    connect_info(&ConnInfo::parse_with_env(url)?).await
 }
 
-/// Connects with `tls` and drives the connection in the background.
-async fn connect_with<T>(config: &Config, tls: T) -> Result<Client, tokio_postgres::Error>
+/// Connects to the first host of `info` that accepts, as libpq does.
+pub async fn connect_info(info: &ConnInfo) -> Result<Client> {
+    let tls = info.tls_settings();
+    let mut rustls = None;
+    let mut failures = Vec::new();
+    for target in info.host_targets() {
+        let result = if target.unix_socket || tls.mode == SslMode::Disable {
+            connect_with(&target.config, NoTls, None).await
+        } else {
+            let config = match &rustls {
+                Some(config) => Arc::clone(config),
+                None => Arc::clone(rustls.insert(Arc::new(client_config(&tls)?))),
+            };
+            let maker = MakeRustlsConnect::new((*config).clone());
+            connect_with(&target.config, maker, Some(config)).await
+        };
+        match result {
+            Ok(client) => return Ok(client),
+            Err(err) => failures.push((describe_host(&target), error_chain(&err))),
+        }
+    }
+    let shown = info.redacted();
+    Err(match failures.as_slice() {
+        [(host, only)] => anyhow!("cannot connect to {shown} ({host}): {only}"),
+        all => anyhow!(
+            "cannot connect to {shown}:\n{}",
+            all.iter()
+                .map(|(host, err)| format!("  {host}: {err}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+    })
+}
+
+/// Connects with `tls`, drives the connection in the background and registers the session for
+/// interrupts until the connection ends.
+async fn connect_with<T>(
+    config: &tokio_postgres::Config,
+    tls: T,
+    tls_config: Option<Arc<rustls::ClientConfig>>,
+) -> Result<Client, tokio_postgres::Error>
 where
     T: MakeTlsConnect<Socket> + 'static,
     T::Stream: Send + 'static,
     <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
 {
     let (client, connection) = config.connect(tls).await?;
+    let (registered_tx, registered_rx) = tokio::sync::oneshot::channel::<u64>();
     tokio::spawn(async move {
         // The error surfaces on the next query; nothing to do here.
         let _ = connection.await;
+        if let Ok(id) = registered_rx.await {
+            interrupt::unregister(id);
+        }
     });
+    let pid: i32 = client
+        .query_one("SELECT pg_backend_pid()", &[])
+        .await?
+        .get(0);
+    let id = interrupt::register(pid, client.cancel_token(), config, tls_config);
+    let _ = registered_tx.send(id);
     Ok(client)
 }
 
-/// Replaces the password of a `postgres://` URL or a `password=` key with `***`.
-pub fn redact_url(url: &str) -> String {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return match url::Url::parse(url) {
-            Ok(mut parsed) => {
-                if parsed.password().is_some() {
-                    let _ = parsed.set_password(Some("***"));
-                }
-                redact_query_password(parsed.as_str())
-            }
-            Err(_) => "<unparseable URL>".to_string(),
-        };
+/// `host:port` or the socket path, for a failure line.
+fn describe_host(target: &HostTarget) -> String {
+    let port = target.config.get_ports().first().copied().unwrap_or(5432);
+    match target.config.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Tcp(host)) => format!("host {host} port {port}"),
+        Some(tokio_postgres::config::Host::Unix(dir)) => {
+            format!("socket {}/.s.PGSQL.{port}", dir.display())
+        }
+        None => "no host".into(),
     }
-    url.split_whitespace()
-        .map(|pair| match pair.split_once('=') {
-            Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
-            _ => pair.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
-/// `?password=` in a URL's query string is also a password.
-fn redact_query_password(url: &str) -> String {
-    let Some((base, query)) = url.split_once('?') else {
-        return url.to_string();
-    };
-    let query: Vec<String> = query
-        .split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
-            _ => pair.to_string(),
-        })
-        .collect();
-    format!("{base}?{}", query.join("&"))
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut current = err.source();
+    while let Some(e) = current {
+        let text = e.to_string();
+        if !parts.last().is_some_and(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = e.source();
+    }
+    parts.join(": ")
+}
+
+/// The connection string for messages: the password replaced by `***`; a string that does not
+/// parse is not shown at all.
+pub fn redact_url(url: &str) -> String {
+    match ConnInfo::parse(url) {
+        Ok(info) => info.redacted(),
+        Err(_) => "<connection string not shown: it does not parse>".to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -97,5 +136,6 @@ mod tests {
             "host=h user=u password=*** dbname=d"
         );
         assert!(!redact_url("postgres://u:p%40ss@h/d").contains("p%40ss"));
+        assert!(!redact_url("postgres:/u:s3cr3t@h/d").contains("s3cr3t"));
     }
 }

@@ -5,6 +5,9 @@ mod backup;
 pub mod cluster;
 pub mod compat;
 mod connect;
+pub mod conninfo;
+pub mod interrupt;
+pub mod lifecycle;
 mod lock;
 pub mod supabase;
 pub mod tls;
@@ -13,8 +16,9 @@ pub mod vector_probe;
 pub use backup::{Backup, BackupScope};
 pub use cluster::{Cluster, PgInstall};
 pub use compat::CompatProfile;
-pub use connect::{connect, redact_url};
-pub use lock::{MIGRATION_LOCK_KEY, MigrationLock};
+pub use connect::{connect, connect_info, redact_url};
+pub use conninfo::{ConnInfo, ConnInfoError};
+pub use lock::{LockHolder, LockWait, MIGRATION_LOCK_KEY, MigrationLock};
 
 use anyhow::Result;
 use tokio_postgres::Client;
@@ -25,8 +29,8 @@ pub struct Database {
     pub client: Client,
     /// The URL with any password removed, for messages.
     pub display_url: String,
-    /// The URL with credentials, for further connections (never printed).
-    url: String,
+    /// The parsed connection string, for further connections and child processes.
+    info: ConnInfo,
     /// The throwaway cluster, if any; dropping it stops and removes it.
     cluster: Option<Cluster>,
     /// Whether the Supabase compat layer is to be installed.
@@ -59,21 +63,22 @@ impl Database {
     /// Connects (or starts a throwaway cluster) without changing anything yet, so a caller can
     /// take the migration lock before [`Database::install_compat_if_requested`].
     pub async fn connect(request: &DatabaseRequest) -> Result<Database> {
-        let (url, cluster) = match &request.url {
-            Some(url) => (url.clone(), None),
+        let (info, cluster) = match &request.url {
+            Some(url) => (ConnInfo::parse_with_env(url)?, None),
             None => {
                 let install = PgInstall::find(request.needs_vector).await?;
                 let cluster = Cluster::start_with(install, request.profile).await?;
                 eprintln!("{}", cluster.describe());
-                (cluster.url("postgres"), Some(cluster))
+                (ConnInfo::parse(&cluster.url("postgres"))?, Some(cluster))
             }
         };
-        let client = connect(&url).await?;
+        interrupt::check()?;
+        let client = connect_info(&info).await?;
         let install_compat = request.supabase_compat || cluster.is_some();
         let db = Database {
             client,
-            display_url: redact_url(&url),
-            url,
+            display_url: info.redacted(),
+            info,
             cluster,
             install_compat,
             profile: request.profile,
@@ -127,7 +132,7 @@ impl Database {
 
     /// A second connection to the same database.
     pub async fn reconnect(&self) -> Result<Client> {
-        connect(&self.url).await
+        connect_info(&self.info).await
     }
 
     /// Whether this database is a throwaway cluster.

@@ -1,8 +1,10 @@
 //! TLS for PostgreSQL connections with rustls, honouring libpq's `sslmode` and `sslrootcert`.
 //!
-//! tokio-postgres understands only `sslmode=disable|prefer|require`, so eventos takes `sslmode`
-//! and `sslrootcert` out of the URL, hands tokio-postgres the closest mode, and builds the
-//! rustls configuration itself:
+//! tokio-postgres understands only `sslmode=disable|prefer|require`, so eventos reads `sslmode`
+//! and `sslrootcert` from the parsed connection string ([`super::conninfo`]), hands tokio-postgres
+//! the closest mode, and builds the rustls configuration itself. Unix-domain sockets never use
+//! TLS, whatever `sslmode` says (as libpq). `sslrootcert=system` means the system's roots
+//! (as libpq 16+).
 //!
 //! | sslmode       | TLS                          | certificate checked                    |
 //! |---------------|------------------------------|----------------------------------------|
@@ -50,97 +52,16 @@ pub struct TlsSettings {
 }
 
 impl SslMode {
-    fn parse(value: &str) -> Result<SslMode> {
+    /// Parses libpq's spelling (`allow` behaves as `prefer`).
+    pub fn parse(value: &str) -> Result<SslMode> {
         Ok(match value {
             "disable" => SslMode::Disable,
             "allow" | "prefer" => SslMode::Prefer,
             "require" => SslMode::Require,
             "verify-ca" => SslMode::VerifyCa,
             "verify-full" => SslMode::VerifyFull,
-            other => bail!(
-                "sslmode={other} is not one of disable, prefer, require, verify-ca, verify-full"
-            ),
+            _ => bail!("sslmode is not one of disable, prefer, require, verify-ca, verify-full"),
         })
-    }
-
-    /// The mode tokio-postgres is given.
-    fn driver_value(self) -> &'static str {
-        match self {
-            SslMode::Disable => "disable",
-            SslMode::Prefer => "prefer",
-            SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => "require",
-        }
-    }
-}
-
-/// Takes `sslmode` and `sslrootcert` out of `url` (URL or key=value form); returns the string
-/// tokio-postgres accepts and the TLS settings.
-pub fn split_tls_settings(url: &str) -> Result<(String, TlsSettings)> {
-    let mut mode = None;
-    let mut root_cert = None;
-    let mut take = |key: &str, value: &str| -> Result<bool> {
-        match key {
-            "sslmode" => mode = Some(SslMode::parse(value)?),
-            "sslrootcert" => root_cert = Some(PathBuf::from(value)),
-            _ => return Ok(false),
-        }
-        Ok(true)
-    };
-    let mut rest = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        strip_url_params(url, &mut take)?
-    } else {
-        strip_key_value_params(url, &mut take)?
-    };
-    let mode = match (mode.unwrap_or(SslMode::Prefer), &root_cert) {
-        (SslMode::Require, Some(_)) => SslMode::VerifyCa,
-        (mode, _) => mode,
-    };
-    append_param(&mut rest, "sslmode", mode.driver_value());
-    Ok((rest, TlsSettings { mode, root_cert }))
-}
-
-fn strip_url_params(url: &str, take: &mut dyn FnMut(&str, &str) -> Result<bool>) -> Result<String> {
-    let Some((base, query)) = url.split_once('?') else {
-        return Ok(url.to_string());
-    };
-    let mut kept = Vec::new();
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let decoded: String = url::form_urlencoded::parse(format!("v={value}").as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default();
-        if !take(key, &decoded)? {
-            kept.push(pair);
-        }
-    }
-    Ok(if kept.is_empty() {
-        base.to_string()
-    } else {
-        format!("{base}?{}", kept.join("&"))
-    })
-}
-
-fn strip_key_value_params(
-    conninfo: &str,
-    take: &mut dyn FnMut(&str, &str) -> Result<bool>,
-) -> Result<String> {
-    let mut kept = Vec::new();
-    for pair in conninfo.split_whitespace() {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        if !take(key.trim(), value.trim_matches('\''))? {
-            kept.push(pair);
-        }
-    }
-    Ok(kept.join(" "))
-}
-
-fn append_param(conn: &mut String, key: &str, value: &str) {
-    if conn.starts_with("postgres://") || conn.starts_with("postgresql://") {
-        conn.push(if conn.contains('?') { '&' } else { '?' });
-        conn.push_str(&format!("{key}={value}"));
-    } else {
-        conn.push_str(&format!(" {key}={value}"));
     }
 }
 
@@ -170,9 +91,10 @@ pub fn client_config(settings: &TlsSettings) -> Result<ClientConfig> {
         .with_no_client_auth())
 }
 
-/// Trusted roots: the `sslrootcert` file, else the system's store.
+/// Trusted roots: the `sslrootcert` file, else (or for `system`) the system's store.
 fn root_store(root_cert: Option<&Path>) -> Result<RootCertStore> {
     let mut store = RootCertStore::empty();
+    let root_cert = root_cert.filter(|p| *p != Path::new("system"));
     let certs: Vec<CertificateDer<'static>> = match root_cert {
         Some(path) => CertificateDer::pem_file_iter(path)
             .and_then(|iter| iter.collect::<Result<Vec<_>, _>>())
@@ -289,42 +211,5 @@ impl ServerCertVerifier for ChainOnly {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.supported_verify_schemes()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn verify_modes_become_require_for_the_driver() {
-        let (url, tls) =
-            split_tls_settings("postgres://u@h/db?sslmode=verify-full&sslrootcert=%2Ftmp%2Fca.pem")
-                .unwrap();
-        assert_eq!(url, "postgres://u@h/db?sslmode=require");
-        assert_eq!(
-            tls,
-            TlsSettings {
-                mode: SslMode::VerifyFull,
-                root_cert: Some("/tmp/ca.pem".into())
-            }
-        );
-    }
-
-    #[test]
-    fn require_with_a_root_cert_verifies_the_chain_like_libpq() {
-        let (_, tls) =
-            split_tls_settings("host=h sslmode=require sslrootcert=/ca.pem dbname=d").unwrap();
-        assert_eq!(tls.mode, SslMode::VerifyCa);
-    }
-
-    #[test]
-    fn default_is_prefer_and_other_params_are_kept() {
-        let (url, tls) = split_tls_settings("postgres://u@h/db?application_name=x").unwrap();
-        assert_eq!(url, "postgres://u@h/db?application_name=x&sslmode=prefer");
-        assert_eq!(tls.mode, SslMode::Prefer);
-        let (conninfo, _) = split_tls_settings("host=h dbname=d").unwrap();
-        assert_eq!(conninfo, "host=h dbname=d sslmode=prefer");
-        assert!(split_tls_settings("postgres://h/d?sslmode=sometimes").is_err());
     }
 }

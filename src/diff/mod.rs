@@ -97,12 +97,12 @@ pub struct Report {
 /// Runs a whole diff: open the target read-only, choose the migrations, build the shadow,
 /// read and compare both catalogs.
 pub async fn run(project: &Project, config: &Config, request: &Request<'_>) -> Result<Report> {
-    let mut target = crate::db::connect(request.database_url).await?;
+    let target = crate::db::connect(request.database_url).await?;
     target
         .batch_execute("SET default_transaction_read_only = on")
         .await
         .context("making the diff session read-only")?;
-    let history = read_history(&mut target, &config.history_table).await?;
+    let history = read_history(&target, &config.history_table, project).await?;
     let selection = select(project, &history, request.phase, &config.history_table)?;
     let facts = TargetFacts::read(&target).await?;
     let selected = shadow::select(project, &selection.versions);

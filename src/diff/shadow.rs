@@ -15,7 +15,7 @@ use super::TargetFacts;
 use crate::bundle::Project;
 use crate::config::Config;
 use crate::db::{CompatProfile, Database, DatabaseRequest, MigrationLock, PgInstall};
-use crate::migrate::{UpOptions, UpOutcome, migrate_up};
+use crate::migrate::{Refusal, UpOptions, UpOutcome, migrate_up, plan_up, read_history};
 
 /// A shadow database with the selected migrations applied; dropping it removes a throwaway
 /// cluster.
@@ -60,21 +60,11 @@ pub async fn build_shadow(
             db.display_url
         );
     }
-    let lock = MigrationLock::acquire(&db.client, config.migrate.lock_wait).await?;
+    let lock = MigrationLock::acquire(&db.client, config.migrate.lock_wait, &mut |_| {}).await?;
     let outcome = apply(&mut db, &lock, project, config).await;
     lock.release(&db.client).await?;
     let applied = match outcome? {
         UpOutcome::Done(applied) => applied.len(),
-        UpOutcome::Diverged(rows) => {
-            let names: Vec<String> = rows
-                .iter()
-                .map(|r| format!("V{:04}__{} ({})", r.version, r.name, r.state.as_str()))
-                .collect();
-            bail!(
-                "the shadow database's migration history disagrees with the bundles: {}\nhelp: give --shadow-url an empty scratch database",
-                names.join(", ")
-            );
-        }
         UpOutcome::Failed { failure, .. } => bail!(
             "the bundles do not apply to the shadow database: {failure}\nhelp: run `eventos check` to see the failure on a throwaway cluster"
         ),
@@ -96,13 +86,27 @@ async fn apply(
     project: &Project,
     config: &Config,
 ) -> Result<UpOutcome> {
+    let history = read_history(&db.client, &config.history_table, project).await?;
+    // The shadow gets every selected file in version order, whatever order the target took.
+    let plan = match plan_up(project, history, None, true) {
+        Ok(plan) => plan,
+        Err(Refusal::Diverged(rows) | Refusal::OutOfOrder { files: rows, .. }) => {
+            let names: Vec<String> = rows
+                .iter()
+                .map(|r| format!("V{:04}__{} ({})", r.version, r.name, r.state.as_str()))
+                .collect();
+            bail!(
+                "the shadow database's migration history disagrees with the bundles: {}\nhelp: give --shadow-url an empty scratch database",
+                names.join(", ")
+            );
+        }
+    };
     db.install_compat_if_requested().await?;
     let options = UpOptions {
-        max_phase: None,
         history_table: config.history_table.clone(),
         timeouts: config.migrate.timeouts,
         lock_retries: 0,
         first_backoff: std::time::Duration::ZERO,
     };
-    migrate_up(&mut db.client, lock, project, &options, &mut |_| {}).await
+    migrate_up(&mut db.client, lock, project, &plan, &options, &mut |_| {}).await
 }

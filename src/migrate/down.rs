@@ -1,11 +1,13 @@
 //! `migrate down --phase N`: run that phase's rollback script and remove its history rows, in one
-//! transaction; refused while a later phase is applied.
+//! transaction; refused while a later phase is applied. A failure names the script's statement
+//! that failed, even without a server position (see `driver`).
 
 use anyhow::{Context, Result};
 use tokio_postgres::Client;
 
-use super::{AppliedMigration, FailedMigration, locate_db_error, read_history};
-use crate::bundle::Bundle;
+use super::driver::{locate_statement, run_counting};
+use super::{AppliedMigration, FailedMigration, read_history};
+use crate::bundle::Project;
 use crate::db::MigrationLock;
 
 /// How a `migrate down` ended.
@@ -27,15 +29,21 @@ pub fn phase_versions(phase: u8) -> std::ops::RangeInclusive<u32> {
     base + 1..=base + 999
 }
 
-/// Rolls back `bundle`'s phase.
+/// Rolls back phase `phase` of `project`.
 pub async fn migrate_down(
     client: &mut Client,
     _lock: &MigrationLock,
-    bundle: &Bundle,
+    project: &Project,
+    phase: u8,
     history_table: &str,
 ) -> Result<DownOutcome> {
-    let history = read_history(client, history_table).await?;
-    let range = phase_versions(bundle.phase());
+    let bundle = project
+        .bundles
+        .iter()
+        .find(|b| b.phase() == phase)
+        .with_context(|| format!("the project has no phase {phase}"))?;
+    let history = read_history(client, history_table, project).await?;
+    let range = phase_versions(phase);
     let later: Vec<AppliedMigration> = history
         .iter()
         .filter(|m| m.version > *range.end())
@@ -51,14 +59,9 @@ pub async fn migrate_down(
         .transaction()
         .await
         .context("starting the rollback transaction")?;
-    if let Err(err) = tx.batch_execute(&bundle.rollback_sql).await {
-        let failure = locate_db_error(
-            bundle.rollback_path.clone(),
-            &bundle.rollback_sql,
-            &bundle.rollback_sql,
-            0,
-            &err,
-        );
+    let sql = &bundle.rollback_sql;
+    if let Err((completed, err)) = run_counting(tx.client(), sql).await {
+        let failure = locate_statement(&bundle.rollback_path, sql, completed, &err);
         return Ok(DownOutcome::Failed(failure));
     }
     let removed = tx
@@ -67,7 +70,7 @@ pub async fn migrate_down(
             &[&(*range.start() as i32), &(*range.end() as i32)],
         )
         .await
-        .with_context(|| format!("removing phase {} from {history_table}", bundle.phase()))?;
+        .with_context(|| format!("removing phase {phase} from {history_table}"))?;
     tx.commit().await.context("committing the rollback")?;
     Ok(DownOutcome::RolledBack(removed))
 }

@@ -1,26 +1,24 @@
 //! `migrate up --dry-run`: the exact SQL a run would execute, per file, with its transaction
-//! boundaries. Pure text built from the bundles and the history; the database is only read.
+//! boundaries. Pure text built from the same [`UpPlan`] a real run follows; the database is only
+//! read.
 
-use super::{Timeouts, pending_migrations};
-use crate::bundle::{Migration, Project};
-use crate::migrate::StatusRow;
+use super::{Timeouts, UpPlan};
+use crate::bundle::Migration;
 
-/// The script a `migrate up` of phases `0..=max_phase` would run, given the current status.
-pub fn dry_run_script(
-    project: &Project,
-    status: &[StatusRow],
-    max_phase: Option<u8>,
-    timeouts: &Timeouts,
-    history_table: &str,
-) -> String {
-    let pending = pending_migrations(project, status, max_phase);
+/// The script the planned `migrate up` would run.
+pub fn dry_run_script(plan: &UpPlan<'_>, timeouts: &Timeouts, history_table: &str) -> String {
     let mut out = format!(
         "-- eventos migrate up --dry-run: {} pending migrations\n",
-        pending.len()
+        plan.pending.len()
     );
     out.push_str(&format!("{}\n", timeouts.set_sql()));
-    for migration in pending {
+    for migration in &plan.pending {
         out.push('\n');
+        if plan.out_of_order.contains(&migration.version) {
+            out.push_str(
+                "-- out of order: older than the newest applied migration (--out-of-order)\n",
+            );
+        }
         out.push_str(&file_script(migration, history_table));
     }
     out

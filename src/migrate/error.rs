@@ -1,4 +1,7 @@
 //! Turning a PostgreSQL error inside a migration into `file:line:col`, SQLSTATE, detail and hint.
+//!
+//! eventos knows which statement of a file failed (see `driver`), so an error without a position
+//! (duplicate key, timeouts, division by zero, permission denied) still points at it.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -24,6 +27,29 @@ pub struct FailedMigration {
     pub detail: Option<String>,
     /// HINT, if any.
     pub hint: Option<String>,
+    /// CONTEXT (e.g. the PL/pgSQL line), if any.
+    pub context: Option<String>,
+    /// Which statement of the file failed, when known.
+    pub statement: Option<StatementNumber>,
+    /// The source line at `line`.
+    pub source_line: String,
+}
+
+/// The failed statement's 1-based number among the file's statements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatementNumber {
+    /// 1-based number of the statement that failed.
+    pub number: usize,
+    /// How many statements the file has.
+    pub of: usize,
+}
+
+impl FailedMigration {
+    /// Notes which statement failed (1-based `number` of `of`).
+    pub fn at_statement(mut self, number: usize, of: usize) -> FailedMigration {
+        self.statement = Some(StatementNumber { number, of });
+        self
+    }
 }
 
 impl fmt::Display for FailedMigration {
@@ -32,6 +58,24 @@ impl fmt::Display for FailedMigration {
         match &self.code {
             Some(code) => write!(f, "{} (SQLSTATE {code})", self.message)?,
             None => write!(f, "{}", self.message)?,
+        }
+        if !self.source_line.trim().is_empty() {
+            let gutter = self.line.to_string();
+            let pad = " ".repeat(gutter.len());
+            let indent: String = self
+                .source_line
+                .chars()
+                .take(self.column.saturating_sub(1))
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            write!(
+                f,
+                "\n {pad} |\n {gutter} | {}\n {pad} | {indent}^",
+                self.source_line
+            )?;
+        }
+        if let Some(context) = &self.context {
+            write!(f, "\ncontext: {}", context.replace('\n', "\n  "))?;
         }
         if let Some(detail) = &self.detail {
             write!(f, "\ndetail: {detail}")?;
@@ -72,7 +116,8 @@ pub fn locate_db_error(
         _ => None,
     });
     let offset = base_offset + byte_in_sql.unwrap_or(0);
-    let (line, column) = LineIndex::new(file_text).line_col(offset);
+    let index = LineIndex::new(file_text);
+    let (line, column) = index.line_col(offset);
     FailedMigration {
         file,
         line,
@@ -83,6 +128,9 @@ pub fn locate_db_error(
             .unwrap_or_else(|| error_chain(err)),
         detail: db.and_then(|d| d.detail().map(str::to_string)),
         hint: db.and_then(|d| d.hint().map(str::to_string)),
+        context: db.and_then(|d| d.where_().map(str::to_string)),
+        statement: None,
+        source_line: index.line_text(line).to_string(),
     }
 }
 

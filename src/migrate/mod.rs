@@ -5,17 +5,24 @@
 //! (`Target::Version`) so it can time each file, retry a file that hit `lock_timeout`, stop at
 //! the first failure with a precise location, and run `-- eventos:no-transaction` files itself,
 //! statement by statement in autocommit, before recording them through refinery with
-//! `Target::FakeVersion` (refinery has no non-transactional migrations of its own). A
+//! `Target::FakeVersion` (refinery has no non-transactional migrations of its own). The
+//! connection refinery drives (`driver`) pipelines each file's transaction, names the statement
+//! that failed by counting the server's `CommandComplete`s, and shows refinery the history
+//! eventos read and validated itself (`history`). A
 //! no-transaction file that dies half-way is not recorded, so the next run reruns it whole: its
 //! statements are idempotent (`IF NOT EXISTS`), and an INVALID index left by a failed concurrent
 //! build is dropped first (`invalid_index`). `baseline` records with `Target::FakeVersion`
 //! too; `down` runs a phase's rollback script and deletes its rows from the same table.
+//!
+//! A run is planned before anything changes ([`plan_up`]): a diverged history, or pending files
+//! older than the newest applied one (unless out-of-order runs are allowed), refuse it.
 //!
 //! Every entry point that changes the database takes a [`crate::db::MigrationLock`] as proof
 //! that the caller holds the advisory lock (taken before the Supabase compat layer is installed).
 
 mod baseline;
 mod down;
+mod driver;
 mod dry_run;
 mod error;
 mod history;
@@ -28,11 +35,15 @@ mod up;
 pub use baseline::{BaselineOutcome, migrate_baseline};
 pub use down::{DownOutcome, migrate_down, phase_versions};
 pub use dry_run::dry_run_script;
-pub use error::{FailedMigration, locate_db_error};
-pub use history::{AppliedMigration, read_history};
+pub use error::{FailedMigration, StatementNumber, locate_db_error};
+pub use history::{
+    AppliedMigration, HistoryError, HistoryRow, RowProblem, read_history, read_history_rows,
+    validate_history,
+};
 pub use privileges::{PrivilegeReport, backup_scope, check_privileges, render_privilege_report};
 pub use session::{DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, Timeouts, parse_duration};
 pub use status::{MigrationState, StatusRow, compute_status};
 pub use up::{
-    AppliedFile, UpEvent, UpOptions, UpOutcome, diverged_rows, migrate_up, pending_migrations,
+    AppliedFile, Refusal, UpEvent, UpOptions, UpOutcome, UpPlan, diverged_rows, migrate_up,
+    pending_migrations, plan_up,
 };

@@ -1,4 +1,8 @@
 //! The state of every migration: a pure comparison of the bundles with the history table.
+//!
+//! A pending file older than the newest applied migration is [`MigrationState::OutOfOrder`]: a
+//! file added to an earlier phase after later phases were applied, or one whose history row was
+//! deleted. `migrate up` refuses it unless out-of-order runs are allowed (see `up::plan_up`).
 
 use super::AppliedMigration;
 use crate::bundle::{Migration, Project};
@@ -10,6 +14,8 @@ pub enum MigrationState {
     Applied,
     /// On disk, not applied yet.
     Pending,
+    /// On disk, not applied, and older than the newest applied migration.
+    OutOfOrder,
     /// Applied, but the file changed afterwards.
     Changed,
     /// Recorded as applied, but no longer on disk.
@@ -22,6 +28,7 @@ impl MigrationState {
         match self {
             MigrationState::Applied => "applied",
             MigrationState::Pending => "pending",
+            MigrationState::OutOfOrder => "pending, out of order",
             MigrationState::Changed => "changed since applied",
             MigrationState::MissingOnDisk => "applied but missing on disk",
         }
@@ -39,8 +46,23 @@ pub struct StatusRow {
     pub name: String,
     /// The state.
     pub state: MigrationState,
-    /// When it was applied, if it was.
+    /// When it was applied, if it was (as stored).
     pub applied_on: Option<String>,
+}
+
+impl StatusRow {
+    /// `V0001__name`.
+    pub fn refinery_name(&self) -> String {
+        format!("V{:04}__{}", self.version, self.name)
+    }
+
+    /// Whether the file still has to be applied (in order or not).
+    pub fn is_pending(&self) -> bool {
+        matches!(
+            self.state,
+            MigrationState::Pending | MigrationState::OutOfOrder
+        )
+    }
 }
 
 /// refinery's checksum of a bundle migration, as it would be recorded.
@@ -52,13 +74,19 @@ pub fn refinery_checksum(migration: &Migration) -> u64 {
 
 /// Compares every bundle migration with the history, in version order.
 pub fn compute_status(project: &Project, applied: &[AppliedMigration]) -> Vec<StatusRow> {
+    let newest_applied = applied.iter().map(|a| a.version).max();
     let mut rows: Vec<StatusRow> = project
         .migrations()
         .map(|m| {
             let record = applied.iter().find(|a| a.version == m.version);
             let state = match record {
+                None if newest_applied.is_some_and(|newest| newest > m.version) => {
+                    MigrationState::OutOfOrder
+                }
                 None => MigrationState::Pending,
-                Some(a) if a.checksum == refinery_checksum(m) => MigrationState::Applied,
+                Some(a) if a.checksum == refinery_checksum(m) && a.name == m.name => {
+                    MigrationState::Applied
+                }
                 Some(_) => MigrationState::Changed,
             };
             StatusRow {
@@ -66,7 +94,7 @@ pub fn compute_status(project: &Project, applied: &[AppliedMigration]) -> Vec<St
                 version: m.version,
                 name: m.name.clone(),
                 state,
-                applied_on: record.map(|a| a.applied_on.clone()),
+                applied_on: record.and_then(|a| a.applied_on.clone()),
             }
         })
         .collect();
@@ -79,7 +107,7 @@ pub fn compute_status(project: &Project, applied: &[AppliedMigration]) -> Vec<St
                 version: a.version,
                 name: a.name.clone(),
                 state: MigrationState::MissingOnDisk,
-                applied_on: Some(a.applied_on.clone()),
+                applied_on: a.applied_on.clone(),
             }),
     );
     rows.sort_by_key(|r| r.version);

@@ -1,4 +1,5 @@
-//! `migrate up`: refuse a diverged history, apply pending files one by one through refinery.
+//! `migrate up`: plan (refuse a diverged history or out-of-order files before anything
+//! changes), then apply the planned files one by one through refinery.
 //!
 //! The caller holds the migration lock ([`MigrationLock`]) for the whole run, compat layer
 //! included; this module only needs proof of it.
@@ -6,16 +7,17 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use refinery::{Runner, Target};
 use tokio_postgres::Client;
 
+use super::driver::{StepContext, StepError, apply_file, record_applied, statement_spans};
 use super::invalid_index::{concurrent_index, drop_if_invalid};
+use super::status::refinery_checksum;
 use super::{
-    FailedMigration, MigrationState, StatusRow, Timeouts, compute_status, locate_db_error,
-    read_history,
+    AppliedMigration, FailedMigration, MigrationState, StatusRow, Timeouts, compute_status,
+    locate_db_error,
 };
 use crate::bundle::{Migration, Project};
-use crate::db::MigrationLock;
+use crate::db::{MigrationLock, interrupt};
 
 /// SQLSTATE `lock_not_available`, raised when `lock_timeout` expires.
 const LOCK_NOT_AVAILABLE: &str = "55P03";
@@ -23,8 +25,6 @@ const LOCK_NOT_AVAILABLE: &str = "55P03";
 /// Settings of one `migrate up` run.
 #[derive(Debug, Clone)]
 pub struct UpOptions {
-    /// Highest phase to apply (`None`: all).
-    pub max_phase: Option<u8>,
     /// refinery's history table.
     pub history_table: String,
     /// Session timeouts.
@@ -33,6 +33,31 @@ pub struct UpOptions {
     pub lock_retries: u32,
     /// The first backoff pause after a `lock_timeout`.
     pub first_backoff: Duration,
+}
+
+/// What a run will apply, decided from the history before anything changes.
+#[derive(Debug, Clone)]
+pub struct UpPlan<'p> {
+    /// The files to apply, in version order.
+    pub pending: Vec<&'p Migration>,
+    /// Which of them are older than the newest applied migration (allowed by policy).
+    pub out_of_order: Vec<u32>,
+    /// The validated history the plan was made from.
+    history: Vec<AppliedMigration>,
+}
+
+/// Why a run refuses to apply anything.
+#[derive(Debug, Clone)]
+pub enum Refusal {
+    /// Applied files changed since, or vanished from disk.
+    Diverged(Vec<StatusRow>),
+    /// Pending files of the selected phases are older than the newest applied migration.
+    OutOfOrder {
+        /// The out-of-order files.
+        files: Vec<StatusRow>,
+        /// The newest applied migration.
+        newest_applied: StatusRow,
+    },
 }
 
 /// A file applied by this run.
@@ -71,44 +96,93 @@ pub enum UpEvent<'a> {
 /// How a run ended (connection-level errors are `Err`).
 #[derive(Debug)]
 pub enum UpOutcome {
-    /// Every selected migration is applied; these were applied now.
+    /// Every planned migration is applied; these were applied now.
     Done(Vec<AppliedFile>),
-    /// The history disagrees with the files: changed or missing migrations. Nothing was applied.
-    Diverged(Vec<StatusRow>),
-    /// A file failed and was rolled back; the files before it stay applied.
+    /// A file failed; the files before it stay applied.
     Failed {
         /// Files applied before the failure.
         applied: Vec<AppliedFile>,
         /// The failure.
-        failure: FailedMigration,
+        failure: Box<FailedMigration>,
+        /// Whether the failed file ran outside a transaction (its earlier statements stay).
+        no_transaction: bool,
     },
 }
 
-/// Applies the pending migrations of the selected phases, reporting progress to `on_event`.
+/// Plans a run of phases `0..=max_phase`: refuses a diverged history, and out-of-order files
+/// unless `allow_out_of_order`. Pure: nothing is read or changed.
+pub fn plan_up(
+    project: &Project,
+    history: Vec<AppliedMigration>,
+    max_phase: Option<u8>,
+    allow_out_of_order: bool,
+) -> Result<UpPlan<'_>, Refusal> {
+    let status = compute_status(project, &history);
+    let diverged = diverged_rows(&status);
+    if !diverged.is_empty() {
+        return Err(Refusal::Diverged(diverged));
+    }
+    let pending = pending_migrations(project, &status, max_phase);
+    let out_of_order: Vec<StatusRow> = status
+        .iter()
+        .filter(|r| r.state == MigrationState::OutOfOrder)
+        .filter(|r| pending.iter().any(|m| m.version == r.version))
+        .cloned()
+        .collect();
+    let newest_applied = status
+        .iter()
+        .filter(|r| r.state == MigrationState::Applied)
+        .max_by_key(|r| r.version);
+    if let Some(newest) = newest_applied.filter(|_| !out_of_order.is_empty() && !allow_out_of_order)
+    {
+        return Err(Refusal::OutOfOrder {
+            files: out_of_order,
+            newest_applied: newest.clone(),
+        });
+    }
+    Ok(UpPlan {
+        pending,
+        out_of_order: out_of_order.iter().map(|r| r.version).collect(),
+        history,
+    })
+}
+
+/// Applies the planned migrations, reporting progress to `on_event`.
 pub async fn migrate_up(
     client: &mut Client,
     _lock: &MigrationLock,
     project: &Project,
+    plan: &UpPlan<'_>,
     options: &UpOptions,
     on_event: &mut dyn FnMut(UpEvent<'_>),
 ) -> Result<UpOutcome> {
     options.timeouts.apply(client).await?;
     ensure_history_schema(client, &options.history_table).await?;
-    let history = read_history(client, &options.history_table).await?;
-    let status = compute_status(project, &history);
-    let diverged = diverged_rows(&status);
-    if !diverged.is_empty() {
-        return Ok(UpOutcome::Diverged(diverged));
-    }
-    let all = refinery_migrations(project)?;
+    let mut history = plan.history.clone();
     let mut applied = Vec::new();
-    for migration in pending_migrations(project, &status, options.max_phase) {
+    for &migration in &plan.pending {
+        interrupt::check()?;
         on_event(UpEvent::Starting(migration));
         let started = Instant::now();
-        if let Err(failure) = apply_with_retries(client, &all, migration, options, on_event).await?
-        {
-            return Ok(UpOutcome::Failed { applied, failure });
+        let step = Step {
+            history: &history,
+            project,
+            migration,
+            options,
+        };
+        if let Err(failure) = step.apply_with_retries(client, on_event).await? {
+            return Ok(UpOutcome::Failed {
+                applied,
+                failure: Box::new(failure),
+                no_transaction: migration.no_transaction,
+            });
         }
+        history.push(AppliedMigration {
+            version: migration.version,
+            name: migration.name.clone(),
+            applied_on: None,
+            checksum: refinery_checksum(migration),
+        });
         let file = AppliedFile {
             phase: migration.phase,
             name: migration.refinery_name(),
@@ -135,7 +209,7 @@ pub fn diverged_rows(status: &[StatusRow]) -> Vec<StatusRow> {
         .collect()
 }
 
-/// The pending migrations of phases `0..=max_phase`, in version order.
+/// The pending migrations (in order or not) of phases `0..=max_phase`, in version order.
 pub fn pending_migrations<'p>(
     project: &'p Project,
     status: &[StatusRow],
@@ -147,18 +221,9 @@ pub fn pending_migrations<'p>(
         .filter(|m| {
             status
                 .iter()
-                .any(|r| r.version == m.version && r.state == MigrationState::Pending)
+                .any(|r| r.version == m.version && r.is_pending())
         })
         .collect()
-}
-
-/// Every bundle migration as refinery sees it.
-pub(super) fn refinery_migrations(project: &Project) -> Result<Vec<refinery::Migration>> {
-    project
-        .migrations()
-        .map(|m| refinery::Migration::unapplied(&m.refinery_name(), &m.sql))
-        .collect::<Result<_, _>>()
-        .context("handing the migrations to refinery")
 }
 
 /// refinery creates its table but not its schema: create the schema of `schema.table`.
@@ -172,78 +237,81 @@ pub(super) async fn ensure_history_schema(client: &Client, history_table: &str) 
     Ok(())
 }
 
-/// Applies one file, retrying a transactional file that hit `lock_timeout`.
-async fn apply_with_retries(
-    client: &mut Client,
-    all: &[refinery::Migration],
-    migration: &Migration,
-    options: &UpOptions,
-    on_event: &mut dyn FnMut(UpEvent<'_>),
-) -> Result<Result<(), FailedMigration>> {
-    let mut pause = options.first_backoff;
-    for attempt in 1..=options.lock_retries + 1 {
-        let result = apply_one(client, all, migration, &options.history_table, on_event).await?;
-        let hit_lock_timeout =
-            matches!(&result, Err(f) if f.code.as_deref() == Some(LOCK_NOT_AVAILABLE));
-        if !hit_lock_timeout || migration.no_transaction || attempt > options.lock_retries {
-            return Ok(result);
-        }
-        on_event(UpEvent::Retrying {
-            migration,
-            attempt,
-            pause,
-        });
-        tokio::time::sleep(pause).await;
-        pause *= 2;
-    }
-    unreachable!("the last attempt always returns")
+/// One file of a run, with the history as it stands before it.
+struct Step<'a> {
+    history: &'a [AppliedMigration],
+    project: &'a Project,
+    migration: &'a Migration,
+    options: &'a UpOptions,
 }
 
-/// Applies one file. The outer `Result` is for connection trouble, the inner for SQL failures.
-async fn apply_one(
-    client: &mut Client,
-    all: &[refinery::Migration],
-    migration: &Migration,
-    history_table: &str,
-    on_event: &mut dyn FnMut(UpEvent<'_>),
-) -> Result<Result<(), FailedMigration>> {
-    let version = migration.version as i32;
-    if migration.no_transaction {
-        if let Err(failure) = run_statements_autocommit(client, migration, on_event).await {
-            return Ok(Err(failure));
+impl Step<'_> {
+    /// The history refinery is shown and whether its table exists (it does once a row is in it).
+    fn context(&self) -> StepContext<'_> {
+        StepContext {
+            history: self.history,
+            history_table: &self.options.history_table,
+            table_exists: !self.history.is_empty(),
         }
-        record(client, all, Target::FakeVersion(version), history_table)
-            .await
-            .with_context(|| {
-                format!("recording {} in {history_table}", migration.path.display())
-            })?;
-        return Ok(Ok(()));
     }
-    match record(client, all, Target::Version(version), history_table).await {
-        Ok(()) => Ok(Ok(())),
-        Err(err) => Ok(Err(locate_db_error(
-            migration.path.clone(),
-            &migration.sql,
-            &migration.sql,
-            0,
-            &err,
-        ))),
-    }
-}
 
-/// Runs refinery up to `target`: the pending files up to it, each in its own transaction.
-pub(super) async fn record(
-    client: &mut Client,
-    all: &[refinery::Migration],
-    target: Target,
-    history_table: &str,
-) -> Result<(), refinery::Error> {
-    let mut runner = Runner::new(all)
-        .set_abort_divergent(true)
-        .set_abort_missing(true)
-        .set_target(target);
-    runner.set_migration_table_name(history_table);
-    runner.run_async(client).await.map(|_| ())
+    /// Applies the file, retrying a transactional file that hit `lock_timeout`. The outer
+    /// `Result` is for connection trouble, the inner for SQL failures.
+    async fn apply_with_retries(
+        &self,
+        client: &mut Client,
+        on_event: &mut dyn FnMut(UpEvent<'_>),
+    ) -> Result<Result<(), FailedMigration>> {
+        let mut pause = self.options.first_backoff;
+        for attempt in 1..=self.options.lock_retries + 1 {
+            let result = self.apply_once(client, on_event).await?;
+            let hit_lock_timeout =
+                matches!(&result, Err(f) if f.code.as_deref() == Some(LOCK_NOT_AVAILABLE));
+            if !hit_lock_timeout
+                || self.migration.no_transaction
+                || attempt > self.options.lock_retries
+            {
+                return Ok(result);
+            }
+            on_event(UpEvent::Retrying {
+                migration: self.migration,
+                attempt,
+                pause,
+            });
+            tokio::select! {
+                _ = tokio::time::sleep(pause) => {}
+                interrupted = interrupt::wait() => return Err(interrupted.into()),
+            }
+            pause *= 2;
+        }
+        unreachable!("the last attempt always returns")
+    }
+
+    async fn apply_once(
+        &self,
+        client: &mut Client,
+        on_event: &mut dyn FnMut(UpEvent<'_>),
+    ) -> Result<Result<(), FailedMigration>> {
+        let migration = self.migration;
+        let table = &self.options.history_table;
+        if migration.no_transaction {
+            if let Err(failure) = run_statements_autocommit(client, migration, on_event).await {
+                return Ok(Err(failure));
+            }
+            record_applied(client, self.context(), self.project, &[migration])
+                .await
+                .with_context(|| format!("recording {} in {table}", migration.path.display()))?;
+            return Ok(Ok(()));
+        }
+        match apply_file(client, self.context(), self.project, migration).await {
+            Ok(()) => Ok(Ok(())),
+            Err(StepError::Statement(failure)) => Ok(Err(failure)),
+            Err(StepError::Other(err)) => Err(anyhow::Error::new(err).context(format!(
+                "applying {} through refinery",
+                migration.path.display()
+            ))),
+        }
+    }
 }
 
 /// Runs each statement of a no-transaction file on its own, in autocommit, first dropping an
@@ -253,35 +321,62 @@ async fn run_statements_autocommit(
     migration: &Migration,
     on_event: &mut dyn FnMut(UpEvent<'_>),
 ) -> Result<(), FailedMigration> {
-    let located = |sql: &str, start: usize, err: &tokio_postgres::Error| {
-        locate_db_error(migration.path.clone(), &migration.sql, sql, start, err)
-    };
+    // Parsed for the concurrent index builds; the spans come from the same split as elsewhere.
     let statements = crate::sql::parse_statements(&migration.sql).unwrap_or_default();
-    if statements.is_empty() && !migration.sql.trim().is_empty() {
-        // Unparseable: let the server report the syntax error with its position.
-        return client
-            .batch_execute(&migration.sql)
-            .await
-            .map_err(|err| located(&migration.sql, 0, &err));
-    }
-    for statement in &statements {
-        let sql = &migration.sql[statement.span.clone()];
-        let index = concurrent_index(statement);
+    let spans = statement_spans(&migration.sql);
+    let count = spans.len();
+    for (i, span) in spans.iter().enumerate() {
+        let sql = &migration.sql[span.clone()];
+        let located = |err: &tokio_postgres::Error| {
+            locate_db_error(migration.path.clone(), &migration.sql, sql, span.start, err)
+                .at_statement(i + 1, count)
+        };
+        if let Some(signal) = interrupt::requested() {
+            return Err(
+                interrupted_before(migration, span.start, signal).at_statement(i + 1, count)
+            );
+        }
+        let index = statements
+            .iter()
+            .find(|s| s.span.start == span.start)
+            .and_then(concurrent_index);
         if let Some(index) = &index {
             let dropped = drop_if_invalid(client, index)
                 .await
-                .map_err(|err| located(sql, statement.span.start, &err))?;
+                .map_err(|err| located(&err))?;
             dropped
                 .into_iter()
                 .for_each(|name| on_event(UpEvent::DroppedInvalidIndex(name)));
         }
         if let Err(err) = client.batch_execute(sql).await {
-            if let Some(index) = &index {
-                // Leave no INVALID index behind; a failure to drop it is retried on the next run.
+            // Leave no INVALID index behind; a failure to drop it is retried on the next run, as
+            // is the drop itself after an interrupt (DROP INDEX CONCURRENTLY may wait long).
+            if let Some(index) = index.as_ref().filter(|_| interrupt::requested().is_none()) {
                 let _ = drop_if_invalid(client, index).await;
             }
-            return Err(located(sql, statement.span.start, &err));
+            return Err(located(&err));
         }
     }
     Ok(())
+}
+
+/// The failure of a no-transaction file stopped between two statements by an interrupt.
+fn interrupted_before(migration: &Migration, offset: usize, signal: i32) -> FailedMigration {
+    let index = crate::sql::LineIndex::new(&migration.sql);
+    let (line, column) = index.line_col(offset);
+    FailedMigration {
+        file: migration.path.clone(),
+        line,
+        column,
+        code: None,
+        message: format!(
+            "{} arrived; this statement was not started",
+            interrupt::signal_name(signal)
+        ),
+        detail: None,
+        hint: None,
+        context: None,
+        statement: None,
+        source_line: index.line_text(line).to_string(),
+    }
 }

@@ -22,7 +22,6 @@ use anyhow::{Context, Result};
 use tokio_postgres::Client;
 
 use self::needs::{Name, Need, Owned, Requirement, RoleChange, created_trigger, requirements};
-use super::{compute_status, pending_migrations, read_history};
 use crate::bundle::{Migration, Project};
 use crate::db::BackupScope;
 use crate::lint::units::units_of;
@@ -73,12 +72,9 @@ pub struct PrivilegeReport {
 /// Checks the pending migrations of phases `0..=max_phase` against the role's privileges.
 pub async fn check_privileges(
     client: &mut Client,
-    project: &Project,
-    max_phase: Option<u8>,
+    pending: &[&Migration],
     history_table: &str,
 ) -> Result<PrivilegeReport> {
-    let status = compute_status(project, &read_history(client, history_table).await?);
-    let pending = pending_migrations(project, &status, max_phase);
     let facts = RoleFacts::read(client).await?;
     let mut checker = Checker {
         client,
@@ -101,7 +97,7 @@ pub async fn check_privileges(
                 missing: format!("role {} {missing}", checker.facts.role),
             });
         }
-        for migration in &pending {
+        for migration in pending {
             checker.check_file(migration, &mut problems).await?;
         }
     }
