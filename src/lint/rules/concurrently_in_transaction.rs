@@ -28,7 +28,7 @@ fn check(ctx: &UnitContext<'_>, rule: &Rule, out: &mut Vec<Diagnostic>) {
     let in_transaction = match ctx.unit.kind {
         UnitKind::TopLevel => !ctx.no_transaction,
         UnitKind::DoBlock => true,
-        UnitKind::FunctionBody => false,
+        UnitKind::FunctionBody | UnitKind::ProcedureBody => false,
     };
     if in_transaction && let Some(what) = non_transactional(&ctx.unit.node) {
         out.push(ctx.diagnostic(

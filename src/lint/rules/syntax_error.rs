@@ -71,8 +71,13 @@ mod tests {
     #[test]
     fn broken_statements_in_bodies_are_reported_and_copy_still_recognised() {
         let sql = "CREATE FUNCTION b() RETURNS void AS $$\nBEGIN\n  COPY (SELECT 1)\n  TO '/backups/e_' || now() || '.csv';\nEND;\n$$ LANGUAGE plpgsql;";
-        assert_eq!(rule_ids(sql), vec!["syntax-error", "copy-to-file"]);
+        assert_eq!(rule_ids(sql), vec!["copy-to-file", "syntax-error"]);
         assert_eq!(lines(sql, "copy-to-file"), vec![3]);
+        assert_eq!(
+            lines(sql, "syntax-error"),
+            vec![4],
+            "at the token PL/pgSQL names"
+        );
     }
 
     #[test]
