@@ -277,6 +277,7 @@ fn check_file(
     out: &mut Vec<Diagnostic>,
 ) -> ignore::Suppressions {
     out.extend(prepared.problems);
+    symbols.start_file();
     let no_transaction = crate::bundle::has_no_transaction_directive(&source.text);
     let rollback = is_rollback_path(&source.path);
     for unit in prepared.units {
