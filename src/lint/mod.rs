@@ -9,10 +9,11 @@ pub mod catalog;
 pub mod ignore;
 mod parallel;
 pub mod rules;
+pub mod runner;
 pub mod symbols;
 pub mod units;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -23,6 +24,7 @@ use crate::config::Config;
 use crate::report::{Diagnostic, Severity, SourceFile};
 use crate::sql;
 pub use rules::{RULES, Rule};
+pub use runner::{FilePlan, Runner, TxState};
 pub use symbols::{Catalog, Symbols};
 pub use units::{Unit, UnitKind};
 
@@ -46,6 +48,11 @@ pub struct LintOptions {
     pub levels: BTreeMap<String, Level>,
     /// The live catalog, when `--database-url` was given.
     pub catalog: Option<Catalog>,
+    /// The tool that applies the files: decides where transaction control is legal.
+    pub runner: Runner,
+    /// Files the runner's side configuration marks non-transactional (diesel `metadata.toml`
+    /// `run_in_transaction = false`, Flyway `<file>.conf` `executeInTransaction=false`).
+    pub no_transaction_files: BTreeSet<PathBuf>,
 }
 
 impl Default for LintOptions {
@@ -54,6 +61,8 @@ impl Default for LintOptions {
             exposed_schemas: vec!["public".into()],
             levels: BTreeMap::new(),
             catalog: None,
+            runner: Runner::Eventos,
+            no_transaction_files: BTreeSet::new(),
         }
     }
 }
@@ -80,7 +89,8 @@ impl LintOptions {
         Ok(LintOptions {
             exposed_schemas: config.exposed_schemas.clone(),
             levels,
-            catalog: None,
+            runner: config.runner.unwrap_or(Runner::Eventos),
+            ..LintOptions::default()
         })
     }
 
@@ -105,8 +115,12 @@ impl LintOptions {
 pub struct UnitContext<'a> {
     /// The file being linted.
     pub file: &'a SourceFile,
-    /// Whether the file carries `-- eventos:no-transaction`.
-    pub no_transaction: bool,
+    /// How the runner executes the file.
+    pub plan: &'a FilePlan,
+    /// Index of the unit's top-level statement in the file.
+    pub statement_index: usize,
+    /// Whether the unit's top-level statement runs inside a transaction block.
+    pub transaction: TxState,
     /// Whether the file is a rollback script (exempt from `destructive-change`).
     pub rollback: bool,
     /// The file's position in lint order.
@@ -278,12 +292,34 @@ fn check_file(
 ) -> ignore::Suppressions {
     out.extend(prepared.problems);
     symbols.start_file();
-    let no_transaction = crate::bundle::has_no_transaction_directive(&source.text);
+    let top_level: Vec<&pg_query::NodeEnum> = prepared
+        .units
+        .iter()
+        .filter(|u| u.kind == UnitKind::TopLevel)
+        .map(|u| &u.node)
+        .collect();
+    let facts = runner::FileFacts {
+        text: &source.text,
+        path: &source.path,
+        configured_no_transaction: options.no_transaction_files.contains(&source.path),
+    };
+    let plan = runner::plan(options.runner, facts, &top_level);
     let rollback = is_rollback_path(&source.path);
+    let (mut statement_index, mut next_statement) = (0, 0);
     for unit in prepared.units {
+        if unit.kind == UnitKind::TopLevel {
+            statement_index = next_statement;
+            next_statement += 1;
+        }
         let ctx = UnitContext {
             file: source,
-            no_transaction,
+            plan: &plan,
+            statement_index,
+            transaction: plan
+                .states
+                .get(statement_index)
+                .copied()
+                .unwrap_or(TxState::Unknown),
             rollback,
             file_index,
             unit: &unit,
@@ -446,6 +482,25 @@ pub(crate) mod tests {
                 let (line, _) = LineIndex::new(&source.text).line_col(d.span.start);
                 format!("{}:{line}", d.file.display())
             })
+            .collect()
+    }
+
+    /// The 1-based lines at which `rule` fires in one file linted under `runner`.
+    pub(crate) fn lines_with(runner: Runner, text: &str, rule: &str) -> Vec<usize> {
+        let source = SourceFile {
+            path: "test.sql".into(),
+            text: text.into(),
+        };
+        let options = LintOptions {
+            runner,
+            ..LintOptions::default()
+        };
+        let report = lint_sources(vec![source], &options);
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule == rule)
+            .map(|d| LineIndex::new(text).line_col(d.span.start).0)
             .collect()
     }
 

@@ -329,17 +329,17 @@ impl Symbols {
             match (AlterTableType::try_from(cmd.subtype), def) {
                 (Ok(AlterTableType::AtEnableRowSecurity), _) => self.set_rls(&name, true, site),
                 (Ok(AlterTableType::AtDisableRowSecurity), _) => self.set_rls(&name, false, site),
-                (Ok(AlterTableType::AtAddConstraint), Some(NodeEnum::Constraint(c))) => {
-                    if self.tables.contains_key(&name) {
-                        self.add_constraint(&name, c, None, site);
-                    }
+                (Ok(AlterTableType::AtAddConstraint), Some(NodeEnum::Constraint(c)))
+                    if self.tables.contains_key(&name) =>
+                {
+                    self.add_constraint(&name, c, None, site);
                 }
-                (Ok(AlterTableType::AtAddColumn), Some(NodeEnum::ColumnDef(column))) => {
-                    if self.tables.contains_key(&name) {
-                        for constraint in &column.constraints {
-                            if let Some(NodeEnum::Constraint(c)) = constraint.node.as_ref() {
-                                self.add_constraint(&name, c, Some(&column.colname), site);
-                            }
+                (Ok(AlterTableType::AtAddColumn), Some(NodeEnum::ColumnDef(column)))
+                    if self.tables.contains_key(&name) =>
+                {
+                    for constraint in &column.constraints {
+                        if let Some(NodeEnum::Constraint(c)) = constraint.node.as_ref() {
+                            self.add_constraint(&name, c, Some(&column.colname), site);
                         }
                     }
                 }
@@ -350,10 +350,10 @@ impl Symbols {
                         self.set_invoker(&name, invoker, site);
                     }
                 }
-                (Ok(AlterTableType::AtResetRelOptions), Some(NodeEnum::List(list))) => {
-                    if options_name(&list.items, SECURITY_INVOKER) {
-                        self.set_invoker(&name, false, site);
-                    }
+                (Ok(AlterTableType::AtResetRelOptions), Some(NodeEnum::List(list)))
+                    if options_name(&list.items, SECURITY_INVOKER) =>
+                {
+                    self.set_invoker(&name, false, site);
                 }
                 _ => {}
             }

@@ -12,8 +12,7 @@ use pg_query::protobuf::{DefElem, Node, a_const::Val};
 /// when the list does not mention it (or gives a value PostgreSQL would refuse).
 pub fn bool_option(options: &[Node], name: &str) -> Option<bool> {
     def_elems(options)
-        .filter(|d| d.defname.eq_ignore_ascii_case(name))
-        .next_back()
+        .rfind(|d| d.defname.eq_ignore_ascii_case(name))
         .and_then(|d| match d.arg.as_ref() {
             None => Some(true),
             Some(arg) => value_bool(arg),
