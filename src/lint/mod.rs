@@ -6,6 +6,7 @@
 //! see the symbol table as it stands before their statement; set rules run once at the end.
 
 pub mod catalog;
+pub mod discover;
 pub mod ignore;
 mod parallel;
 pub mod rules;
@@ -17,9 +18,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
-use crate::bundle::{Project, read_sql_file};
+use crate::bundle::Project;
 use crate::config::Config;
 use crate::report::{Diagnostic, Severity, SourceFile};
 use crate::sql;
@@ -50,6 +51,9 @@ pub struct LintOptions {
     pub catalog: Option<Catalog>,
     /// The tool that applies the files: decides where transaction control is legal.
     pub runner: Runner,
+    /// Who chose `runner` (`--runner`, `eventos.toml`); `None`: not chosen, a folder's layout
+    /// may decide.
+    pub runner_origin: Option<String>,
     /// Files the runner's side configuration marks non-transactional (diesel `metadata.toml`
     /// `run_in_transaction = false`, Flyway `<file>.conf` `executeInTransaction=false`).
     pub no_transaction_files: BTreeSet<PathBuf>,
@@ -62,6 +66,7 @@ impl Default for LintOptions {
             levels: BTreeMap::new(),
             catalog: None,
             runner: Runner::Eventos,
+            runner_origin: None,
             no_transaction_files: BTreeSet::new(),
         }
     }
@@ -90,6 +95,7 @@ impl LintOptions {
             exposed_schemas: config.exposed_schemas.clone(),
             levels,
             runner: config.runner.unwrap_or(Runner::Eventos),
+            runner_origin: config.runner.map(|_| "eventos.toml".to_string()),
             ..LintOptions::default()
         })
     }
@@ -187,6 +193,36 @@ pub struct LintReport {
     pub sources: Vec<SourceFile>,
     /// Findings in file order, then position.
     pub diagnostics: Vec<Diagnostic>,
+    /// What the run assumed (for the summary line).
+    pub setup: LintSetup,
+}
+
+/// What a lint run assumed, and why: shown in the summary line so a user sees which profile
+/// and exposed schemas the findings rest on, and how to change them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LintSetup {
+    /// The runner profile.
+    pub runner: Runner,
+    /// Where it came from (`--runner`, `eventos.toml`, `detected from …`, `default`).
+    pub runner_origin: String,
+    /// The exposed schemas.
+    pub exposed_schemas: Vec<String>,
+    /// Where they came from (`eventos.toml`, a Supabase `config.toml`, `default`).
+    pub exposed_origin: String,
+    /// Things skipped on the way (non-regular files in folders).
+    pub warnings: Vec<String>,
+}
+
+impl Default for LintSetup {
+    fn default() -> Self {
+        LintSetup {
+            runner: Runner::Eventos,
+            runner_origin: "default".into(),
+            exposed_schemas: vec!["public".into()],
+            exposed_origin: "default".into(),
+            warnings: Vec::new(),
+        }
+    }
 }
 
 impl LintReport {
@@ -244,6 +280,15 @@ pub fn lint_sources(sources: Vec<SourceFile>, options: &LintOptions) -> LintRepo
     LintReport {
         sources,
         diagnostics,
+        setup: LintSetup {
+            runner: options.runner,
+            runner_origin: options
+                .runner_origin
+                .clone()
+                .unwrap_or_else(|| "default".into()),
+            exposed_schemas: options.exposed_schemas.clone(),
+            ..LintSetup::default()
+        },
     }
 }
 
@@ -409,39 +454,6 @@ pub fn bundle_sources(project: &Project) -> Vec<SourceFile> {
             text: m.sql.clone(),
         })
         .collect()
-}
-
-/// Reads `paths` (files, or folders whose `.sql` files are taken in name order).
-pub fn path_sources(paths: &[PathBuf]) -> Result<Vec<SourceFile>> {
-    let mut files = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            files.extend(sql_files_in(path)?);
-        } else if path.is_file() {
-            files.push(path.clone());
-        } else {
-            anyhow::bail!("{}: no such file or folder", path.display());
-        }
-    }
-    files
-        .into_iter()
-        .map(|path| {
-            Ok(SourceFile {
-                text: read_sql_file(&path)?,
-                path,
-            })
-        })
-        .collect()
-}
-
-fn sql_files_in(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("{}: cannot list the folder", dir.display()))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "sql"))
-        .collect();
-    files.sort();
-    Ok(files)
 }
 
 #[cfg(test)]
