@@ -9,7 +9,7 @@ use super::Outcome;
 use crate::bundle::sum;
 use crate::cli::{LintArgs, LintFormat};
 use crate::config::Config;
-use crate::lint::{self, LintOptions, LintReport, RULES};
+use crate::lint::{self, LintOptions, LintReport, RULES, Runner};
 use crate::report::{self, SarifRule, Severity, Style, render_human};
 
 /// Lints the given paths, or the project's bundles (and their sum file) when none are given.
@@ -67,17 +67,36 @@ fn lint_paths(config: &Config, paths: &[PathBuf], options: &LintOptions) -> Resu
     }
     options.runner_origin = runner_origin;
     let mut exposed_origin = exposed_origin(config).to_string();
-    if !config.exposed_schemas_explicit
-        && let Some((schemas, file)) = &found.exposed_schemas
-    {
-        options.exposed_schemas = schemas.clone();
-        exposed_origin = format!("{} [api] schemas", file.display());
+    if !config.exposed_schemas_explicit {
+        if let Some((schemas, file)) = &found.exposed_schemas {
+            options.exposed_schemas = schemas.clone();
+            exposed_origin = format!("{} [api] schemas", file.display());
+        } else if !matches!(options.runner, Runner::Eventos | Runner::Supabase) {
+            options.exposed_schemas.clear();
+            exposed_origin = format!(
+                "none: a {} project outside a Supabase project (set exposed_schemas in eventos.toml)",
+                options.runner.id()
+            );
+        }
     }
     options.no_transaction_files = found.no_transaction_files;
     let mut report = lint::lint_sources(found.sources, &options);
     report.setup.exposed_origin = exposed_origin;
     report.setup.warnings = found.warnings;
     Ok(report)
+}
+
+/// `public, api (from …)`, or the reason none is exposed.
+fn exposed_summary(setup: &lint::LintSetup) -> String {
+    if setup.exposed_schemas.is_empty() {
+        setup.exposed_origin.clone()
+    } else {
+        format!(
+            "{}, {}",
+            setup.exposed_schemas.join(", "),
+            setup.exposed_origin
+        )
+    }
 }
 
 fn exposed_origin(config: &Config) -> &'static str {
@@ -122,12 +141,11 @@ fn print_human(report: &LintReport) {
     let warnings = report.count(Severity::Warning);
     let setup = &report.setup;
     let summary = format!(
-        "lint: {} files, {errors} errors, {warnings} warnings (runner: {}, {}; exposed schemas: {}, {})\n",
+        "lint: {} files, {errors} errors, {warnings} warnings (runner: {}, {}; exposed schemas: {})\n",
         report.sources.len(),
         setup.runner.id(),
         setup.runner_origin,
-        setup.exposed_schemas.join(", "),
-        setup.exposed_origin,
+        exposed_summary(setup),
     );
     super::emit(&if errors > 0 {
         style.error(&summary)

@@ -15,9 +15,15 @@
 //! symlink) are skipped with a warning. Files are opened without blocking and read up to
 //! [`MAX_FILE_BYTES`], so lint never hangs on or exhausts memory for a file.
 //!
-//! The layout also says which runner applies the folder: a `supabase/config.toml` above it
-//! (whose `[api] schemas` are then the exposed schemas), `*.up.sql` (golang-migrate),
-//! `<migration>/up.sql` (diesel), `V<version>__*.sql` (Flyway).
+//! The layout also says which runner applies the folder, first match wins:
+//!
+//! 1. a `supabase/config.toml` at or above it: `supabase` (and its `[api] schemas` are the
+//!    exposed schemas);
+//! 2. the project's manifest, searched upwards to the repository root: a `Cargo.toml`
+//!    depending on `sqlx` or `diesel`/`diesel_migrations`, a `go.mod` requiring
+//!    `github.com/golang-migrate/migrate`;
+//! 3. file names: `<migration>/up.sql` (diesel), `*.up.sql` (golang-migrate),
+//!    `V<version>__*.sql` (Flyway).
 
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
@@ -249,6 +255,9 @@ fn detect_runner(
     if let Some((_, config)) = supabase {
         return Some((Runner::Supabase, config.display().to_string()));
     }
+    if let Some(found) = paths.first().and_then(|p| manifest_runner(p)) {
+        return Some(found);
+    }
     let names: Vec<String> = files.iter().map(|f| file_name(f)).collect();
     let root = paths
         .first()
@@ -263,6 +272,48 @@ fn detect_runner(
     } else {
         None
     }
+}
+
+/// The runner a project manifest at or above `path` (up to the repository root) depends on.
+fn manifest_runner(path: &Path) -> Option<(Runner, String)> {
+    let start = path.canonicalize().ok()?;
+    for dir in start.ancestors() {
+        let cargo = dir.join("Cargo.toml");
+        if let Ok(text) = read_bounded(&cargo)
+            && let Ok(manifest) = toml::from_str::<toml::Table>(&text)
+        {
+            let depends = |name: &str| {
+                ["dependencies", "dev-dependencies", "build-dependencies"]
+                    .iter()
+                    .filter_map(|table| manifest.get(*table))
+                    .chain(
+                        manifest
+                            .get("workspace")
+                            .and_then(|w| w.get("dependencies")),
+                    )
+                    .any(|deps| deps.get(name).is_some())
+            };
+            if depends("sqlx") {
+                return Some((Runner::Sqlx, format!("sqlx in {}", cargo.display())));
+            }
+            if depends("diesel_migrations") || depends("diesel") {
+                return Some((Runner::Diesel, format!("diesel in {}", cargo.display())));
+            }
+        }
+        let go = dir.join("go.mod");
+        if let Ok(text) = read_bounded(&go)
+            && text.contains("github.com/golang-migrate/migrate")
+        {
+            return Some((
+                Runner::GolangMigrate,
+                format!("golang-migrate in {}", go.display()),
+            ));
+        }
+        if dir.join(".git").exists() {
+            break;
+        }
+    }
+    None
 }
 
 /// The `supabase/config.toml` at or above `path`, if any.
@@ -475,6 +526,20 @@ mod tests {
             ["V1__a.sql", "V1.2__b.sql", "V1.10__c.sql", "R__views.sql"]
         );
         assert_eq!(found.runner.unwrap().0, Runner::Flyway);
+    }
+
+    #[test]
+    fn a_manifest_names_the_runner_before_file_names_do() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(".git")).unwrap();
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            "[package]\nname = \"app\"\n[dependencies]\nsqlx = { version = \"0.8\" }\n",
+        )
+        .unwrap();
+        touch(dir.path(), "migrations/20240101000000_init.up.sql");
+        let found = discover(&[dir.path().join("migrations")]).unwrap();
+        assert_eq!(found.runner.unwrap().0, Runner::Sqlx);
     }
 
     #[test]

@@ -258,8 +258,13 @@ fn unparsable(
     message: &str,
     out: &mut Expansion,
 ) {
+    let statement = sql.len() - sql.trim_start().len()..sql.trim_end().len();
+    let token = crate::sql::parse_statements(sql)
+        .err()
+        .map(|err| err.offset..recovery::token_end(sql, err.offset));
     let span = offset.map_or(body.span.clone(), |o| {
-        o + sql.len() - sql.trim_start().len()..o + sql.trim_end().len()
+        let range = token.unwrap_or(statement);
+        o + range.start..o + range.end
     });
     copies::push(body, sql, offset, out);
     out.errors.push(BodyError {

@@ -129,9 +129,13 @@ fn candidates(piece: &Piece) -> impl Iterator<Item = usize> + '_ {
     })
 }
 
-/// Where in the body a compile error is: the token the message names, searched from the line
-/// the compiler was near; a piece whose parentheses do not balance for a parenthesis or
-/// end-of-input error; else the first piece on that line. Body-relative.
+/// Where in the body a compile error is (body-relative), searched from the line the compiler
+/// was near (the line of the last statement it finished, so a lower bound):
+///
+/// 1. for a parenthesis or end-of-input error, the statement whose parentheses do not balance;
+/// 2. for a syntax error, the SQL statement that does not parse, at its offending token;
+/// 3. the token the message names (`at or near "X"`, `"x" is not a known variable`);
+/// 4. the first token on that line.
 pub(super) fn locate(text: &str, rejection: &Rejection) -> Option<Range<usize>> {
     let pieces = pieces(text);
     let from = line_start(text, rejection.near_line.unwrap_or(1)).unwrap_or(0);
@@ -139,6 +143,14 @@ pub(super) fn locate(text: &str, rejection: &Rejection) -> Option<Range<usize>> 
     let unbalanced = message.contains("parenthes") || message.contains("end of");
     if unbalanced && let Some(piece) = pieces.iter().find(|p| !balanced(p)) {
         return piece.tokens.first().map(span);
+    }
+    if message.starts_with("syntax error")
+        && let Some(at) = pieces
+            .iter()
+            .filter(|p| p.range.end >= from)
+            .find_map(|p| failing_sql(text, p))
+    {
+        return Some(at);
     }
     if let Some(word) = named_token(message) {
         let found = pieces
@@ -154,9 +166,33 @@ pub(super) fn locate(text: &str, rejection: &Rejection) -> Option<Range<usize>> 
     }
     pieces
         .iter()
-        .flat_map(|p| p.tokens.first())
+        .flat_map(|p| p.tokens.iter())
         .find(|t| t.start as usize >= from)
         .map(span)
+}
+
+/// The offending token of a piece none of whose SQL command candidates parses (judged by the
+/// last candidate, the innermost statement).
+fn failing_sql(text: &str, piece: &Piece) -> Option<Range<usize>> {
+    let starts: Vec<usize> = candidates(piece).collect();
+    let end = piece.range.end;
+    if starts
+        .iter()
+        .any(|&s| pg_query::parse(&text[s..end], 0).is_ok())
+    {
+        return None;
+    }
+    let start = *starts.last()?;
+    let err = crate::sql::parse_statements(&text[start..end]).err()?;
+    let at = start + err.offset;
+    Some(at..token_end(text, at))
+}
+
+/// End of the token starting at `at` (up to the next whitespace or `;`).
+pub(super) fn token_end(text: &str, at: usize) -> usize {
+    text[at..]
+        .find(|c: char| c.is_whitespace() || c == ';')
+        .map_or(text.len(), |n| at + n.max(1))
 }
 
 /// The token a compiler message is about: `at or near "X"`, or `"X" is not a known variable`
