@@ -81,6 +81,32 @@ mod tests {
     }
 
     #[test]
+    fn plpgsql_that_needs_a_catalog_is_not_a_syntax_error() {
+        let sql = "CREATE FUNCTION app.f(p app.item[], q app.invoice) RETURNS SETOF app.invoice LANGUAGE plpgsql AS $$\n\
+                   DECLARE\n  r app.invoice;\n  t public.totals%ROWTYPE;\n  v app.invoice.total%TYPE;\nBEGIN\n\
+                   r.total := 0;\n  t.sum := v;\n  RETURN NEXT r;\nEND $$;\n\
+                   DO $$ DECLARE x billing.state[]; BEGIN x[1] := NULL; END $$;";
+        assert!(rule_ids(sql).is_empty(), "{:?}", rule_ids(sql));
+    }
+
+    #[test]
+    fn what_postgresql_rejects_in_a_body_is_found_at_its_own_line() {
+        let sql = "CREATE FUNCTION f() RETURNS numeric LANGUAGE plpgsql AS $$\nDECLARE\n  t numeric;\nBEGIN\n\
+                   SELECT 1 INTO t;\n  t := (t + (SELECT 2);\n  RETURN t;\nEND $$;\n\
+                   CREATE FUNCTION g() RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n  undeclared := 1;\nEND $$;";
+        assert_eq!(lines(sql, "syntax-error"), vec![6, 11]);
+    }
+
+    #[test]
+    fn the_rest_of_a_broken_file_is_linted_and_atomic_bodies_stay_whole() {
+        let sql = "CREATE TABEL t (a int);\n\
+                   CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql BEGIN ATOMIC\n  SELECT CASE WHEN x > 0 THEN 1 END;\n  SELECT 2;\nEND;\n\
+                   CREATE TABLE public.u (a int);";
+        assert_eq!(rule_ids(sql), vec!["syntax-error", "rls-disabled"]);
+        assert_eq!(lines(sql, "rls-disabled"), vec![6]);
+    }
+
+    #[test]
     fn valid_sql_is_not_reported() {
         assert!(rule_ids("CREATE TABLE private.t (a int); -- CREATE TABEL").is_empty());
     }
