@@ -15,7 +15,7 @@ use crate::report::{Diagnostic, Severity};
 pub const RULE: Rule = Rule {
     id: "policy-without-rls",
     severity: Severity::Error,
-    summary: "a policy on a table whose RLS is never enabled",
+    summary: "a policy on a table whose RLS is off after the whole set",
     help: "add ALTER TABLE … ENABLE ROW LEVEL SECURITY; policies do nothing until it is enabled",
     doc: include_str!("../../../docs/rules/policy-without-rls.md"),
     check: None,

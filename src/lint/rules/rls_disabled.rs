@@ -20,7 +20,7 @@ use crate::report::{Diagnostic, Severity};
 pub const RULE: Rule = Rule {
     id: "rls-disabled",
     severity: Severity::Error,
-    summary: "a table in an exposed schema never gets ENABLE ROW LEVEL SECURITY",
+    summary: "a table in an exposed schema without row level security after the whole set",
     help: "add ALTER TABLE … ENABLE ROW LEVEL SECURITY (and policies), or create the table in a private schema",
     doc: include_str!("../../../docs/rules/rls-disabled.md"),
     check: None,

@@ -1,4 +1,6 @@
-//! `syntax-error` — the file does not parse with PostgreSQL's grammar.
+//! `syntax-error` — what PostgreSQL rejects before running it: a statement that does not parse
+//! with its grammar, or a function or `DO` body it rejects at `CREATE FUNCTION` / when the block
+//! starts (see [`crate::lint::units`]: what only a catalog could decide is never reported).
 //!
 //! Why: a migration that does not parse fails on deploy, after earlier files have landed.
 //! Fix: correct the SQL at the reported token (`file:line:col` points at it).
@@ -11,7 +13,7 @@ use crate::sql::SyntaxError;
 pub const RULE: Rule = Rule {
     id: "syntax-error",
     severity: Severity::Error,
-    summary: "the file does not parse with PostgreSQL's grammar",
+    summary: "a statement or function body PostgreSQL rejects before running it",
     help: "fix the SQL at the marked token; eventos parses with libpg_query, PostgreSQL's own parser",
     doc: include_str!("../../../docs/rules/syntax-error.md"),
     check: None,

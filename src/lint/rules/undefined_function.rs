@@ -25,7 +25,7 @@ const BUILT_IN: &[&str] = &[
 pub const RULE: Rule = Rule {
     id: "undefined-function",
     severity: Severity::Error,
-    summary: "a trigger executes a function that is not defined before it",
+    summary: "a trigger executes a function that nobody provides when it is created",
     help: "create the trigger function before the trigger (earlier file, or earlier in this file)",
     doc: include_str!("../../../docs/rules/undefined-function.md"),
     check: None,
