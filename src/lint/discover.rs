@@ -6,7 +6,10 @@
 //! - flat `*.sql` files (Supabase CLI `supabase/migrations/`, sqlx, Flyway `V…__*.sql`);
 //! - `*.up.sql` (golang-migrate, sqlx reversible) — `*.down.sql` are rollbacks and are left out;
 //! - `<migration>/up.sql` (diesel) — `down.sql` is left out, `metadata.toml` is read;
-//! - Flyway undo scripts (`U…__*.sql`) are left out.
+//! - Flyway undo scripts (`U…__*.sql`) are left out;
+//! - a Supabase project (the folder holding `supabase/config.toml`, or its `supabase/` folder)
+//!   means its `supabase/migrations/`: the seed, declarative schemas and functions are not
+//!   migrations.
 //!
 //! Order: folder by folder, names compared naturally (digit runs as numbers, so `2_x` comes
 //! before `10_x`); Flyway versioned files (`V1.1__x.sql`) by version, repeatables (`R__x.sql`)
@@ -62,7 +65,8 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovery> {
             Entry::Dir => {
                 let before = files.len();
                 let mut visited = BTreeSet::new();
-                walk(path, &mut files, &mut found, &mut visited)?;
+                let folder = supabase_migrations(path).unwrap_or_else(|| path.clone());
+                walk(&folder, &mut files, &mut found, &mut visited)?;
                 if files.len() == before {
                     bail!(
                         "{}: no migration files found (looked for *.sql, *.up.sql and <migration>/up.sql)\nhelp: point eventos lint at the folder holding the migrations",
@@ -92,6 +96,31 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovery> {
         })
         .collect::<Result<_>>()?;
     Ok(found)
+}
+
+/// A Supabase project's `supabase/migrations`, when `path` is the project (or its `supabase/`
+/// folder): its seed, declarative schemas and functions are not migrations.
+fn supabase_migrations(path: &Path) -> Option<PathBuf> {
+    let supabase = if path.join("supabase/config.toml").is_file() {
+        path.join("supabase")
+    } else if path.join("config.toml").is_file()
+        && file_name(&path.canonicalize().ok()?) == "supabase"
+    {
+        path.to_path_buf()
+    } else {
+        return None;
+    };
+    let migrations = supabase.join("migrations");
+    migrations.is_dir().then_some(migrations)
+}
+
+/// `path` relative to the current folder when it lies inside it, for messages.
+fn shown(path: PathBuf) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| cwd.canonicalize().ok())
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or(path)
 }
 
 /// What a path is, symlinks followed.
@@ -293,6 +322,7 @@ fn manifest_runner(path: &Path) -> Option<(Runner, String)> {
                     )
                     .any(|deps| deps.get(name).is_some())
             };
+            let cargo = shown(cargo);
             if depends("sqlx") {
                 return Some((Runner::Sqlx, format!("sqlx in {}", cargo.display())));
             }
@@ -304,6 +334,7 @@ fn manifest_runner(path: &Path) -> Option<(Runner, String)> {
         if let Ok(text) = read_bounded(&go)
             && text.contains("github.com/golang-migrate/migrate")
         {
+            let go = shown(go);
             return Some((
                 Runner::GolangMigrate,
                 format!("golang-migrate in {}", go.display()),
@@ -327,10 +358,10 @@ fn supabase_config(path: &Path) -> Option<PathBuf> {
     start.ancestors().find_map(|dir| {
         let inside = dir.join("config.toml");
         if dir.file_name().is_some_and(|n| n == "supabase") && inside.is_file() {
-            return Some(inside);
+            return Some(shown(inside));
         }
         let beside = dir.join("supabase").join("config.toml");
-        beside.is_file().then_some(beside)
+        beside.is_file().then(|| shown(beside))
     })
 }
 
@@ -555,6 +586,17 @@ mod tests {
         let found = discover(&[dir.path().join("supabase/migrations")]).unwrap();
         assert_eq!(found.runner.unwrap().0, Runner::Supabase);
         assert_eq!(found.exposed_schemas.unwrap().0, ["public", "api"]);
+        touch(dir.path(), "supabase/seed.sql");
+        touch(dir.path(), "supabase/schemas/profiles.sql");
+        for project in [dir.path().to_path_buf(), dir.path().join("supabase")] {
+            let found = discover(&[project.clone()]).unwrap();
+            assert_eq!(
+                found.sources.len(),
+                1,
+                "only the migrations of {}",
+                project.display()
+            );
+        }
     }
 
     #[test]

@@ -1,5 +1,9 @@
 //! Order-preserving parallel map: workers prepare items on every core while the caller consumes
 //! the results strictly in input order, as soon as each next one is ready.
+//!
+//! libpg_query redirects the process's stderr (fd 2) into a pipe around every parse and puts
+//! it back afterwards; two threads doing that at once can leave fd 2 pointing at a closed pipe.
+//! The process's stderr is therefore saved before the workers start and restored when they end.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,6 +30,7 @@ where
         }
         return;
     }
+    let _stderr = StderrGuard::save();
     let next = AtomicUsize::new(0);
     let (sender, receiver) = mpsc::sync_channel(workers * QUEUE_PER_WORKER);
     std::thread::scope(|scope| {
@@ -53,6 +58,29 @@ where
             }
         }
     });
+}
+
+/// Restores the process's stderr (fd 2) on drop to what it was when saved.
+struct StderrGuard(Option<libc::c_int>);
+
+impl StderrGuard {
+    fn save() -> StderrGuard {
+        // SAFETY: dup of a descriptor number has no memory effects; failure is handled.
+        let saved = unsafe { libc::dup(libc::STDERR_FILENO) };
+        StderrGuard((saved >= 0).then_some(saved))
+    }
+}
+
+impl Drop for StderrGuard {
+    fn drop(&mut self) {
+        if let Some(saved) = self.0 {
+            // SAFETY: `saved` is a descriptor this guard owns; dup2 and close only touch fds.
+            unsafe {
+                libc::dup2(saved, libc::STDERR_FILENO);
+                libc::close(saved);
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -28,6 +28,9 @@ const NEEDS_CATALOG: &[&str] = &[
     "VARIADIC parameter",
     "could not find array type",
     "could not determine",
+    // libpg_query reports anything the compiler printed (a NOTICE) as an error.
+    "NOTICE:",
+    "WARNING:",
 ];
 
 /// A `CREATE FUNCTION|PROCEDURE … LANGUAGE plpgsql` whose statement text is `statement`.
