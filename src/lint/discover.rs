@@ -589,7 +589,7 @@ mod tests {
         touch(dir.path(), "supabase/seed.sql");
         touch(dir.path(), "supabase/schemas/profiles.sql");
         for project in [dir.path().to_path_buf(), dir.path().join("supabase")] {
-            let found = discover(&[project.clone()]).unwrap();
+            let found = discover(std::slice::from_ref(&project)).unwrap();
             assert_eq!(
                 found.sources.len(),
                 1,
