@@ -246,10 +246,21 @@ impl LintReport {
 /// Parsing and body expansion — nearly all the cost — run on every core; the rule pass then sees
 /// the files strictly in order, because the symbol table is built in version order.
 pub fn lint_sources(sources: Vec<SourceFile>, options: &LintOptions) -> LintReport {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    lint_sources_with_workers(cores, sources, options)
+}
+
+/// [`lint_sources`] preparing files on at most `workers` threads; the report does not depend
+/// on `workers`.
+fn lint_sources_with_workers(
+    workers: usize,
+    sources: Vec<SourceFile>,
+    options: &LintOptions,
+) -> LintReport {
     let mut symbols = Symbols::new(options.catalog.clone());
     let mut raw = Vec::new();
     let mut suppressions = Vec::with_capacity(sources.len());
-    parallel::prepare_in_order(&sources, prepare_file, |file_index, prepared| {
+    parallel::prepare_with_workers(workers, &sources, prepare_file, |file_index, prepared| {
         let source = &sources[file_index];
         suppressions.push(check_file(
             source,
@@ -522,6 +533,25 @@ pub(crate) mod tests {
             .iter()
             .map(|at| at.rsplit(':').next().unwrap().parse().unwrap())
             .collect()
+    }
+
+    #[test]
+    fn the_report_is_the_same_on_one_thread_and_on_many() {
+        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+        let mut sources = Vec::new();
+        for project in std::fs::read_dir(&corpus).unwrap() {
+            let project = project.unwrap().path();
+            if project.is_dir() {
+                sources.extend(discover::discover(&[project]).unwrap().sources);
+            }
+        }
+        assert!(sources.len() > 40);
+        let one = lint_sources_with_workers(1, sources.clone(), &LintOptions::default());
+        for workers in [2, 4, 8] {
+            let many = lint_sources_with_workers(workers, sources.clone(), &LintOptions::default());
+            assert_eq!(one.diagnostics, many.diagnostics, "{workers} workers");
+        }
+        assert!(!one.diagnostics.is_empty());
     }
 
     #[test]

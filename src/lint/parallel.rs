@@ -14,16 +14,26 @@ const QUEUE_PER_WORKER: usize = 4;
 
 /// Calls `consume(i, prepare(&items[i]))` for every item, in index order, with `prepare` running
 /// on up to `available_parallelism` worker threads. A single item or core runs inline.
-pub fn prepare_in_order<T, P, F, C>(items: &[T], prepare: F, mut consume: C)
+pub fn prepare_in_order<T, P, F, C>(items: &[T], prepare: F, consume: C)
 where
     T: Sync,
     P: Send,
     F: Fn(&T) -> P + Sync,
     C: FnMut(usize, P),
 {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    prepare_with_workers(cores, items, prepare, consume);
+}
+
+/// [`prepare_in_order`] with at most `workers` threads (1: inline, in the caller's thread).
+pub fn prepare_with_workers<T, P, F, C>(workers: usize, items: &[T], prepare: F, mut consume: C)
+where
+    T: Sync,
+    P: Send,
+    F: Fn(&T) -> P + Sync,
+    C: FnMut(usize, P),
+{
+    let workers = workers.min(items.len());
     if workers <= 1 {
         for (index, item) in items.iter().enumerate() {
             consume(index, prepare(item));
