@@ -13,19 +13,7 @@ use std::sync::mpsc;
 const QUEUE_PER_WORKER: usize = 4;
 
 /// Calls `consume(i, prepare(&items[i]))` for every item, in index order, with `prepare` running
-/// on up to `available_parallelism` worker threads. A single item or core runs inline.
-pub fn prepare_in_order<T, P, F, C>(items: &[T], prepare: F, consume: C)
-where
-    T: Sync,
-    P: Send,
-    F: Fn(&T) -> P + Sync,
-    C: FnMut(usize, P),
-{
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    prepare_with_workers(cores, items, prepare, consume);
-}
-
-/// [`prepare_in_order`] with at most `workers` threads (1: inline, in the caller's thread).
+/// on up to `workers` threads (1, or a single item: inline, in the caller's thread).
 pub fn prepare_with_workers<T, P, F, C>(workers: usize, items: &[T], prepare: F, mut consume: C)
 where
     T: Sync,
@@ -101,7 +89,8 @@ mod tests {
     fn results_arrive_in_input_order_whatever_the_finishing_order() {
         let items: Vec<u64> = (0..200).collect();
         let mut seen = Vec::new();
-        prepare_in_order(
+        prepare_with_workers(
+            4,
             &items,
             |&n| {
                 // Uneven work so workers finish out of order.
@@ -117,7 +106,7 @@ mod tests {
     #[test]
     fn no_items_means_no_calls() {
         let mut calls = 0;
-        prepare_in_order(&[] as &[u8], |_| (), |_, _| calls += 1);
+        prepare_with_workers(4, &[] as &[u8], |_| (), |_, _| calls += 1);
         assert_eq!(calls, 0);
     }
 }
