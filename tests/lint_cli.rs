@@ -412,9 +412,14 @@ fn a_supabase_project_sets_runner_and_exposed_schemas_shown_in_the_summary() {
         !out.contains("concurrently-in-transaction"),
         "the CLI runs it alone: {out}"
     );
-    assert!(out.contains("runner: supabase, detected from"), "{out}");
-    assert!(out.contains("exposed schemas: public, api,"), "{out}");
-    assert!(out.contains("config.toml [api] schemas"), "{out}");
+    assert!(
+        out.contains("; runner: supabase (detected from supabase/config.toml)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("; exposed schemas: public, api (supabase/config.toml [api] schemas)"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -74,7 +74,7 @@ fn lint_paths(config: &Config, paths: &[PathBuf], options: &LintOptions) -> Resu
         } else if !matches!(options.runner, Runner::Eventos | Runner::Supabase) {
             options.exposed_schemas.clear();
             exposed_origin = format!(
-                "none: a {} project outside a Supabase project (set exposed_schemas in eventos.toml)",
+                "none (a {} project outside a Supabase project; set exposed_schemas in eventos.toml)",
                 options.runner.id()
             );
         }
@@ -88,15 +88,24 @@ fn lint_paths(config: &Config, paths: &[PathBuf], options: &LintOptions) -> Resu
 
 /// `public, api (from …)`, or the reason none is exposed.
 fn exposed_summary(setup: &lint::LintSetup) -> String {
+    let origin = match setup.exposed_origin.as_str() {
+        "default" => "default; set exposed_schemas in eventos.toml",
+        other => other,
+    };
     if setup.exposed_schemas.is_empty() {
-        setup.exposed_origin.clone()
+        origin.to_string()
     } else {
-        format!(
-            "{}, {}",
-            setup.exposed_schemas.join(", "),
-            setup.exposed_origin
-        )
+        format!("{} ({origin})", setup.exposed_schemas.join(", "))
     }
+}
+
+/// `eventos (default; …)`: the runner and where it came from.
+fn runner_summary(setup: &lint::LintSetup) -> String {
+    let origin = match setup.runner_origin.as_str() {
+        "default" => "default; choose with --runner",
+        other => other,
+    };
+    format!("{} ({origin})", setup.runner.id())
 }
 
 fn exposed_origin(config: &Config) -> &'static str {
@@ -141,10 +150,9 @@ fn print_human(report: &LintReport) {
     let warnings = report.count(Severity::Warning);
     let setup = &report.setup;
     let summary = format!(
-        "lint: {} files, {errors} errors, {warnings} warnings (runner: {}, {}; exposed schemas: {})\n",
+        "lint: {} files, {errors} errors, {warnings} warnings; runner: {}; exposed schemas: {}\n",
         report.sources.len(),
-        setup.runner.id(),
-        setup.runner_origin,
+        runner_summary(setup),
         exposed_summary(setup),
     );
     super::emit(&if errors > 0 {

@@ -93,7 +93,6 @@ fn unwrapped_calls(expression: &Node) -> Vec<Call> {
     let Some(node) = expression.node.as_ref() else {
         return Vec::new();
     };
-    let all = auth_calls(node);
     let wrapped: Vec<i32> = node
         .nodes()
         .into_iter()
@@ -101,15 +100,21 @@ fn unwrapped_calls(expression: &Node) -> Vec<Call> {
             NodeRef::SubLink(s) => s.subselect.as_ref().and_then(|q| q.node.as_ref()),
             _ => None,
         })
-        .flat_map(|subselect| auth_calls(subselect).into_iter().map(|c| c.location))
+        .flat_map(|subselect| auth_calls(subselect).into_iter().map(|(f, _)| f.location))
         .collect();
-    all.into_iter()
-        .filter(|c| !wrapped.contains(&c.location))
+    auth_calls(node)
+        .into_iter()
+        .filter(|(f, _)| !wrapped.contains(&f.location))
+        .map(|(f, name)| Call {
+            text: call_text(f, &name),
+            name,
+            location: f.location,
+        })
         .collect()
 }
 
-/// Every `auth.*()` / `current_setting()` call under `node` (itself included).
-fn auth_calls(node: &NodeEnum) -> Vec<Call> {
+/// Every `auth.*()` / `current_setting()` call under `node` (itself included), with its name.
+fn auth_calls(node: &NodeEnum) -> Vec<(&pg_query::protobuf::FuncCall, String)> {
     let own = match node {
         NodeEnum::FuncCall(f) => vec![f.as_ref()],
         _ => Vec::new(),
@@ -124,12 +129,7 @@ fn auth_calls(node: &NodeEnum) -> Vec<Call> {
             let name = string_list(&f.funcname);
             let is_auth = matches!(name.as_slice(), [schema, _] if schema == "auth")
                 || name.last().is_some_and(|n| n == "current_setting");
-            let name = name.join(".");
-            is_auth.then(|| Call {
-                text: call_text(f, &name),
-                name,
-                location: f.location,
-            })
+            is_auth.then(|| (f, name.join(".")))
         })
         .collect()
 }

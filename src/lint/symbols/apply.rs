@@ -58,7 +58,8 @@ impl Symbols {
             NodeEnum::CreatePolicyStmt(stmt) => {
                 let Some(table) = &stmt.table else { return };
                 let table = self.relation(table);
-                if self.policy_index(&table, &stmt.policy_name).is_none() {
+                let key = (table.clone(), stmt.policy_name.clone());
+                if self.lookups.policies.insert(key) {
                     self.policies.push(PolicyInfo {
                         table,
                         name: stmt.policy_name.clone(),
@@ -68,8 +69,14 @@ impl Symbols {
             }
             NodeEnum::CreateSchemaStmt(stmt) => self.create_schema(stmt, site),
             NodeEnum::CreateExtensionStmt(stmt) => self.create_extension(stmt),
-            NodeEnum::RenameStmt(stmt) => self.rename(stmt, site),
-            NodeEnum::AlterObjectSchemaStmt(stmt) => self.set_schema(stmt, site),
+            NodeEnum::RenameStmt(stmt) => {
+                self.rename(stmt, site);
+                self.rebuild_lookups();
+            }
+            NodeEnum::AlterObjectSchemaStmt(stmt) => {
+                self.set_schema(stmt, site);
+                self.rebuild_lookups();
+            }
             NodeEnum::DropStmt(stmt) => self.drop(stmt),
             NodeEnum::VariableSetStmt(stmt) => self.set_variable(stmt),
             NodeEnum::CreateTrigStmt(stmt) => self.create_trigger(stmt, site),
@@ -111,6 +118,7 @@ impl Symbols {
 
     fn add_table(&mut self, name: QualName, site: &Site, partitioned: bool, temporary: bool) {
         self.use_schema(&name.0);
+        self.lookups.has_temporary |= temporary || name.0 == TEMP_SCHEMA;
         let info = TableInfo {
             site: site.clone(),
             partitioned,
@@ -161,7 +169,7 @@ impl Symbols {
             || c.contype == ConstrType::ConstrUnique as i32
         {
             let name = name.or_else(|| (!c.indexname.is_empty()).then(|| c.indexname.clone()));
-            self.indexes.push(IndexInfo {
+            self.add_index(IndexInfo {
                 name,
                 table: table.clone(),
                 columns: own_columns(&c.keys),
@@ -198,6 +206,7 @@ impl Symbols {
         let moved = self.views.get(&name).and_then(|v| v.moved.clone());
         let created = self.views.get(&name).map(|v| v.site.clone());
         self.use_schema(&name.0);
+        self.lookups.has_temporary |= name.0 == TEMP_SCHEMA;
         let mut view = new_view(site, false, invoker, depends_on);
         view.site = created.unwrap_or_else(|| site.clone());
         view.moved = moved;
@@ -231,6 +240,7 @@ impl Symbols {
             config_site: site.clone(),
         };
         self.use_schema(&schema);
+        self.lookups.function_names.insert(name.clone());
         let overloads = self.functions.entry((schema, name)).or_default();
         match overloads.iter_mut().find(|f| f.signature == signature) {
             Some(existing) if stmt.replace => *existing = info,
@@ -310,12 +320,36 @@ impl Symbols {
         {
             return;
         }
-        self.indexes.push(IndexInfo {
+        self.add_index(IndexInfo {
             name,
             table,
             columns: index_columns(&stmt.index_params),
             unique: (stmt.unique || stmt.primary) && stmt.where_clause.is_none(),
         });
+    }
+
+    fn add_index(&mut self, index: IndexInfo) {
+        if let Some(name) = &index.name {
+            let key = (index.table.0.clone(), name.clone());
+            self.lookups.index_names.insert(key);
+        }
+        self.indexes.push(index);
+    }
+
+    /// Rebuilds the name lookups from the collections (after drops, renames and moves).
+    fn rebuild_lookups(&mut self) {
+        let lookups = &mut self.lookups;
+        lookups.index_names = self
+            .indexes
+            .iter()
+            .filter_map(|i| Some((i.table.0.clone(), i.name.clone()?)))
+            .collect();
+        lookups.policies = self
+            .policies
+            .iter()
+            .map(|p| (p.table.clone(), p.name.clone()))
+            .collect();
+        lookups.function_names = self.functions.keys().map(|k| k.1.clone()).collect();
     }
 
     fn alter_table(&mut self, stmt: &AlterTableStmt, site: &Site) {
@@ -343,8 +377,14 @@ impl Symbols {
                         }
                     }
                 }
-                (Ok(AlterTableType::AtDropConstraint), _) => self.drop_constraint(&name, &cmd.name),
-                (Ok(AlterTableType::AtDropColumn), _) => self.drop_column(&name, &cmd.name),
+                (Ok(AlterTableType::AtDropConstraint), _) => {
+                    self.drop_constraint(&name, &cmd.name);
+                    self.rebuild_lookups();
+                }
+                (Ok(AlterTableType::AtDropColumn), _) => {
+                    self.drop_column(&name, &cmd.name);
+                    self.rebuild_lookups();
+                }
                 (Ok(AlterTableType::AtSetRelOptions), Some(NodeEnum::List(list))) => {
                     if let Some(invoker) = bool_option(&list.items, SECURITY_INVOKER) {
                         self.set_invoker(&name, invoker, site);
@@ -668,6 +708,7 @@ impl Symbols {
                 ) => {
                     if let Some(name) = self.existing_relation(&list.items) {
                         self.drop_relation(&name, cascade);
+                        self.rebuild_lookups();
                     }
                 }
                 (Ok(ObjectType::ObjectIndex), Some(NodeEnum::List(list))) => {
@@ -675,6 +716,7 @@ impl Symbols {
                         self.indexes.retain(|i| {
                             !(i.table.0 == name.0 && i.name.as_deref() == Some(name.1.as_str()))
                         });
+                        self.lookups.index_names.remove(&name);
                     }
                 }
                 (Ok(ObjectType::ObjectPolicy), Some(NodeEnum::List(list))) => {
@@ -684,6 +726,7 @@ impl Symbols {
                         && let Some(i) = self.policy_index(&table, policy)
                     {
                         self.policies.remove(i);
+                        self.lookups.policies.remove(&(table, policy.clone()));
                     }
                 }
                 (
@@ -693,9 +736,14 @@ impl Symbols {
                         | ObjectType::ObjectRoutine,
                     ),
                     Some(NodeEnum::ObjectWithArgs(func)),
-                ) => self.drop_function(func),
+                ) => {
+                    self.drop_function(func);
+                    self.lookups.function_names =
+                        self.functions.keys().map(|k| k.1.clone()).collect();
+                }
                 (Ok(ObjectType::ObjectSchema), Some(NodeEnum::String(schema))) => {
-                    self.drop_schema(&schema.sval, cascade)
+                    self.drop_schema(&schema.sval, cascade);
+                    self.rebuild_lookups();
                 }
                 (Ok(ObjectType::ObjectExtension), Some(NodeEnum::String(extension))) => {
                     self.extensions.remove(&extension.sval);

@@ -239,6 +239,22 @@ pub struct Symbols {
     pub catalog: Option<Catalog>,
     /// The session's `search_path` (schemas in order); reset at every file.
     search_path: Vec<String>,
+    /// Name lookups derived from the collections above, so existence checks stay O(log n).
+    lookups: Lookups,
+}
+
+/// Keys derived from [`Symbols`]' collections: extended as objects are created, rebuilt after
+/// a statement that drops, renames or moves anything.
+#[derive(Debug, Default)]
+struct Lookups {
+    /// `(schema, name)` of every named index.
+    index_names: BTreeSet<QualName>,
+    /// `(table, policy)` of every policy.
+    policies: BTreeSet<(QualName, String)>,
+    /// Every function name, whatever its schema.
+    function_names: BTreeSet<String>,
+    /// Whether a temporary relation was ever created (else `pg_temp` is not searched).
+    has_temporary: bool,
 }
 
 /// The qualified name a `RangeVar` spells (unqualified: `public`; temporary: `pg_temp`),
@@ -314,26 +330,24 @@ impl Symbols {
         if !range.schemaname.is_empty() || range.relpersistence == "t" {
             return range_name(range);
         }
-        let exists = |schema: &str| {
-            let name = (schema.to_string(), range.relname.clone());
-            self.tables.contains_key(&name) || self.views.contains_key(&name)
-        };
-        let schema = std::iter::once(TEMP_SCHEMA)
-            .chain(self.search_path.iter().map(String::as_str))
-            .find(|schema| exists(schema))
-            .map(str::to_string)
-            .unwrap_or_else(|| self.creation_schema());
-        (schema, range.relname.clone())
+        let mut name = (String::new(), range.relname.clone());
+        let temp = self.lookups.has_temporary.then_some(TEMP_SCHEMA);
+        let path = self.search_path.iter().map(String::as_str);
+        for schema in temp.into_iter().chain(path).filter(|s| *s != "$user") {
+            schema.clone_into(&mut name.0);
+            if self.tables.contains_key(&name) || self.views.contains_key(&name) {
+                return name;
+            }
+        }
+        name.0 = self.creation_schema();
+        name
     }
 
     /// Whether a table, view or named index called `name` exists (they share a namespace).
     pub fn relation_exists(&self, name: &QualName) -> bool {
         self.tables.contains_key(name)
             || self.views.contains_key(name)
-            || self
-                .indexes
-                .iter()
-                .any(|i| i.table.0 == name.0 && i.name.as_deref() == Some(name.1.as_str()))
+            || self.lookups.index_names.contains(name)
     }
 
     /// Whether `name` is known to be partitioned (the files so far, or the live catalog).
@@ -374,7 +388,12 @@ impl Symbols {
             .catalog
             .as_ref()
             .is_some_and(|c| c.functions.iter().any(&matches));
-        if self.functions.keys().any(&matches)
+        let in_files = if qualified {
+            self.functions.contains_key(name)
+        } else {
+            self.lookups.function_names.contains(&name.1)
+        };
+        if in_files
             || in_catalog
             || self.extension_provides(name, qualified)
             || providers::platform_provides(name, qualified)
