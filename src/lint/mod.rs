@@ -561,16 +561,32 @@ pub(crate) mod tests {
         for project in std::fs::read_dir(&corpus).unwrap() {
             let project = project.unwrap().path();
             if project.is_dir() {
-                texts.extend(discover::discover(&[project]).unwrap().sources.into_iter().map(|s| s.text));
+                texts.extend(
+                    discover::discover(&[project])
+                        .unwrap()
+                        .sources
+                        .into_iter()
+                        .map(|s| s.text),
+                );
             }
         }
         for text in &texts {
-            let cuts: Vec<usize> = text.char_indices().map(|(i, _)| i).step_by(text.len() / 40 + 1).collect();
+            let cuts: Vec<usize> = text
+                .char_indices()
+                .map(|(i, _)| i)
+                .step_by(text.len() / 40 + 1)
+                .collect();
             for &cut in &cuts {
                 for piece in [&text[..cut], &text[cut..]] {
                     let _ = rule_ids(piece);
-                    let options = LintOptions { runner: Runner::GolangMigrate, ..LintOptions::default() };
-                    let source = SourceFile { path: "x.sql".into(), text: piece.to_string() };
+                    let options = LintOptions {
+                        runner: Runner::GolangMigrate,
+                        ..LintOptions::default()
+                    };
+                    let source = SourceFile {
+                        path: "x.sql".into(),
+                        text: piece.to_string(),
+                    };
                     let _ = lint_sources(vec![source], &options);
                 }
             }
