@@ -356,7 +356,6 @@ fn check_file(
         .collect();
     let facts = runner::FileFacts {
         text: &source.text,
-        path: &source.path,
         configured_no_transaction: options.no_transaction_files.contains(&source.path),
     };
     let plan = runner::plan(options.runner, facts, &top_level);

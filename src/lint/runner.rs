@@ -13,8 +13,6 @@
 //! | `flyway` | in one transaction; a file made only of commands Flyway recognises as non-transactional runs without one, a mix is refused | `executeInTransaction=false` in `<file>.conf`: statement by statement |
 //! | `none` | not modelled: transaction rules stay silent | |
 
-use std::path::Path;
-
 use pg_query::NodeEnum;
 use pg_query::protobuf::{AlterTableType, TransactionStmtKind};
 
@@ -162,8 +160,6 @@ enum Execution {
 pub struct FileFacts<'a> {
     /// The file's text.
     pub text: &'a str,
-    /// Its path.
-    pub path: &'a Path,
     /// The runner's side configuration marks it non-transactional (diesel `metadata.toml`,
     /// Flyway `<file>.conf`).
     pub configured_no_transaction: bool,
@@ -385,7 +381,6 @@ mod tests {
         let refs: Vec<&NodeEnum> = nodes.iter().collect();
         let facts = FileFacts {
             text: sql,
-            path: Path::new("x.sql"),
             configured_no_transaction: configured,
         };
         plan(runner, facts, &refs)

@@ -33,7 +33,7 @@ use std::path::PathBuf;
 use pg_query::NodeEnum;
 use pg_query::protobuf::{Node, RangeVar};
 
-pub use reloptions::{options_set_true, pg_bool};
+pub use reloptions::pg_bool;
 
 /// A schema-qualified name.
 pub type QualName = (String, String);

@@ -19,11 +19,6 @@ pub fn bool_option(options: &[Node], name: &str) -> Option<bool> {
         })
 }
 
-/// Whether a `WITH (…)` list sets `name` to true.
-pub fn options_set_true(options: &[Node], name: &str) -> bool {
-    bool_option(options, name) == Some(true)
-}
-
 /// Whether a `RESET (…)` list names `name`.
 pub fn options_name(options: &[Node], name: &str) -> bool {
     def_elems(options).any(|d| d.defname.eq_ignore_ascii_case(name))

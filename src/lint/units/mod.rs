@@ -42,11 +42,6 @@ impl UnitKind {
     pub fn runs_now(self) -> bool {
         matches!(self, UnitKind::TopLevel | UnitKind::DoBlock)
     }
-
-    /// Whether the statement sits in a function or procedure body (it runs when called).
-    pub fn in_routine(self) -> bool {
-        matches!(self, UnitKind::FunctionBody | UnitKind::ProcedureBody)
-    }
 }
 
 /// One statement to lint.
