@@ -61,19 +61,7 @@ pub fn neutral_function(stmt: &CreateFunctionStmt, body: &str) -> Option<String>
 
 /// A body whose `DECLARE` sections' types are rewritten; same length in lines as `body`.
 pub fn neutral_body(body: &str) -> String {
-    let Ok(scanned) = pg_query::scan(body) else {
-        return body.to_string();
-    };
-    let tokens: Vec<ScanToken> = scanned
-        .tokens
-        .into_iter()
-        .filter(|t| {
-            !matches!(
-                Token::try_from(t.token),
-                Ok(Token::SqlComment | Token::CComment)
-            )
-        })
-        .collect();
+    let tokens = super::code_tokens(body);
     let mut edits = Vec::new();
     let mut i = 0;
     while i < tokens.len() {

@@ -170,6 +170,13 @@ pub fn scan_tokens(text: &str) -> Vec<ScanToken> {
     pg_query::scan(text).map(|r| r.tokens).unwrap_or_default()
 }
 
+/// The scanner's tokens of `text` without comments; empty when the scanner fails.
+pub fn code_tokens(text: &str) -> Vec<ScanToken> {
+    let mut tokens = scan_tokens(text);
+    tokens.retain(|t| !is_comment(t));
+    tokens
+}
+
 fn strip_error_prefix(message: &str) -> String {
     let message = message.trim();
     let message = message

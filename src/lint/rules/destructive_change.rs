@@ -9,10 +9,10 @@
 //! suppress with `-- eventos:ignore destructive-change -- <reason>` when it is intended.
 
 use pg_query::NodeEnum;
-use pg_query::protobuf::{AlterTableType, DropBehavior, ObjectType, RangeVar};
+use pg_query::protobuf::{AlterTableType, DropBehavior, ObjectType};
 
 use super::Rule;
-use crate::lint::symbols::string_list;
+use crate::lint::symbols::{range_of, string_list};
 use crate::lint::{Symbols, UnitContext, UnitKind};
 use crate::report::{Diagnostic, Severity};
 
@@ -99,20 +99,8 @@ fn destruction(node: &NodeEnum, symbols: &Symbols) -> Option<String> {
 
 /// Whether a dropped table name designates a temporary table.
 fn is_temporary(names: &[pg_query::protobuf::Node], symbols: &Symbols) -> bool {
-    let names = string_list(names);
-    let range = match names.as_slice() {
-        [name] => RangeVar {
-            relname: name.clone(),
-            ..Default::default()
-        },
-        [.., schema, name] => RangeVar {
-            schemaname: schema.clone(),
-            relname: name.clone(),
-            ..Default::default()
-        },
-        [] => return false,
-    };
-    symbols.is_temporary(&symbols.relation(&range))
+    range_of(&string_list(names))
+        .is_some_and(|range| symbols.is_temporary(&symbols.relation(&range)))
 }
 
 #[cfg(test)]

@@ -480,12 +480,7 @@ impl Symbols {
 
     fn rename(&mut self, stmt: &RenameStmt, site: &Site) {
         match ObjectType::try_from(stmt.rename_type) {
-            Ok(
-                ObjectType::ObjectTable
-                | ObjectType::ObjectView
-                | ObjectType::ObjectMatview
-                | ObjectType::ObjectForeignTable,
-            ) => {
+            Ok(kind) if is_relation(kind) => {
                 let Some(rel) = &stmt.relation else { return };
                 let from = self.relation(rel);
                 let to = (from.0.clone(), stmt.newname.clone());
@@ -538,17 +533,10 @@ impl Symbols {
                 }
             }
             Ok(ObjectType::ObjectSchema) => self.rename_schema(&stmt.subname, &stmt.newname, site),
-            Ok(
-                ObjectType::ObjectFunction
-                | ObjectType::ObjectProcedure
-                | ObjectType::ObjectRoutine,
-            ) => {
-                let Some(NodeEnum::ObjectWithArgs(func)) =
-                    stmt.object.as_ref().and_then(|o| o.node.as_ref())
-                else {
-                    return;
-                };
-                self.move_function(func, None, &stmt.newname);
+            Ok(kind) if is_routine(kind) => {
+                if let Some(func) = routine_of(stmt.object.as_deref()) {
+                    self.move_function(func, None, &stmt.newname);
+                }
             }
             _ => {}
         }
@@ -556,25 +544,14 @@ impl Symbols {
 
     fn set_schema(&mut self, stmt: &AlterObjectSchemaStmt, site: &Site) {
         match ObjectType::try_from(stmt.object_type) {
-            Ok(
-                ObjectType::ObjectTable
-                | ObjectType::ObjectView
-                | ObjectType::ObjectMatview
-                | ObjectType::ObjectForeignTable,
-            ) => {
+            Ok(kind) if is_relation(kind) => {
                 let Some(rel) = &stmt.relation else { return };
                 let from = self.relation(rel);
                 let to = (stmt.newschema.clone(), from.1.clone());
                 self.move_relation(&from, to, site);
             }
-            Ok(
-                ObjectType::ObjectFunction
-                | ObjectType::ObjectProcedure
-                | ObjectType::ObjectRoutine,
-            ) => {
-                let Some(NodeEnum::ObjectWithArgs(func)) =
-                    stmt.object.as_ref().and_then(|o| o.node.as_ref())
-                else {
+            Ok(kind) if is_routine(kind) => {
+                let Some(func) = routine_of(stmt.object.as_deref()) else {
                     return;
                 };
                 let Some(name) = self.function_name(&func.objname, true) else {
@@ -697,15 +674,7 @@ impl Symbols {
         let kind = ObjectType::try_from(stmt.remove_type);
         for object in &stmt.objects {
             match (kind, object.node.as_ref()) {
-                (
-                    Ok(
-                        ObjectType::ObjectTable
-                        | ObjectType::ObjectView
-                        | ObjectType::ObjectMatview
-                        | ObjectType::ObjectForeignTable,
-                    ),
-                    Some(NodeEnum::List(list)),
-                ) => {
+                (Ok(kind), Some(NodeEnum::List(list))) if is_relation(kind) => {
                     if let Some(name) = self.existing_relation(&list.items) {
                         self.drop_relation(&name, cascade);
                         self.rebuild_lookups();
@@ -729,14 +698,7 @@ impl Symbols {
                         self.lookups.policies.remove(&(table, policy.clone()));
                     }
                 }
-                (
-                    Ok(
-                        ObjectType::ObjectFunction
-                        | ObjectType::ObjectProcedure
-                        | ObjectType::ObjectRoutine,
-                    ),
-                    Some(NodeEnum::ObjectWithArgs(func)),
-                ) => {
+                (Ok(kind), Some(NodeEnum::ObjectWithArgs(func))) if is_routine(kind) => {
                     self.drop_function(func);
                     self.lookups.function_names =
                         self.functions.keys().map(|k| k.1.clone()).collect();
@@ -759,18 +721,7 @@ impl Symbols {
     }
 
     fn existing_relation_names(&self, names: &[String]) -> Option<QualName> {
-        let range = match names {
-            [name] => RangeVar {
-                relname: name.clone(),
-                ..Default::default()
-            },
-            [.., schema, name] => RangeVar {
-                schemaname: schema.clone(),
-                relname: name.clone(),
-                ..Default::default()
-            },
-            [] => return None,
-        };
+        let range = super::range_of(names)?;
         if names.len() == 1 {
             // An index is found in the schemas of the path too.
             let index_schema = std::iter::once(TEMP_SCHEMA)
@@ -906,6 +857,33 @@ impl Symbols {
                 .collect();
         }
     }
+}
+
+/// Functions, procedures and routines.
+fn is_routine(kind: ObjectType) -> bool {
+    matches!(
+        kind,
+        ObjectType::ObjectFunction | ObjectType::ObjectProcedure | ObjectType::ObjectRoutine
+    )
+}
+
+/// The routine an `ALTER … RENAME|SET SCHEMA` names.
+fn routine_of(object: Option<&Node>) -> Option<&ObjectWithArgs> {
+    match object?.node.as_ref()? {
+        NodeEnum::ObjectWithArgs(func) => Some(func),
+        _ => None,
+    }
+}
+
+/// Object types that live in the relation namespace (`ALTER TABLE` reaches them all).
+fn is_relation(kind: ObjectType) -> bool {
+    matches!(
+        kind,
+        ObjectType::ObjectTable
+            | ObjectType::ObjectView
+            | ObjectType::ObjectMatview
+            | ObjectType::ObjectForeignTable
+    )
 }
 
 fn new_view(

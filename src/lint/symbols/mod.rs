@@ -290,6 +290,23 @@ pub fn list_name(nodes: &[Node]) -> Option<QualName> {
     }
 }
 
+/// The `RangeVar` a dotted name list spells (`[schema,] name`), for statements that name
+/// relations as lists (`DROP TABLE`, `DROP POLICY … ON`).
+pub fn range_of(names: &[String]) -> Option<RangeVar> {
+    match names {
+        [name] => Some(RangeVar {
+            relname: name.clone(),
+            ..Default::default()
+        }),
+        [.., schema, name] => Some(RangeVar {
+            schemaname: schema.clone(),
+            relname: name.clone(),
+            ..Default::default()
+        }),
+        [] => None,
+    }
+}
+
 /// `schema.name` for messages.
 pub fn display(name: &QualName) -> String {
     format!("{}.{}", name.0, name.1)

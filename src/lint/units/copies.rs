@@ -7,7 +7,7 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::Token;
 
 use super::{Body, Expansion, Unit};
-use crate::sql::scan_tokens;
+use crate::sql::code_tokens;
 
 /// Pushes a unit for every `COPY` keyword in `text` (found at file offset `offset`).
 pub(super) fn push(body: &Body<'_>, text: &str, offset: Option<usize>, out: &mut Expansion) {
@@ -26,15 +26,7 @@ pub(super) fn push(body: &Body<'_>, text: &str, offset: Option<usize>, out: &mut
 /// parenthesis depth 0, up to `;`), each re-parsed as a minimal `COPY` carrying the literal.
 /// The scanner tells keywords from strings and comments, so a quoted "COPY" is not one.
 pub(super) fn copies_in(text: &str) -> Vec<(Range<usize>, NodeEnum)> {
-    let tokens: Vec<_> = scan_tokens(text)
-        .into_iter()
-        .filter(|t| {
-            !matches!(
-                Token::try_from(t.token),
-                Ok(Token::SqlComment | Token::CComment)
-            )
-        })
-        .collect();
+    let tokens = code_tokens(text);
     let mut out = Vec::new();
     for (i, token) in tokens.iter().enumerate() {
         if Token::try_from(token.token) != Ok(Token::Copy) {
