@@ -292,3 +292,24 @@ fn index_if_not_exists_and_rename() {
     );
     assert!(s.indexes.is_empty(), "{:?}", s.indexes);
 }
+
+#[test]
+fn with_a_live_catalog_the_catalog_decides_unknown_schemas() {
+    let catalog = Catalog {
+        functions: [name("vendor", "stamp")].into_iter().collect(),
+        ..Catalog::default()
+    };
+    let s = Symbols::new(Some(catalog));
+    assert_eq!(
+        s.function(&name("vendor", "stamp"), true),
+        FunctionLookup::Defined
+    );
+    assert_eq!(
+        s.function(&name("vendor", "touch"), true),
+        FunctionLookup::Undefined
+    );
+    assert_eq!(
+        s.function(&name("public", "stamp"), false),
+        FunctionLookup::Defined
+    );
+}
