@@ -239,9 +239,15 @@ pub enum VerifyFormat {
 /// Arguments of `eventos lint`.
 #[derive(Debug, Args)]
 pub struct LintArgs {
-    /// Files or folders to lint (folders: their `.sql` files in name order). Default: the bundles.
+    /// Files or folders to lint (folders: their migrations in natural order, see docs/lint.md).
+    /// Default: the bundles.
     #[arg(value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
+
+    /// The tool that applies the files, whose transaction semantics the lint assumes. Default:
+    /// `runner` in eventos.toml, else detected from the folder's layout, else eventos.
+    #[arg(long, value_enum)]
+    pub runner: Option<crate::lint::Runner>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = LintFormat::Human)]

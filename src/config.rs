@@ -24,6 +24,7 @@ struct ConfigFile {
     plans_dir: Option<PathBuf>,
     history_table: Option<String>,
     exposed_schemas: Option<Vec<String>>,
+    runner: Option<String>,
     rules: Option<BTreeMap<String, String>>,
     migrate: Option<MigrateFile>,
 }
@@ -73,6 +74,11 @@ pub struct Config {
     pub history_table: String,
     /// Schemas exposed through the Supabase API, where RLS is mandatory.
     pub exposed_schemas: Vec<String>,
+    /// Whether `exposed_schemas` was set in `eventos.toml` (else lint may take a Supabase
+    /// project's `[api] schemas`).
+    pub exposed_schemas_explicit: bool,
+    /// The lint runner profile (`runner = "…"`), when set.
+    pub runner: Option<crate::lint::Runner>,
     /// Lint rule levels from the `[rules]` table (`rule-id = "error" | "warning" | "off"`).
     pub rule_levels: BTreeMap<String, String>,
     /// `[migrate]` settings (defaults when absent).
@@ -99,7 +105,7 @@ impl Config {
             .with_context(|| format!("{}: cannot read the configuration file", path.display()))?;
         let file: ConfigFile = toml::from_str(&text).map_err(|err| {
             anyhow::anyhow!(
-                "{}: {}\nhelp: valid keys are sql_dir, plans_dir, history_table, exposed_schemas, [rules], [migrate] lock_wait, lock_timeout, statement_timeout, out_of_order",
+                "{}: {}\nhelp: valid keys are sql_dir, plans_dir, history_table, exposed_schemas, runner, [rules], [migrate] lock_wait, lock_timeout, statement_timeout, out_of_order",
                 path.display(),
                 crate::bundle::describe_toml_error(&text, &err)
             )
@@ -110,8 +116,11 @@ impl Config {
             .unwrap_or(Path::new("."));
         let migrate = migrate_settings(file.migrate.as_ref())
             .with_context(|| format!("{}: [migrate]", path.display()))?;
+        let runner = lint_runner(file.runner.as_deref())
+            .with_context(|| format!("{}: runner", path.display()))?;
         let mut config = Self::from_parts(file, base);
         config.migrate = migrate;
+        config.runner = runner;
         validate_identifier_path(&config.history_table)
             .with_context(|| format!("{}: history_table", path.display()))?;
         Ok(config)
@@ -124,9 +133,11 @@ impl Config {
             history_table: file
                 .history_table
                 .unwrap_or_else(|| DEFAULT_HISTORY_TABLE.into()),
+            exposed_schemas_explicit: file.exposed_schemas.is_some(),
             exposed_schemas: file
                 .exposed_schemas
                 .unwrap_or_else(|| vec!["public".into()]),
+            runner: None,
             rule_levels: file.rules.unwrap_or_default(),
             migrate: MigrateSettings::default(),
         }
@@ -153,6 +164,16 @@ fn migrate_settings(file: Option<&MigrateFile>) -> Result<MigrateSettings> {
     }
     settings.out_of_order = file.out_of_order.unwrap_or(false);
     Ok(settings)
+}
+
+/// The `runner = "…"` key: one of the lint runner profiles.
+fn lint_runner(id: Option<&str>) -> Result<Option<crate::lint::Runner>> {
+    let Some(id) = id else { return Ok(None) };
+    crate::lint::Runner::from_id(id).map(Some).ok_or_else(|| {
+        anyhow::anyhow!(
+            "unknown runner {id:?}\nhelp: use one of eventos, supabase, golang-migrate, sqlx, diesel, flyway, none"
+        )
+    })
 }
 
 /// Accepts `name` or `schema.name` made of lowercase identifier characters, so the table name
@@ -231,6 +252,22 @@ mod tests {
         assert!(err.contains("lock_wait") && err.contains("soon"), "{err}");
         std::fs::write(&path, "[migrate]\nlock_wiat = \"1s\"\n").unwrap();
         assert!(Config::load(Some(&path)).is_err());
+    }
+
+    #[test]
+    fn runner_key_names_a_lint_profile() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("eventos.toml");
+        std::fs::write(&path, "runner = \"golang-migrate\"\n").unwrap();
+        let config = Config::load(Some(&path)).unwrap();
+        assert_eq!(config.runner, Some(crate::lint::Runner::GolangMigrate));
+        assert!(!config.exposed_schemas_explicit);
+        std::fs::write(&path, "runner = \"liquibase\"\n").unwrap();
+        let err = format!("{:#}", Config::load(Some(&path)).unwrap_err());
+        assert!(
+            err.contains("liquibase") && err.contains("golang-migrate"),
+            "{err}"
+        );
     }
 
     #[test]

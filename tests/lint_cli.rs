@@ -332,3 +332,123 @@ fn database_url_adds_the_live_catalog() {
         vec!["001_uses_live_objects.sql:5:33 policy-on-view"]
     );
 }
+
+#[test]
+fn a_folder_without_migrations_is_an_error_not_a_clean_run() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("README.md"), "no SQL here").unwrap();
+    let assert = eventos(dir.path()).args(["lint", "."]).assert().code(2);
+    let err = common::stderr(&assert);
+    assert!(err.contains("no migration files found"), "{err}");
+}
+
+#[test]
+fn special_files_are_skipped_in_folders_and_refused_by_name_without_hanging() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("0001_init.sql"),
+        "CREATE TABLE private.t (id int);\n",
+    )
+    .unwrap();
+    let fifo = dir.path().join("0002_pipe.sql");
+    let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o644) }, 0);
+    let timeout = std::time::Duration::from_secs(20);
+    let assert = eventos(dir.path())
+        .args(["lint", "."])
+        .timeout(timeout)
+        .assert()
+        .success();
+    assert!(
+        common::stderr(&assert).contains("skipped ./0002_pipe.sql: a FIFO"),
+        "{}",
+        common::stderr(&assert)
+    );
+    assert!(
+        stdout(&assert).contains("lint: 1 files"),
+        "{}",
+        stdout(&assert)
+    );
+    for named in [fifo.to_str().unwrap(), "/dev/zero"] {
+        let assert = eventos(dir.path())
+            .args(["lint", named])
+            .timeout(timeout)
+            .assert()
+            .code(2);
+        assert!(
+            common::stderr(&assert).contains("not a regular file"),
+            "{}",
+            common::stderr(&assert)
+        );
+    }
+}
+
+#[test]
+fn a_supabase_project_sets_runner_and_exposed_schemas_shown_in_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let migrations = dir.path().join("supabase/migrations");
+    std::fs::create_dir_all(&migrations).unwrap();
+    std::fs::write(
+        dir.path().join("supabase/config.toml"),
+        "[api]\nschemas = [\"public\", \"api\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        migrations.join("20240101000000_api.sql"),
+        "CREATE SCHEMA api;\nCREATE TABLE api.items (id int);\nCREATE TABLE private.audit (id int);\n\
+         CREATE TABLE api.jobs (id int);\nCREATE INDEX CONCURRENTLY jobs_id ON api.jobs (id);\nALTER TABLE api.jobs ENABLE ROW LEVEL SECURITY;\n",
+    )
+    .unwrap();
+    let assert = eventos(dir.path())
+        .args(["lint", "supabase/migrations"])
+        .assert()
+        .code(1);
+    let out = stdout(&assert);
+    assert!(
+        out.contains("error[rls-disabled]: table api.items"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("concurrently-in-transaction"),
+        "the CLI runs it alone: {out}"
+    );
+    assert!(
+        out.contains("; runner: supabase (detected from supabase/config.toml)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("; exposed schemas: public, api (supabase/config.toml [api] schemas)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn runner_comes_from_the_flag_then_eventos_toml_then_the_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("001_batch.sql"),
+        "BEGIN;\nCREATE TABLE private.t (id int);\nCOMMIT;\n",
+    )
+    .unwrap();
+    let findings_with = |extra: &[&str]| {
+        let mut args = vec!["lint", "001_batch.sql", "--format", "gcc"];
+        args.extend_from_slice(extra);
+        let assert = eventos(dir.path()).args(&args).assert();
+        findings(&stdout(&assert))
+    };
+    assert_eq!(
+        findings_with(&[]),
+        vec![
+            "001_batch.sql:1:1 transaction-control",
+            "001_batch.sql:3:1 transaction-control"
+        ]
+    );
+    assert!(findings_with(&["--runner", "golang-migrate"]).is_empty());
+    std::fs::write(dir.path().join("eventos.toml"), "runner = \"none\"\n").unwrap();
+    assert!(findings_with(&[]).is_empty());
+    assert_eq!(findings_with(&["--runner", "sqlx"]).len(), 2);
+    eventos(dir.path())
+        .args(["lint", ".", "--runner", "liquibase"])
+        .assert()
+        .code(2);
+}

@@ -9,12 +9,16 @@ use super::Outcome;
 use crate::bundle::sum;
 use crate::cli::{LintArgs, LintFormat};
 use crate::config::Config;
-use crate::lint::{self, LintOptions, LintReport, RULES};
+use crate::lint::{self, LintOptions, LintReport, RULES, Runner};
 use crate::report::{self, SarifRule, Severity, Style, render_human};
 
 /// Lints the given paths, or the project's bundles (and their sum file) when none are given.
 pub async fn run(config: &Config, args: LintArgs) -> Result<Outcome> {
     let mut options = LintOptions::from_config(config)?;
+    if let Some(runner) = args.runner {
+        options.runner = runner;
+        options.runner_origin = Some("--runner".into());
+    }
     if let Some(url) = &args.database_url {
         options.catalog = Some(read_catalog(url).await?);
     }
@@ -39,17 +43,84 @@ pub(super) fn lint_paths_or_bundles(
     options: &LintOptions,
 ) -> Result<LintReport> {
     if !paths.is_empty() {
-        return Ok(lint::lint_sources(lint::path_sources(paths)?, options));
+        return lint_paths(config, paths, options);
     }
     let project = super::load_project(config, None)?;
     let mut report = lint::lint_sources(lint::bundle_sources(&project), options);
     let problems = sum::check(&project, &config.sql_dir);
     report.extend(lint::rules::sum_mismatch::diagnostics(&problems), options);
+    report.setup.exposed_origin = exposed_origin(config).into();
     Ok(report)
+}
+
+/// Lints files and folders with the runner and exposed schemas their layout points to, unless
+/// chosen explicitly.
+fn lint_paths(config: &Config, paths: &[PathBuf], options: &LintOptions) -> Result<LintReport> {
+    let found = lint::discover::discover(paths)?;
+    let mut options = options.clone();
+    let mut runner_origin = options.runner_origin.clone();
+    if runner_origin.is_none()
+        && let Some((runner, why)) = &found.runner
+    {
+        options.runner = *runner;
+        runner_origin = Some(format!("detected from {why}"));
+    }
+    options.runner_origin = runner_origin;
+    let mut exposed_origin = exposed_origin(config).to_string();
+    if !config.exposed_schemas_explicit {
+        if let Some((schemas, file)) = &found.exposed_schemas {
+            options.exposed_schemas = schemas.clone();
+            exposed_origin = format!("{} [api] schemas", file.display());
+        } else if !matches!(options.runner, Runner::Eventos | Runner::Supabase) {
+            options.exposed_schemas.clear();
+            exposed_origin = format!(
+                "none (a {} project outside a Supabase project; set exposed_schemas in eventos.toml)",
+                options.runner.id()
+            );
+        }
+    }
+    options.no_transaction_files = found.no_transaction_files;
+    let mut report = lint::lint_sources(found.sources, &options);
+    report.setup.exposed_origin = exposed_origin;
+    report.setup.warnings = found.warnings;
+    Ok(report)
+}
+
+/// `public, api (from …)`, or the reason none is exposed.
+fn exposed_summary(setup: &lint::LintSetup) -> String {
+    let origin = match setup.exposed_origin.as_str() {
+        "default" => "default; set exposed_schemas in eventos.toml",
+        other => other,
+    };
+    if setup.exposed_schemas.is_empty() {
+        origin.to_string()
+    } else {
+        format!("{} ({origin})", setup.exposed_schemas.join(", "))
+    }
+}
+
+/// `eventos (default; …)`: the runner and where it came from.
+fn runner_summary(setup: &lint::LintSetup) -> String {
+    let origin = match setup.runner_origin.as_str() {
+        "default" => "default; choose with --runner",
+        other => other,
+    };
+    format!("{} ({origin})", setup.runner.id())
+}
+
+fn exposed_origin(config: &Config) -> &'static str {
+    if config.exposed_schemas_explicit {
+        "eventos.toml"
+    } else {
+        "default"
+    }
 }
 
 /// Prints diagnostics in `format`; the human format adds a summary line.
 pub(super) fn print_report(report: &LintReport, format: LintFormat) {
+    for warning in &report.setup.warnings {
+        eprintln!("warning: {warning}");
+    }
     let (diagnostics, sources) = (&report.diagnostics, &report.sources);
     let text = match format {
         LintFormat::Human => return print_human(report),
@@ -77,9 +148,12 @@ fn print_human(report: &LintReport) {
     super::emit(&render_human(&report.diagnostics, &report.sources, style));
     let errors = report.count(Severity::Error);
     let warnings = report.count(Severity::Warning);
+    let setup = &report.setup;
     let summary = format!(
-        "lint: {} files, {errors} errors, {warnings} warnings\n",
-        report.sources.len()
+        "lint: {} files, {errors} errors, {warnings} warnings; runner: {}; exposed schemas: {}\n",
+        report.sources.len(),
+        runner_summary(setup),
+        exposed_summary(setup),
     );
     super::emit(&if errors > 0 {
         style.error(&summary)

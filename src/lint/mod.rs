@@ -6,23 +6,26 @@
 //! see the symbol table as it stands before their statement; set rules run once at the end.
 
 pub mod catalog;
+pub mod discover;
 pub mod ignore;
 mod parallel;
 pub mod rules;
+pub mod runner;
 pub mod symbols;
 pub mod units;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
-use crate::bundle::{Project, read_sql_file};
+use crate::bundle::Project;
 use crate::config::Config;
 use crate::report::{Diagnostic, Severity, SourceFile};
 use crate::sql;
 pub use rules::{RULES, Rule};
+pub use runner::{FilePlan, Runner, TxState};
 pub use symbols::{Catalog, Symbols};
 pub use units::{Unit, UnitKind};
 
@@ -46,6 +49,14 @@ pub struct LintOptions {
     pub levels: BTreeMap<String, Level>,
     /// The live catalog, when `--database-url` was given.
     pub catalog: Option<Catalog>,
+    /// The tool that applies the files: decides where transaction control is legal.
+    pub runner: Runner,
+    /// Who chose `runner` (`--runner`, `eventos.toml`); `None`: not chosen, a folder's layout
+    /// may decide.
+    pub runner_origin: Option<String>,
+    /// Files the runner's side configuration marks non-transactional (diesel `metadata.toml`
+    /// `run_in_transaction = false`, Flyway `<file>.conf` `executeInTransaction=false`).
+    pub no_transaction_files: BTreeSet<PathBuf>,
 }
 
 impl Default for LintOptions {
@@ -54,6 +65,9 @@ impl Default for LintOptions {
             exposed_schemas: vec!["public".into()],
             levels: BTreeMap::new(),
             catalog: None,
+            runner: Runner::Eventos,
+            runner_origin: None,
+            no_transaction_files: BTreeSet::new(),
         }
     }
 }
@@ -80,7 +94,9 @@ impl LintOptions {
         Ok(LintOptions {
             exposed_schemas: config.exposed_schemas.clone(),
             levels,
-            catalog: None,
+            runner: config.runner.unwrap_or(Runner::Eventos),
+            runner_origin: config.runner.map(|_| "eventos.toml".to_string()),
+            ..LintOptions::default()
         })
     }
 
@@ -105,8 +121,12 @@ impl LintOptions {
 pub struct UnitContext<'a> {
     /// The file being linted.
     pub file: &'a SourceFile,
-    /// Whether the file carries `-- eventos:no-transaction`.
-    pub no_transaction: bool,
+    /// How the runner executes the file.
+    pub plan: &'a FilePlan,
+    /// Index of the unit's top-level statement in the file.
+    pub statement_index: usize,
+    /// Whether the unit's top-level statement runs inside a transaction block.
+    pub transaction: TxState,
     /// Whether the file is a rollback script (exempt from `destructive-change`).
     pub rollback: bool,
     /// The file's position in lint order.
@@ -173,6 +193,36 @@ pub struct LintReport {
     pub sources: Vec<SourceFile>,
     /// Findings in file order, then position.
     pub diagnostics: Vec<Diagnostic>,
+    /// What the run assumed (for the summary line).
+    pub setup: LintSetup,
+}
+
+/// What a lint run assumed, and why: shown in the summary line so a user sees which profile
+/// and exposed schemas the findings rest on, and how to change them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LintSetup {
+    /// The runner profile.
+    pub runner: Runner,
+    /// Where it came from (`--runner`, `eventos.toml`, `detected from …`, `default`).
+    pub runner_origin: String,
+    /// The exposed schemas.
+    pub exposed_schemas: Vec<String>,
+    /// Where they came from (`eventos.toml`, a Supabase `config.toml`, `default`).
+    pub exposed_origin: String,
+    /// Things skipped on the way (non-regular files in folders).
+    pub warnings: Vec<String>,
+}
+
+impl Default for LintSetup {
+    fn default() -> Self {
+        LintSetup {
+            runner: Runner::Eventos,
+            runner_origin: "default".into(),
+            exposed_schemas: vec!["public".into()],
+            exposed_origin: "default".into(),
+            warnings: Vec::new(),
+        }
+    }
 }
 
 impl LintReport {
@@ -196,10 +246,21 @@ impl LintReport {
 /// Parsing and body expansion — nearly all the cost — run on every core; the rule pass then sees
 /// the files strictly in order, because the symbol table is built in version order.
 pub fn lint_sources(sources: Vec<SourceFile>, options: &LintOptions) -> LintReport {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    lint_sources_with_workers(cores, sources, options)
+}
+
+/// [`lint_sources`] preparing files on at most `workers` threads; the report does not depend
+/// on `workers`.
+fn lint_sources_with_workers(
+    workers: usize,
+    sources: Vec<SourceFile>,
+    options: &LintOptions,
+) -> LintReport {
     let mut symbols = Symbols::new(options.catalog.clone());
     let mut raw = Vec::new();
     let mut suppressions = Vec::with_capacity(sources.len());
-    parallel::prepare_in_order(&sources, prepare_file, |file_index, prepared| {
+    parallel::prepare_with_workers(workers, &sources, prepare_file, |file_index, prepared| {
         let source = &sources[file_index];
         suppressions.push(check_file(
             source,
@@ -230,6 +291,15 @@ pub fn lint_sources(sources: Vec<SourceFile>, options: &LintOptions) -> LintRepo
     LintReport {
         sources,
         diagnostics,
+        setup: LintSetup {
+            runner: options.runner,
+            runner_origin: options
+                .runner_origin
+                .clone()
+                .unwrap_or_else(|| "default".into()),
+            exposed_schemas: options.exposed_schemas.clone(),
+            ..LintSetup::default()
+        },
     }
 }
 
@@ -277,12 +347,34 @@ fn check_file(
     out: &mut Vec<Diagnostic>,
 ) -> ignore::Suppressions {
     out.extend(prepared.problems);
-    let no_transaction = crate::bundle::has_no_transaction_directive(&source.text);
+    symbols.start_file();
+    let top_level: Vec<&pg_query::NodeEnum> = prepared
+        .units
+        .iter()
+        .filter(|u| u.kind == UnitKind::TopLevel)
+        .map(|u| &u.node)
+        .collect();
+    let facts = runner::FileFacts {
+        text: &source.text,
+        configured_no_transaction: options.no_transaction_files.contains(&source.path),
+    };
+    let plan = runner::plan(options.runner, facts, &top_level);
     let rollback = is_rollback_path(&source.path);
+    let (mut statement_index, mut next_statement) = (0, 0);
     for unit in prepared.units {
+        if unit.kind == UnitKind::TopLevel {
+            statement_index = next_statement;
+            next_statement += 1;
+        }
         let ctx = UnitContext {
             file: source,
-            no_transaction,
+            plan: &plan,
+            statement_index,
+            transaction: plan
+                .states
+                .get(statement_index)
+                .copied()
+                .unwrap_or(TxState::Unknown),
             rollback,
             file_index,
             unit: &unit,
@@ -374,39 +466,6 @@ pub fn bundle_sources(project: &Project) -> Vec<SourceFile> {
         .collect()
 }
 
-/// Reads `paths` (files, or folders whose `.sql` files are taken in name order).
-pub fn path_sources(paths: &[PathBuf]) -> Result<Vec<SourceFile>> {
-    let mut files = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            files.extend(sql_files_in(path)?);
-        } else if path.is_file() {
-            files.push(path.clone());
-        } else {
-            anyhow::bail!("{}: no such file or folder", path.display());
-        }
-    }
-    files
-        .into_iter()
-        .map(|path| {
-            Ok(SourceFile {
-                text: read_sql_file(&path)?,
-                path,
-            })
-        })
-        .collect()
-}
-
-fn sql_files_in(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("{}: cannot list the folder", dir.display()))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "sql"))
-        .collect();
-    files.sort();
-    Ok(files)
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -448,12 +507,89 @@ pub(crate) mod tests {
             .collect()
     }
 
+    /// The 1-based lines at which `rule` fires in one file linted under `runner`.
+    pub(crate) fn lines_with(runner: Runner, text: &str, rule: &str) -> Vec<usize> {
+        let source = SourceFile {
+            path: "test.sql".into(),
+            text: text.into(),
+        };
+        let options = LintOptions {
+            runner,
+            ..LintOptions::default()
+        };
+        let report = lint_sources(vec![source], &options);
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule == rule)
+            .map(|d| LineIndex::new(text).line_col(d.span.start).0)
+            .collect()
+    }
+
     /// The 1-based lines at which `rule` fires in one file.
     pub(crate) fn lines(text: &str, rule: &str) -> Vec<usize> {
         findings_in(&[("test.sql", text)], rule)
             .iter()
             .map(|at| at.rsplit(':').next().unwrap().parse().unwrap())
             .collect()
+    }
+
+    #[test]
+    fn the_report_is_the_same_on_one_thread_and_on_many() {
+        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+        let mut sources = Vec::new();
+        for project in std::fs::read_dir(&corpus).unwrap() {
+            let project = project.unwrap().path();
+            if project.is_dir() {
+                sources.extend(discover::discover(&[project]).unwrap().sources);
+            }
+        }
+        assert!(sources.len() > 40);
+        let one = lint_sources_with_workers(1, sources.clone(), &LintOptions::default());
+        for workers in [2, 4, 8] {
+            let many = lint_sources_with_workers(workers, sources.clone(), &LintOptions::default());
+            assert_eq!(one.diagnostics, many.diagnostics, "{workers} workers");
+        }
+        assert!(!one.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn truncated_and_spliced_corpus_files_never_panic() {
+        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+        let mut texts = Vec::new();
+        for project in std::fs::read_dir(&corpus).unwrap() {
+            let project = project.unwrap().path();
+            if project.is_dir() {
+                texts.extend(
+                    discover::discover(&[project])
+                        .unwrap()
+                        .sources
+                        .into_iter()
+                        .map(|s| s.text),
+                );
+            }
+        }
+        for text in &texts {
+            let cuts: Vec<usize> = text
+                .char_indices()
+                .map(|(i, _)| i)
+                .step_by(text.len() / 40 + 1)
+                .collect();
+            for &cut in &cuts {
+                for piece in [&text[..cut], &text[cut..]] {
+                    let _ = rule_ids(piece);
+                    let options = LintOptions {
+                        runner: Runner::GolangMigrate,
+                        ..LintOptions::default()
+                    };
+                    let source = SourceFile {
+                        path: "x.sql".into(),
+                        text: piece.to_string(),
+                    };
+                    let _ = lint_sources(vec![source], &options);
+                }
+            }
+        }
     }
 
     #[test]

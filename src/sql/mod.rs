@@ -4,12 +4,13 @@
 //! Everything here uses libpg_query — PostgreSQL's own scanner and grammar — never a home-made
 //! lexer, so comments, strings and dollar quotes are always understood the way the server does.
 
+pub mod catalog_free;
 mod plpgsql;
 
 use std::ops::Range;
 
 use pg_query::protobuf::{Node, ScanToken};
-pub use plpgsql::{PlpgsqlError, parse_plpgsql};
+pub use plpgsql::{PlpgsqlError, Rejection, parse_plpgsql};
 
 /// One top-level statement of a file.
 #[derive(Debug, Clone)]
@@ -58,7 +59,7 @@ pub fn parse_statements(text: &str) -> Result<Vec<Statement>, SyntaxError> {
 pub fn parse_each(text: &str) -> (Vec<(Statement, usize)>, Vec<SyntaxError>) {
     let mut parsed = Vec::new();
     let mut errors = Vec::new();
-    for span in spans_with_tail(text) {
+    for span in split_spans(text) {
         let piece = &text[span.clone()];
         match parse_statements(piece) {
             Ok(statements) => parsed.extend(statements.into_iter().map(|s| {
@@ -80,33 +81,62 @@ pub fn parse_each(text: &str) -> (Vec<(Statement, usize)>, Vec<SyntaxError>) {
     (parsed, errors)
 }
 
-/// Statement spans from the scanner, plus the unterminated last statement the split drops.
-fn spans_with_tail(text: &str) -> Vec<Range<usize>> {
-    let mut spans = split_spans(text);
-    let tail_start = spans.last().map_or(0, |s| s.end);
-    if !text[tail_start..].trim().is_empty() {
-        spans.push(tail_start..text.len());
+/// Splits `text` into statement spans with the scanner (valid even when the grammar fails).
+///
+/// A span runs from the end of the previous `;` to just before the next one; spans holding only
+/// whitespace and comments are dropped, and the unterminated last statement is kept. A `;`
+/// inside a SQL-standard `BEGIN ATOMIC … END` body does not end the statement (inside the body,
+/// `CASE … END` pairs are counted so their `END` does not close it). A body whose `END` never
+/// comes is split at every `;` instead, so one broken body cannot swallow the rest of the file.
+/// Strings, dollar-quoted bodies and comments are single scanner tokens: never split.
+pub fn split_spans(text: &str) -> Vec<Range<usize>> {
+    let Ok(scanned) = pg_query::scan(text) else {
+        return std::iter::once(0..text.len()).collect();
+    };
+    let tokens: Vec<&ScanToken> = scanned.tokens.iter().filter(|t| !is_comment(t)).collect();
+    let ends = statement_ends(&tokens, true).unwrap_or_else(|| {
+        statement_ends(&tokens, false).expect("splitting without BEGIN ATOMIC always ends")
+    });
+    let mut spans = Vec::with_capacity(ends.len() + 1);
+    let mut start = 0;
+    for end in ends {
+        spans.push(start..end);
+        start = end + 1;
     }
+    spans.push(start..text.len());
+    spans.retain(|span| has_code(&tokens, span));
     spans
 }
 
-/// Splits `text` into statement spans with the scanner (valid even when the grammar fails).
-pub fn split_spans(text: &str) -> Vec<Range<usize>> {
-    match pg_query::split_with_scanner(text) {
-        Ok(parts) => parts
-            .into_iter()
-            .map(|part| {
-                let start = part.as_ptr() as usize - text.as_ptr() as usize;
-                start..start + part.len()
-            })
-            .collect(),
-        Err(_) => std::iter::once(0..text.len()).collect(),
+/// Byte offsets of the `;` tokens that end statements; `None` when a `BEGIN ATOMIC` body is
+/// still open at the end of the text (only possible with `atomic`).
+fn statement_ends(tokens: &[&ScanToken], atomic: bool) -> Option<Vec<usize>> {
+    use pg_query::protobuf::Token;
+    let kind = |i: usize| tokens.get(i).and_then(|t| Token::try_from(t.token).ok());
+    let mut ends = Vec::new();
+    let mut depth = 0usize;
+    for (i, token) in tokens.iter().enumerate() {
+        match kind(i) {
+            Some(Token::BeginP) if atomic && kind(i + 1) == Some(Token::Atomic) => depth += 1,
+            Some(Token::Case) if depth > 0 => depth += 1,
+            Some(Token::EndP) if depth > 0 => depth -= 1,
+            Some(Token::Ascii59) if depth == 0 => ends.push(token.start as usize),
+            _ => {}
+        }
     }
+    (depth == 0).then_some(ends)
+}
+
+/// Whether a span holds at least one token that is not a comment.
+fn has_code(tokens: &[&ScanToken], span: &Range<usize>) -> bool {
+    tokens
+        .iter()
+        .any(|t| span.contains(&(t.start as usize)) && !is_comment(t))
 }
 
 /// Finds which statement fails and, inside it, the first token at which the parser gives up.
 fn locate_syntax_error(text: &str, fallback_message: &str) -> SyntaxError {
-    for span in spans_with_tail(text) {
+    for span in split_spans(text) {
         let statement = &text[span.clone()];
         if let Err(err) = pg_query::parse(statement, 0) {
             let message = strip_error_prefix(&err.to_string());
@@ -138,6 +168,13 @@ fn failing_token_offset(statement: &str) -> usize {
 /// The scanner's tokens of `text` (comments included); empty when the scanner fails.
 pub fn scan_tokens(text: &str) -> Vec<ScanToken> {
     pg_query::scan(text).map(|r| r.tokens).unwrap_or_default()
+}
+
+/// The scanner's tokens of `text` without comments; empty when the scanner fails.
+pub fn code_tokens(text: &str) -> Vec<ScanToken> {
+    let mut tokens = scan_tokens(text);
+    tokens.retain(|t| !is_comment(t));
+    tokens
 }
 
 fn strip_error_prefix(message: &str) -> String {
@@ -246,6 +283,40 @@ mod tests {
         let text = "SELECT 1;\nSELECT (1 + ;";
         let err = parse_statements(text).unwrap_err();
         assert_eq!(LineIndex::new(text).line_col(err.offset).0, 2);
+    }
+
+    fn pieces(text: &str) -> Vec<&str> {
+        split_spans(text)
+            .into_iter()
+            .map(|s| text[s].trim())
+            .collect()
+    }
+
+    #[test]
+    fn begin_atomic_bodies_and_dollar_quotes_are_one_statement() {
+        let text = "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC\n  SELECT CASE WHEN true THEN 1 END;\n  SELECT 2;\nEND;\n\
+                    DO $$ BEGIN PERFORM 1; END $$;\nBEGIN;\nSELECT 3";
+        let parts = pieces(text);
+        assert_eq!(parts.len(), 4, "{parts:?}");
+        assert!(parts[0].ends_with("SELECT 2;\nEND"), "{parts:?}");
+        assert_eq!(parts[2], "BEGIN");
+        assert_eq!(parts[3], "SELECT 3");
+    }
+
+    #[test]
+    fn an_unclosed_atomic_body_does_not_swallow_the_file() {
+        let parts = pieces(
+            "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1;\nCREATE TABLE t (a int);",
+        );
+        assert_eq!(parts.len(), 2, "{parts:?}");
+    }
+
+    #[test]
+    fn comment_only_pieces_and_invalid_tokens_are_handled() {
+        assert_eq!(
+            pieces("SELECT 1; -- done\n; asdf; /* x */"),
+            vec!["SELECT 1", "asdf"]
+        );
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //!
 //! The `pg_query` crate's wrapper deserialises libpg_query's JSON directly, but libpg_query 18
 //! emits invalid JSON for trigger functions (each implicit `TG_*` variable prints as `{}}`), so
-//! every trigger function would be unreadable. This module calls the same C function, repairs
-//! exactly that defect, then parses the JSON.
+//! every trigger and event-trigger function would be unreadable. This module calls the same C
+//! function, repairs exactly that defect, then parses the JSON. A rejection keeps the compiler's
+//! "near line N" context, so callers can place it in the body.
 
 use std::ffi::{CStr, CString, c_char, c_int};
 
@@ -33,10 +34,20 @@ unsafe extern "C" {
 /// Why a PL/pgSQL function could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PlpgsqlError {
-    /// PostgreSQL's PL/pgSQL parser rejected the body: a real error in the SQL.
-    Syntax(String),
+    /// The PL/pgSQL compiler (run without a catalog) rejected the body; callers decide whether
+    /// PostgreSQL, with its catalog, would too.
+    Rejected(Rejection),
     /// libpg_query's output could not be read (a tool limitation, not the user's fault).
     Unreadable(String),
+}
+
+/// A PL/pgSQL compiler error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// The compiler's message, e.g. `syntax error at or near "THEN"`.
+    pub message: String,
+    /// The body line (1-based, PostgreSQL's count) the compiler was near, from its context.
+    pub near_line: Option<usize>,
 }
 
 /// Parses a `CREATE FUNCTION … LANGUAGE plpgsql` statement into libpg_query's JSON tree.
@@ -52,21 +63,35 @@ pub fn parse_plpgsql(create_function: &str) -> Result<Value, PlpgsqlError> {
                 .to_string_lossy()
                 .into_owned())
         } else {
-            Err(CStr::from_ptr((*result.error).message)
-                .to_string_lossy()
-                .into_owned())
+            let error = &*result.error;
+            let context = if error.context.is_null() {
+                String::new()
+            } else {
+                CStr::from_ptr(error.context).to_string_lossy().into_owned()
+            };
+            Err(Rejection {
+                message: CStr::from_ptr(error.message).to_string_lossy().into_owned(),
+                near_line: near_line(&context),
+            })
         };
         pg_query_free_plpgsql_parse_result(result);
         out
     };
-    let json = raw.map_err(PlpgsqlError::Syntax)?;
+    let json = raw.map_err(PlpgsqlError::Rejected)?;
     serde_json::from_str(&repair(&json)).map_err(|e| PlpgsqlError::Unreadable(e.to_string()))
 }
 
-/// `,{}}` can never be valid JSON (after a comma in an array an object closes twice): it is the
-/// known empty-datum defect, and becomes `,{}`.
+/// The line of `compilation of PL/pgSQL function "f" near line N`.
+fn near_line(context: &str) -> Option<usize> {
+    let rest = &context[context.find("near line ")? + "near line ".len()..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// `,{}}` and `[{}}` can never be valid JSON (an array element closes twice): it is the known
+/// empty-datum defect, and becomes `,{}` / `[{}`.
 fn repair(json: &str) -> String {
-    json.replace(",{}}", ",{}")
+    json.replace(",{}}", ",{}").replace("[{}}", "[{}")
 }
 
 #[cfg(test)]
@@ -81,8 +106,18 @@ mod tests {
     }
 
     #[test]
-    fn syntax_errors_are_told_apart() {
-        let sql = "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN IF THEN END $$";
-        assert!(matches!(parse_plpgsql(sql), Err(PlpgsqlError::Syntax(_))));
+    fn event_trigger_functions_are_readable() {
+        let sql = "CREATE FUNCTION f() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN RAISE NOTICE '%', tg_event; END $$";
+        assert!(parse_plpgsql(sql).is_ok());
+    }
+
+    #[test]
+    fn rejections_carry_the_line_the_compiler_was_near() {
+        let sql = "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n  PERFORM 1;\n  IF THEN END IF;\nEND $$";
+        let Err(PlpgsqlError::Rejected(rejection)) = parse_plpgsql(sql) else {
+            panic!("expected a rejection");
+        };
+        assert!(rejection.message.contains("THEN"), "{rejection:?}");
+        assert_eq!(rejection.near_line, Some(3));
     }
 }

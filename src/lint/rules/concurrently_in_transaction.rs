@@ -1,23 +1,26 @@
-//! `concurrently-in-transaction` — `CREATE/DROP INDEX CONCURRENTLY`, `REINDEX … CONCURRENTLY`,
-//! `DETACH PARTITION … CONCURRENTLY` or `VACUUM` in a file not marked
-//! `-- eventos:no-transaction` (or inside a `DO` block, which always runs in a transaction).
+//! `concurrently-in-transaction` — a command PostgreSQL refuses inside a transaction block
+//! (`CREATE/DROP INDEX CONCURRENTLY`, `REINDEX … CONCURRENTLY`, `REINDEX SCHEMA|SYSTEM|DATABASE`,
+//! `DETACH PARTITION … CONCURRENTLY`, `VACUUM`, `CREATE|DROP DATABASE|TABLESPACE`, `DISCARD ALL`)
+//! where the runner runs it in one: a file the runner wraps, a multi-statement file sent as one
+//! query string (golang-migrate, sqlx and diesel without transaction), the file's own
+//! `BEGIN … COMMIT`, a `DO` block or a function. Under Flyway, a file mixing such commands with
+//! other statements, which Flyway refuses. See [`crate::lint::runner`] for each profile.
 //!
-//! Why: these commands cannot run inside a transaction block; every file without the directive
-//! runs in one, so the deploy fails.
-//! Fix: move the statement to its own file whose first comment is `-- eventos:no-transaction`.
-
-use pg_query::NodeEnum;
-use pg_query::protobuf::AlterTableType;
+//! Why: PostgreSQL refuses these commands inside a transaction block (and inside functions and
+//! `DO` blocks), so the deploy fails.
+//! Fix: move the statement to its own file the runner runs outside a transaction (for eventos:
+//! a file whose first comment is `-- eventos:no-transaction`).
 
 use super::Rule;
-use crate::lint::{UnitContext, UnitKind};
+use crate::lint::runner::{Cause, Runner, non_transactional};
+use crate::lint::{TxState, UnitContext, UnitKind};
 use crate::report::{Diagnostic, Severity};
 
 /// The rule's metadata and check.
 pub const RULE: Rule = Rule {
     id: "concurrently-in-transaction",
     severity: Severity::Error,
-    summary: "a command that cannot run in a transaction, in a transactional file",
+    summary: "a command that cannot run in a transaction, where the runner runs one",
     help: "move it to its own file starting with `-- eventos:no-transaction`",
     doc: include_str!("../../../docs/rules/concurrently-in-transaction.md"),
     check: Some(check),
@@ -25,50 +28,53 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(ctx: &UnitContext<'_>, rule: &Rule, out: &mut Vec<Diagnostic>) {
-    let in_transaction = match ctx.unit.kind {
-        UnitKind::TopLevel => !ctx.no_transaction,
-        UnitKind::DoBlock => true,
-        UnitKind::FunctionBody => false,
+    let Some(what) = non_transactional(&ctx.unit.node) else {
+        return;
     };
-    if in_transaction && let Some(what) = non_transactional(&ctx.unit.node) {
-        out.push(ctx.diagnostic(
-            rule,
-            format!("{what} cannot run inside a transaction block"),
-        ));
+    let runner = ctx.plan.runner;
+    let finding = match ctx.unit.kind {
+        UnitKind::TopLevel if ctx.plan.flyway_mixed.contains(&ctx.statement_index) => Some((
+            format!(
+                "Flyway refuses a migration that mixes {what} with transactional statements (unless mixed = true)"
+            ),
+            runner.opt_out().to_string(),
+        )),
+        UnitKind::TopLevel => match ctx.transaction {
+            TxState::InTransaction(cause) => Some((
+                format!(
+                    "{what} cannot run inside a transaction block: {}",
+                    cause.describe()
+                ),
+                help(runner, cause),
+            )),
+            TxState::Autocommit | TxState::Unknown => None,
+        },
+        UnitKind::DoBlock | UnitKind::FunctionBody | UnitKind::ProcedureBody => Some((
+            format!("{what} cannot run inside a DO block, function or procedure"),
+            help(runner, Cause::RunnerWraps(runner)),
+        )),
+    };
+    if let Some((message, help)) = finding {
+        let mut diagnostic = ctx.diagnostic(rule, message);
+        diagnostic.help = Some(help);
+        out.push(diagnostic);
     }
 }
 
-/// Names the command when it cannot run in a transaction.
-fn non_transactional(node: &NodeEnum) -> Option<&'static str> {
-    match node {
-        NodeEnum::IndexStmt(s) if s.concurrent => Some("CREATE INDEX CONCURRENTLY"),
-        NodeEnum::DropStmt(s) if s.concurrent => Some("DROP INDEX CONCURRENTLY"),
-        NodeEnum::ReindexStmt(s) if s.params.iter().any(is_concurrently_option) => {
-            Some("REINDEX CONCURRENTLY")
+fn help(runner: Runner, cause: Cause) -> String {
+    match (runner, cause) {
+        (_, Cause::Explicit) => {
+            "move it after the COMMIT, outside the file's BEGIN … COMMIT".into()
         }
-        NodeEnum::VacuumStmt(s) if s.is_vacuumcmd => Some("VACUUM"),
-        NodeEnum::AlterTableStmt(s) if s.cmds.iter().any(is_concurrent_detach) => {
-            Some("DETACH PARTITION CONCURRENTLY")
-        }
-        _ => None,
+        (Runner::Eventos, _) => RULE.help.into(),
+        (runner, _) => runner.opt_out().into(),
     }
-}
-
-fn is_concurrently_option(node: &pg_query::protobuf::Node) -> bool {
-    matches!(node.node.as_ref(), Some(NodeEnum::DefElem(d)) if d.defname == "concurrently")
-}
-
-fn is_concurrent_detach(node: &pg_query::protobuf::Node) -> bool {
-    let Some(NodeEnum::AlterTableCmd(cmd)) = node.node.as_ref() else {
-        return false;
-    };
-    cmd.subtype == AlterTableType::AtDetachPartition as i32
-        && matches!(cmd.def.as_ref().and_then(|d| d.node.as_ref()), Some(NodeEnum::PartitionCmd(p)) if p.concurrent)
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::lint::tests::{findings_in, lines};
+    use crate::lint::runner::Runner;
+    use crate::lint::tests::{findings_in, lines, lines_with};
 
     #[test]
     fn every_non_transactional_command_is_found() {
@@ -94,5 +100,25 @@ mod tests {
             ),
         ];
         assert!(findings_in(&files, "concurrently-in-transaction").is_empty());
+    }
+
+    #[test]
+    fn each_runner_decides_where_concurrently_may_run() {
+        let alone = "CREATE INDEX CONCURRENTLY i ON t (a);";
+        let with_others = "CREATE TABLE u (a int);\nCREATE INDEX CONCURRENTLY i ON t (a);";
+        let rule = "concurrently-in-transaction";
+        assert!(lines_with(Runner::GolangMigrate, alone, rule).is_empty());
+        assert_eq!(
+            lines_with(Runner::GolangMigrate, with_others, rule),
+            vec![2]
+        );
+        assert!(lines_with(Runner::Supabase, with_others, rule).is_empty());
+        assert_eq!(lines_with(Runner::Flyway, with_others, rule), vec![2]);
+        assert!(lines_with(Runner::Flyway, alone, rule).is_empty());
+        assert_eq!(lines_with(Runner::Sqlx, alone, rule), vec![1]);
+        assert!(lines_with(Runner::Sqlx, &format!("-- no-transaction\n{alone}"), rule).is_empty());
+        assert!(lines_with(Runner::None, with_others, rule).is_empty());
+        let explicit = "BEGIN;\nCREATE INDEX CONCURRENTLY i ON t (a);\nCOMMIT;";
+        assert_eq!(lines_with(Runner::Supabase, explicit, rule), vec![2]);
     }
 }

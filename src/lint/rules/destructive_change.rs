@@ -1,5 +1,8 @@
 //! `destructive-change` (warning) — `DROP TABLE`, `DROP SCHEMA`, `DROP COLUMN`, `TRUNCATE` or any
-//! `… CASCADE` drop in a forward migration. Rollback scripts (a `rollback/` folder) are exempt.
+//! `… CASCADE` drop in a forward migration. Rollback scripts (a `rollback/` folder) are exempt,
+//! and so are temporary tables (session-local scratch data). A `CASCADE` that drops only
+//! dependent objects (a constraint's dependent foreign keys, a function's triggers) is reported
+//! for what it drops, not as data loss.
 //!
 //! Why: data is gone once the file runs; `CASCADE` silently takes dependent objects with it.
 //! Fix: make the change additive (deprecate, then drop in a later release after a backup), or
@@ -9,7 +12,8 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::{AlterTableType, DropBehavior, ObjectType};
 
 use super::Rule;
-use crate::lint::{UnitContext, UnitKind};
+use crate::lint::symbols::{range_of, string_list};
+use crate::lint::{Symbols, UnitContext, UnitKind};
 use crate::report::{Diagnostic, Severity};
 
 /// The rule's metadata and check.
@@ -27,34 +31,76 @@ fn check(ctx: &UnitContext<'_>, rule: &Rule, out: &mut Vec<Diagnostic>) {
     if ctx.rollback || ctx.unit.kind != UnitKind::TopLevel {
         return;
     }
-    if let Some(what) = destruction(&ctx.unit.node) {
-        out.push(ctx.diagnostic(rule, format!("{what} destroys data in a forward migration")));
+    if let Some(message) = destruction(&ctx.unit.node, ctx.symbols) {
+        out.push(ctx.diagnostic(rule, message));
     }
 }
 
-/// Names what a statement destroys, if anything.
-fn destruction(node: &NodeEnum) -> Option<&'static str> {
+/// What a statement destroys, if anything.
+fn destruction(node: &NodeEnum, symbols: &Symbols) -> Option<String> {
     let cascade = DropBehavior::DropCascade as i32;
+    let data = |what: &str| Some(format!("{what} destroys data in a forward migration"));
     match node {
         NodeEnum::DropStmt(s) if s.remove_type == ObjectType::ObjectTable as i32 => {
-            Some("DROP TABLE")
+            let permanent = s.objects.iter().any(|o| match o.node.as_ref() {
+                Some(NodeEnum::List(list)) => !is_temporary(&list.items, symbols),
+                _ => true,
+            });
+            if permanent { data("DROP TABLE") } else { None }
         }
         NodeEnum::DropStmt(s) if s.remove_type == ObjectType::ObjectSchema as i32 => {
-            Some("DROP SCHEMA")
+            data("DROP SCHEMA")
         }
-        NodeEnum::DropStmt(s) if s.behavior == cascade => Some("DROP … CASCADE"),
-        NodeEnum::TruncateStmt(_) => Some("TRUNCATE"),
-        NodeEnum::AlterTableStmt(s) => s.cmds.iter().find_map(|c| match c.node.as_ref() {
-            Some(NodeEnum::AlterTableCmd(cmd))
-                if cmd.subtype == AlterTableType::AtDropColumn as i32 =>
-            {
-                Some("DROP COLUMN")
+        NodeEnum::DropStmt(s) if s.behavior == cascade => Some(
+            "DROP … CASCADE also drops every object that depends on it (for a type or domain, \
+             the columns that use it)"
+                .into(),
+        ),
+        NodeEnum::TruncateStmt(t) => {
+            let permanent = t.relations.iter().any(|r| match r.node.as_ref() {
+                Some(NodeEnum::RangeVar(r)) => !symbols.is_temporary(&symbols.relation(r)),
+                _ => true,
+            });
+            if permanent { data("TRUNCATE") } else { None }
+        }
+        NodeEnum::AlterTableStmt(s) => {
+            let temporary = s
+                .relation
+                .as_ref()
+                .is_some_and(|r| symbols.is_temporary(&symbols.relation(r)));
+            if temporary {
+                return None;
             }
-            Some(NodeEnum::AlterTableCmd(cmd)) if cmd.behavior == cascade => Some("… CASCADE"),
-            _ => None,
-        }),
+            s.cmds.iter().find_map(|c| match c.node.as_ref() {
+                Some(NodeEnum::AlterTableCmd(cmd))
+                    if cmd.subtype == AlterTableType::AtDropColumn as i32 =>
+                {
+                    data("DROP COLUMN")
+                }
+                Some(NodeEnum::AlterTableCmd(cmd))
+                    if cmd.subtype == AlterTableType::AtDropConstraint as i32
+                        && cmd.behavior == cascade =>
+                {
+                    Some(format!(
+                        "DROP CONSTRAINT {} CASCADE also drops the constraints that depend on it \
+                         (foreign keys referencing its key) without naming them",
+                        cmd.name
+                    ))
+                }
+                Some(NodeEnum::AlterTableCmd(cmd)) if cmd.behavior == cascade => {
+                    Some("… CASCADE also drops every object that depends on it".into())
+                }
+                _ => None,
+            })
+        }
         _ => None,
     }
+}
+
+/// Whether a dropped table name designates a temporary table.
+fn is_temporary(names: &[pg_query::protobuf::Node], symbols: &Symbols) -> bool {
+    range_of(&string_list(names))
+        .is_some_and(|range| symbols.is_temporary(&symbols.relation(&range)))
 }
 
 #[cfg(test)]
@@ -66,6 +112,26 @@ mod tests {
         let sql = "DROP TABLE IF EXISTS app.t;\ndrop schema old cascade;\nALTER TABLE t DROP COLUMN c;\nTRUNCATE t;\n\
                    DROP FUNCTION f() CASCADE;\nALTER TABLE t DROP CONSTRAINT k CASCADE;";
         assert_eq!(lines(sql, "destructive-change"), vec![1, 2, 3, 4, 5, 6]);
+    }
+
+    #[test]
+    fn temporary_tables_are_scratch_data() {
+        let sql = "CREATE TEMP TABLE staging (id int);\nTRUNCATE staging;\nALTER TABLE staging DROP COLUMN id;\n\
+                   DROP TABLE staging;\nDROP TABLE IF EXISTS pg_temp.other;";
+        assert!(lines(sql, "destructive-change").is_empty());
+    }
+
+    #[test]
+    fn cascade_on_a_constraint_does_not_claim_data_loss() {
+        let report = crate::lint::tests::lint_files(&[(
+            "t.sql",
+            "ALTER TABLE t DROP CONSTRAINT t_pkey CASCADE;",
+        )]);
+        let message = &report.diagnostics[0].message;
+        assert!(
+            message.contains("foreign keys") && !message.contains("destroys data"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use pg_query::protobuf::{AlterTableType, RangeVar};
 
 use super::Rule;
 use crate::lint::UnitContext;
-use crate::lint::symbols::{display, range_name};
+use crate::lint::symbols::display;
 use crate::report::{Diagnostic, Severity};
 
 /// The rule's metadata and check.
@@ -27,11 +27,9 @@ pub const RULE: Rule = Rule {
 
 fn check(ctx: &UnitContext<'_>, rule: &Rule, out: &mut Vec<Diagnostic>) {
     for parent in parents(&ctx.unit.node) {
-        if !ctx.symbols.is_partitioned(&range_name(parent)) {
-            let message = format!(
-                "{} is not known to be partitioned",
-                display(&range_name(parent))
-            );
+        let name = ctx.symbols.relation(parent);
+        if !ctx.symbols.is_partitioned(&name) {
+            let message = format!("{} is not known to be partitioned", display(&name));
             out.push(ctx.diagnostic_at(rule, parent.location, message));
         }
     }

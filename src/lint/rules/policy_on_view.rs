@@ -8,7 +8,7 @@ use pg_query::NodeEnum;
 
 use super::Rule;
 use crate::lint::UnitContext;
-use crate::lint::symbols::{display, range_name};
+use crate::lint::symbols::display;
 use crate::report::{Diagnostic, Severity};
 
 /// The rule's metadata and check.
@@ -25,11 +25,11 @@ pub const RULE: Rule = Rule {
 fn check(ctx: &UnitContext<'_>, rule: &Rule, out: &mut Vec<Diagnostic>) {
     if let NodeEnum::CreatePolicyStmt(stmt) = &ctx.unit.node
         && let Some(table) = &stmt.table
-        && ctx.symbols.is_view(&range_name(table))
+        && ctx.symbols.is_view(&ctx.symbols.relation(table))
     {
         let message = format!(
             "{} is a view; policies only apply to tables",
-            display(&range_name(table))
+            display(&ctx.symbols.relation(table))
         );
         out.push(ctx.diagnostic_at(rule, table.location, message));
     }

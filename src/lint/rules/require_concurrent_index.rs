@@ -9,7 +9,7 @@
 use pg_query::NodeEnum;
 
 use super::Rule;
-use crate::lint::symbols::{display, range_name};
+use crate::lint::symbols::display;
 use crate::lint::{UnitContext, UnitKind};
 use crate::report::{Diagnostic, Severity};
 
@@ -32,11 +32,11 @@ fn check(ctx: &UnitContext<'_>, rule: &Rule, out: &mut Vec<Diagnostic>) {
         return;
     }
     let Some(rel) = &index.relation else { return };
-    let name = range_name(rel);
+    let name = ctx.symbols.relation(rel);
     let Some(table) = ctx.symbols.tables.get(&name) else {
         return;
     };
-    if table.site.file_index < ctx.file_index && !table.partitioned {
+    if table.site.file_index < ctx.file_index && !table.partitioned && !table.temporary {
         let message = format!(
             "CREATE INDEX on existing table {} blocks writes while it builds",
             display(&name)

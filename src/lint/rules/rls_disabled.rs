@@ -1,5 +1,10 @@
-//! `rls-disabled` — a table in an exposed schema that never gets `ENABLE ROW LEVEL SECURITY` in
-//! the bundle set (partitions included: each partition is reachable on its own).
+//! `rls-disabled` — a table in an exposed schema whose row level security is off once the whole
+//! set has run (partitions included: each partition is reachable on its own). Judged on the
+//! final state: a `CREATE TABLE IF NOT EXISTS` of an existing table changes nothing, a later
+//! `DISABLE` counts, a table renamed or moved out of the exposed schemas or dropped is not
+//! reported, temporary tables are never exposed. The finding sits at the statement that made the
+//! table unsafe: its creation, the `DISABLE ROW LEVEL SECURITY`, or the `SET SCHEMA` that moved
+//! it into an exposed schema.
 //!
 //! Why: Supabase exposes every table of the API schemas (default `public`) through PostgREST with
 //! the anon key; without RLS anyone can read and write it.
@@ -15,7 +20,7 @@ use crate::report::{Diagnostic, Severity};
 pub const RULE: Rule = Rule {
     id: "rls-disabled",
     severity: Severity::Error,
-    summary: "a table in an exposed schema never gets ENABLE ROW LEVEL SECURITY",
+    summary: "a table in an exposed schema without row level security after the whole set",
     help: "add ALTER TABLE … ENABLE ROW LEVEL SECURITY (and policies), or create the table in a private schema",
     doc: include_str!("../../../docs/rules/rls-disabled.md"),
     check: None,
@@ -24,12 +29,13 @@ pub const RULE: Rule = Rule {
 
 fn finish(symbols: &Symbols, options: &LintOptions, rule: &Rule, out: &mut Vec<Diagnostic>) {
     for (name, table) in &symbols.tables {
-        if options.is_exposed(&name.0) && !table.rls_enabled {
+        if options.is_exposed(&name.0) && !table.temporary && !table.rls_enabled {
             let message = format!(
-                "table {} is exposed through the API but RLS is never enabled",
+                "table {} is exposed through the API but row level security is not enabled",
                 display(name)
             );
-            out.push(at_site(rule, &table.site, message));
+            let site = table.rls_site.latest(table.moved.as_ref());
+            out.push(at_site(rule, site, message));
         }
     }
 }
@@ -44,6 +50,18 @@ mod tests {
                    ALTER TABLE b ENABLE ROW LEVEL SECURITY;\n\
                    CREATE TABLE public.b_2025 PARTITION OF b FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');";
         assert_eq!(lines(sql, "rls-disabled"), vec![1, 4]);
+    }
+
+    #[test]
+    fn the_final_state_is_judged_at_the_statement_that_made_it_unsafe() {
+        let sql = "CREATE TABLE a (id int);\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\n\
+                   CREATE TABLE IF NOT EXISTS a (id int);\n\
+                   CREATE TABLE b (id int);\nALTER TABLE b ENABLE ROW LEVEL SECURITY;\nALTER TABLE b DISABLE ROW LEVEL SECURITY;\n\
+                   CREATE TABLE private.c (id int);\nALTER TABLE private.c SET SCHEMA public;\n\
+                   CREATE TABLE d (id int);\nALTER TABLE d SET SCHEMA private;\n\
+                   CREATE TABLE e (id int);\nDROP TABLE e;\n\
+                   CREATE TEMP TABLE f (id int);";
+        assert_eq!(lines(sql, "rls-disabled"), vec![6, 8]);
     }
 
     #[test]

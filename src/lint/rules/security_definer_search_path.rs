@@ -1,15 +1,16 @@
-//! `security-definer-search-path` — a `SECURITY DEFINER` function without `SET search_path`.
+//! `security-definer-search-path` — a function that, after the whole set, is `SECURITY DEFINER`
+//! without `SET search_path`. `ALTER FUNCTION … SECURITY DEFINER|INVOKER`, `… SET search_path`,
+//! `… RESET`, `CREATE OR REPLACE`, renames and drops count; the finding sits at the statement
+//! that made the function unsafe.
 //!
 //! Why: a definer function runs with its owner's rights; with the caller's `search_path` a caller
 //! can shadow `public` objects with their own and hijack it (CVE-2018-1058 class).
 //! Fix: add `SET search_path = ''` (and schema-qualify names) or a fixed list such as
 //! `SET search_path = public, pg_temp`.
 
-use pg_query::NodeEnum;
-use pg_query::protobuf::Node;
-
-use super::Rule;
-use crate::lint::UnitContext;
+use super::{Rule, at_site};
+use crate::lint::symbols::display;
+use crate::lint::{LintOptions, Symbols};
 use crate::report::{Diagnostic, Severity};
 
 /// The rule's metadata and check.
@@ -19,43 +20,22 @@ pub const RULE: Rule = Rule {
     summary: "SECURITY DEFINER function without SET search_path",
     help: "add SET search_path = '' to the function (and schema-qualify the names it uses)",
     doc: include_str!("../../../docs/rules/security-definer-search-path.md"),
-    check: Some(check),
-    finish: None,
+    check: None,
+    finish: Some(finish),
 };
 
-fn check(ctx: &UnitContext<'_>, rule: &Rule, out: &mut Vec<Diagnostic>) {
-    if let NodeEnum::CreateFunctionStmt(stmt) = &ctx.unit.node
-        && is_security_definer(&stmt.options)
-        && !sets_search_path(&stmt.options)
-    {
-        let name = crate::lint::symbols::string_list(&stmt.funcname).join(".");
-        out.push(ctx.diagnostic(
-            rule,
-            format!("SECURITY DEFINER function {name} does not pin search_path"),
-        ));
+/// Judges every function as it stands after the whole set, at the statement that made it unsafe.
+fn finish(symbols: &Symbols, _: &LintOptions, rule: &Rule, out: &mut Vec<Diagnostic>) {
+    for (name, overloads) in &symbols.functions {
+        for function in overloads.iter().filter(|f| f.definer_without_search_path()) {
+            let message = format!(
+                "SECURITY DEFINER function {}({}) does not pin search_path",
+                display(name),
+                function.signature
+            );
+            out.push(at_site(rule, &function.config_site, message));
+        }
     }
-}
-
-fn def_elems(options: &[Node]) -> impl Iterator<Item = &pg_query::protobuf::DefElem> {
-    options.iter().filter_map(|o| match o.node.as_ref() {
-        Some(NodeEnum::DefElem(d)) => Some(&**d),
-        _ => None,
-    })
-}
-
-fn is_security_definer(options: &[Node]) -> bool {
-    def_elems(options).any(|d| {
-        d.defname == "security"
-            && matches!(d.arg.as_ref().and_then(|a| a.node.as_ref()), Some(NodeEnum::Boolean(b)) if b.boolval)
-    })
-}
-
-fn sets_search_path(options: &[Node]) -> bool {
-    def_elems(options).any(|d| {
-        d.defname == "set"
-            && matches!(d.arg.as_ref().and_then(|a| a.node.as_ref()),
-                Some(NodeEnum::VariableSetStmt(v)) if v.name.eq_ignore_ascii_case("search_path"))
-    })
 }
 
 #[cfg(test)]
@@ -67,6 +47,19 @@ mod tests {
         let sql = "CREATE FUNCTION app.f() RETURNS int LANGUAGE sql SECURITY DEFINER AS $q$ SELECT 1 $q$;\n\
                    create or replace function g() returns trigger language plpgsql\n  security   definer\nas $$ begin return new; end $$;";
         assert_eq!(lines(sql, "security-definer-search-path"), vec![1, 2]);
+    }
+
+    #[test]
+    fn the_final_state_counts_and_the_unsafe_statement_is_reported() {
+        let sql = "CREATE FUNCTION a() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1';\n\
+                   ALTER FUNCTION a() SET search_path = '';\n\
+                   CREATE FUNCTION b() RETURNS int LANGUAGE sql AS 'SELECT 1';\n\
+                   ALTER FUNCTION b() SECURITY DEFINER;\n\
+                   CREATE FUNCTION c() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1';\n\
+                   DROP FUNCTION c();\n\
+                   CREATE FUNCTION d() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1';\n\
+                   ALTER FUNCTION d() SECURITY INVOKER;";
+        assert_eq!(lines(sql, "security-definer-search-path"), vec![4]);
     }
 
     #[test]

@@ -1,4 +1,6 @@
-//! `syntax-error` — the file does not parse with PostgreSQL's grammar.
+//! `syntax-error` — what PostgreSQL rejects before running it: a statement that does not parse
+//! with its grammar, or a function or `DO` body it rejects at `CREATE FUNCTION` / when the block
+//! starts (see [`crate::lint::units`]: what only a catalog could decide is never reported).
 //!
 //! Why: a migration that does not parse fails on deploy, after earlier files have landed.
 //! Fix: correct the SQL at the reported token (`file:line:col` points at it).
@@ -11,7 +13,7 @@ use crate::sql::SyntaxError;
 pub const RULE: Rule = Rule {
     id: "syntax-error",
     severity: Severity::Error,
-    summary: "the file does not parse with PostgreSQL's grammar",
+    summary: "a statement or function body PostgreSQL rejects before running it",
     help: "fix the SQL at the marked token; eventos parses with libpg_query, PostgreSQL's own parser",
     doc: include_str!("../../../docs/rules/syntax-error.md"),
     check: None,
@@ -71,8 +73,39 @@ mod tests {
     #[test]
     fn broken_statements_in_bodies_are_reported_and_copy_still_recognised() {
         let sql = "CREATE FUNCTION b() RETURNS void AS $$\nBEGIN\n  COPY (SELECT 1)\n  TO '/backups/e_' || now() || '.csv';\nEND;\n$$ LANGUAGE plpgsql;";
-        assert_eq!(rule_ids(sql), vec!["syntax-error", "copy-to-file"]);
+        assert_eq!(rule_ids(sql), vec!["copy-to-file", "syntax-error"]);
         assert_eq!(lines(sql, "copy-to-file"), vec![3]);
+        assert_eq!(
+            lines(sql, "syntax-error"),
+            vec![4],
+            "at the token PL/pgSQL names"
+        );
+    }
+
+    #[test]
+    fn plpgsql_that_needs_a_catalog_is_not_a_syntax_error() {
+        let sql = "CREATE FUNCTION app.f(p app.item[], q app.invoice) RETURNS SETOF app.invoice LANGUAGE plpgsql AS $$\n\
+                   DECLARE\n  r app.invoice;\n  t public.totals%ROWTYPE;\n  v app.invoice.total%TYPE;\nBEGIN\n\
+                   r.total := 0;\n  t.sum := v;\n  RETURN NEXT r;\nEND $$;\n\
+                   DO $$ DECLARE x billing.state[]; BEGIN x[1] := NULL; END $$;";
+        assert!(rule_ids(sql).is_empty(), "{:?}", rule_ids(sql));
+    }
+
+    #[test]
+    fn what_postgresql_rejects_in_a_body_is_found_at_its_own_line() {
+        let sql = "CREATE FUNCTION f() RETURNS numeric LANGUAGE plpgsql AS $$\nDECLARE\n  t numeric;\nBEGIN\n\
+                   SELECT 1 INTO t;\n  t := (t + (SELECT 2);\n  RETURN t;\nEND $$;\n\
+                   CREATE FUNCTION g() RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n  undeclared := 1;\nEND $$;";
+        assert_eq!(lines(sql, "syntax-error"), vec![6, 11]);
+    }
+
+    #[test]
+    fn the_rest_of_a_broken_file_is_linted_and_atomic_bodies_stay_whole() {
+        let sql = "CREATE TABEL t (a int);\n\
+                   CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql BEGIN ATOMIC\n  SELECT CASE WHEN x > 0 THEN 1 END;\n  SELECT 2;\nEND;\n\
+                   CREATE TABLE public.u (a int);";
+        assert_eq!(rule_ids(sql), vec!["syntax-error", "rls-disabled"]);
+        assert_eq!(lines(sql, "rls-disabled"), vec![6]);
     }
 
     #[test]

@@ -1,15 +1,17 @@
-//! `undefined-function` — a trigger executes a function not defined earlier in the bundle set,
-//! not built in, and (with `--database-url`) not in the live catalog.
+//! `undefined-function` — a trigger executes a function that nobody provides when the trigger
+//! is created: not defined earlier in the files, not built in, not provided by an extension the
+//! files create (`moddatetime`, …) or by the platform (`supabase_functions.http_request`), and
+//! (with `--database-url`) not in the live catalog. A function in a schema the files never
+//! create, or in the schema of an extension whose contents eventos does not know, is unknown,
+//! not undefined: no finding (with `--database-url`, the live catalog decides instead).
 //!
 //! Why: `CREATE TRIGGER` fails with `function … does not exist`, usually because the function
 //! lives in a later file or was never written.
 //! Fix: create the function before the trigger (an earlier file or earlier in the same file).
 
-use pg_query::NodeEnum;
-
-use super::Rule;
-use crate::lint::UnitContext;
-use crate::lint::symbols::{display, list_name};
+use super::{Rule, at_site};
+use crate::lint::symbols::{FunctionLookup, display};
+use crate::lint::{LintOptions, Symbols};
 use crate::report::{Diagnostic, Severity};
 
 /// Trigger functions PostgreSQL itself provides.
@@ -23,38 +25,38 @@ const BUILT_IN: &[&str] = &[
 pub const RULE: Rule = Rule {
     id: "undefined-function",
     severity: Severity::Error,
-    summary: "a trigger executes a function that is not defined before it",
+    summary: "a trigger executes a function that nobody provides when it is created",
     help: "create the trigger function before the trigger (earlier file, or earlier in this file)",
     doc: include_str!("../../../docs/rules/undefined-function.md"),
-    check: Some(check),
-    finish: None,
+    check: None,
+    finish: Some(finish),
 };
 
-fn check(ctx: &UnitContext<'_>, rule: &Rule, out: &mut Vec<Diagnostic>) {
-    let NodeEnum::CreateTrigStmt(trigger) = &ctx.unit.node else {
-        return;
-    };
-    if !ctx.unit.kind.runs_now() {
-        return;
-    }
-    let Some(name) = list_name(&trigger.funcname) else {
-        return;
-    };
-    let qualified = trigger.funcname.len() > 1;
-    let built_in = (name.0 == "pg_catalog" || !qualified) && BUILT_IN.contains(&name.1.as_str());
-    if !built_in && !ctx.symbols.has_function(&name, qualified) {
-        let shown = if qualified {
-            display(&name)
+/// Judges every trigger by what existed when it was created; a function in a schema unknown
+/// then is undefined only if the files put objects in that schema somewhere.
+fn finish(symbols: &Symbols, _: &LintOptions, rule: &Rule, out: &mut Vec<Diagnostic>) {
+    for call in &symbols.triggers {
+        let name = &call.function;
+        let built_in =
+            (name.0 == "pg_catalog" || !call.qualified) && BUILT_IN.contains(&name.1.as_str());
+        let undefined = match call.lookup {
+            FunctionLookup::Undefined => true,
+            FunctionLookup::UnknownSchema => symbols.schemas_used.contains(&name.0),
+            FunctionLookup::Defined | FunctionLookup::Unknown => false,
+        };
+        if built_in || !undefined {
+            continue;
+        }
+        let shown = if call.qualified {
+            display(name)
         } else {
             name.1.clone()
         };
-        out.push(ctx.diagnostic(
-            rule,
-            format!(
-                "trigger {} executes {shown}(), which is not defined",
-                trigger.trigname
-            ),
-        ));
+        let message = format!(
+            "trigger {} executes {shown}(), which is not defined",
+            call.trigger
+        );
+        out.push(at_site(rule, &call.site, message));
     }
 }
 
@@ -68,6 +70,22 @@ mod tests {
                    create trigger b before insert on t for each row execute procedure nobody_wrote_this();\n\
                    CREATE FUNCTION app.touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;";
         assert_eq!(lines(sql, "undefined-function"), vec![1, 2]);
+    }
+
+    #[test]
+    fn extension_platform_and_unknown_schema_functions_are_fine() {
+        let sql = "CREATE EXTENSION IF NOT EXISTS moddatetime SCHEMA extensions;\n\
+                   CREATE TRIGGER a BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION extensions.moddatetime(updated_at);\n\
+                   CREATE TRIGGER b AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION supabase_functions.http_request('https://x', 'POST', '{}', '{}', '1000');\n\
+                   CREATE TRIGGER c BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION vendor.stamp();";
+        assert!(lines(sql, "undefined-function").is_empty());
+    }
+
+    #[test]
+    fn a_schema_the_files_create_or_use_is_judged() {
+        let sql = "CREATE SCHEMA app;\nCREATE TRIGGER a BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION app.stamp();\n\
+                   CREATE TRIGGER b BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION ops.stamp();\nCREATE TABLE ops.log (id int);";
+        assert_eq!(lines(sql, "undefined-function"), vec![2, 3]);
     }
 
     #[test]

@@ -30,7 +30,11 @@ fn finish(symbols: &Symbols, _: &LintOptions, rule: &Rule, out: &mut Vec<Diagnos
     for index in &symbols.indexes {
         by_table.entry(&index.table).or_default().push(index);
     }
-    for fk in &symbols.foreign_keys {
+    for fk in symbols
+        .foreign_keys
+        .iter()
+        .filter(|fk| !symbols.is_temporary(&fk.table))
+    {
         let indexes = by_table.get(&fk.table).map_or(&[][..], Vec::as_slice);
         let covered = indexes.iter().any(|i| leads_with(i, &fk.columns));
         if !covered && !fk.columns.is_empty() {

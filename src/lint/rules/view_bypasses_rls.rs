@@ -1,4 +1,8 @@
-//! `view-bypasses-rls` — a view in an exposed schema without `security_invoker = true`.
+//! `view-bypasses-rls` — a view in an exposed schema without `security_invoker = true` once the
+//! whole set has run. `security_invoker` is read as PostgreSQL reads a boolean reloption
+//! (`true`, `on`, `yes`, `1`, any case); `CREATE OR REPLACE VIEW` replaces the options with its
+//! own `WITH` list, `ALTER VIEW … SET/RESET` counts, renamed, moved and dropped views are judged
+//! where they end up. The finding sits at the statement that made the view unsafe.
 //!
 //! Why: a view runs with its owner's rights (the migration role, which bypasses RLS), so through
 //! the API it returns every row of the tables it reads. `security_barrier` does **not** change
@@ -30,7 +34,8 @@ fn finish(symbols: &Symbols, options: &LintOptions, rule: &Rule, out: &mut Vec<D
                 "view {} runs with its owner's rights and bypasses RLS",
                 display(name)
             );
-            out.push(at_site(rule, &view.site, message));
+            let site = view.invoker_site.latest(view.moved.as_ref());
+            out.push(at_site(rule, site, message));
         }
     }
 }
@@ -44,6 +49,15 @@ mod tests {
         let sql = "CREATE VIEW public.a AS SELECT 1 AS x;\nCREATE VIEW b WITH (security_barrier = true) AS SELECT 1 AS x;\n\
                    CREATE VIEW c WITH (security_invoker = false) AS SELECT 1 AS x;";
         assert_eq!(lines(sql, "view-bypasses-rls"), vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn replace_and_reset_make_a_view_unsafe_again() {
+        let sql = "CREATE VIEW a WITH (security_invoker = true) AS SELECT 1 AS x;\nCREATE OR REPLACE VIEW a AS SELECT 2 AS x;\n\
+                   CREATE VIEW b WITH (security_invoker) AS SELECT 1 AS x;\nALTER VIEW b RESET (security_invoker);\n\
+                   CREATE VIEW c WITH (security_invoker = 'YES') AS SELECT 1 AS x;\nCREATE VIEW d WITH (security_invoker = 1) AS SELECT 1 AS x;\n\
+                   CREATE VIEW private.e AS SELECT 1 AS x;\nALTER VIEW private.e SET SCHEMA public;";
+        assert_eq!(lines(sql, "view-bypasses-rls"), vec![2, 4, 8]);
     }
 
     #[test]

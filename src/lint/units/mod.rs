@@ -4,14 +4,22 @@
 //! Bodies are re-parsed with libpg_query (`parse_plpgsql` for PL/pgSQL, `parse` for SQL); no text
 //! is matched by hand. Embedded statements keep exact file positions when the body text can be
 //! found in the statement's string token, else they point at the enclosing statement.
+//!
+//! PL/pgSQL is compiled the way PostgreSQL does at `CREATE FUNCTION`, but without a catalog
+//! ([`plpgsql`]): what only a catalog could resolve is never reported, what PostgreSQL rejects is
+//! reported at its own line, and the SQL statements of a body that cannot be compiled are still
+//! found ([`recovery`]).
+
+mod copies;
+mod plpgsql;
+mod recovery;
 
 use std::ops::Range;
 
 use pg_query::NodeEnum;
 use pg_query::protobuf::{Node, Token, a_const::Val};
-use serde_json::Value;
 
-use crate::sql::{PlpgsqlError, Statement, scan_tokens};
+use crate::sql::{Statement, scan_tokens};
 
 /// How deep bodies inside bodies are followed.
 const MAX_DEPTH: usize = 4;
@@ -23,8 +31,10 @@ pub enum UnitKind {
     TopLevel,
     /// Inside a `DO` block: runs during the migration.
     DoBlock,
-    /// Inside a function or procedure body (or a string it executes): runs when called.
+    /// Inside a function body (or a string it executes): runs when called.
     FunctionBody,
+    /// Inside a procedure body: runs on `CALL`, where transaction control is allowed.
+    ProcedureBody,
 }
 
 impl UnitKind {
@@ -47,11 +57,12 @@ pub struct Unit {
     pub kind: UnitKind,
 }
 
-/// A statement embedded in a body that does not parse (PostgreSQL rejects the function when it
-/// is created, since `check_function_bodies` is on by default).
+/// A body PostgreSQL rejects when the function is created (`check_function_bodies` is on by
+/// default) or the `DO` block runs: a statement in it does not parse or does not compile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BodyError {
-    /// Where: the statement when its position is known, else the enclosing statement.
+    /// Where: the offending token or statement when its position is known, else the enclosing
+    /// statement.
     pub span: Range<usize>,
     /// The parser's message.
     pub message: String,
@@ -62,7 +73,7 @@ pub struct BodyError {
 pub struct Expansion {
     /// The statement itself first, then embedded statements.
     pub units: Vec<Unit>,
-    /// Embedded statements that do not parse.
+    /// Bodies PostgreSQL rejects.
     pub errors: Vec<BodyError>,
 }
 
@@ -92,14 +103,16 @@ fn embedded(unit: &Unit, text: &str, offset: Option<usize>, depth: usize, out: &
     }
     match &unit.node {
         NodeEnum::CreateFunctionStmt(stmt) => {
-            let language = def_string(&stmt.options, "language")
-                .unwrap_or_default()
-                .to_ascii_lowercase();
+            let kind = if stmt.is_procedure {
+                UnitKind::ProcedureBody
+            } else {
+                UnitKind::FunctionBody
+            };
             if let Some(body) = stmt.sql_body.as_ref() {
                 for node in statement_nodes(body) {
                     out.units.push(Unit {
                         node,
-                        kind: UnitKind::FunctionBody,
+                        kind,
                         ..unit.clone()
                     });
                 }
@@ -107,9 +120,9 @@ fn embedded(unit: &Unit, text: &str, offset: Option<usize>, depth: usize, out: &
             let Some(body) = function_body(&stmt.options) else {
                 return;
             };
-            let ctx = Body::within(text, offset, &body, unit, UnitKind::FunctionBody);
-            match language.as_str() {
-                "plpgsql" => plpgsql_body(&ctx, text, depth, out),
+            let ctx = Body::within(text, offset, &body, unit, kind);
+            match language(&stmt.options).as_str() {
+                "plpgsql" => plpgsql::function(&ctx, stmt, text, depth, out),
                 "sql" => sql_text(&ctx, &body, ctx.offset, depth, out),
                 _ => {}
             }
@@ -123,17 +136,29 @@ fn embedded(unit: &Unit, text: &str, offset: Option<usize>, depth: usize, out: &
                 return;
             }
             let ctx = Body::within(text, offset, &body, unit, UnitKind::DoBlock);
-            plpgsql_body(&ctx, &do_as_function(&body), depth, out);
+            plpgsql::do_block(&ctx, depth, out);
         }
         _ => {}
     }
 }
 
+/// The lowercase `LANGUAGE` of a routine (`sql` when absent, as PostgreSQL assumes for a
+/// `BEGIN ATOMIC` body and otherwise refuses).
+fn language(options: &[Node]) -> String {
+    def_string(options, "language")
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+}
+
 /// A function or DO body being searched for statements.
 struct Body<'a> {
+    /// The body's text (the string constant's value).
     text: &'a str,
+    /// File offset of the body's first character, when exactly known.
     offset: Option<usize>,
+    /// The enclosing statement's span, the fallback position.
     span: Range<usize>,
+    /// What the body's statements are.
     kind: UnitKind,
 }
 
@@ -158,18 +183,44 @@ impl<'a> Body<'a> {
         }
     }
 
-    /// The file offset of `needle` inside the body, when the body's position is known.
-    fn offset_of(&self, needle: &str) -> Option<usize> {
-        Some(self.offset? + self.text.find(needle)?)
+    /// The file offset of the first `needle` at or after 1-based `line` (else anywhere in the
+    /// body), when the body's position is known.
+    fn offset_of(&self, needle: &str, line: Option<usize>) -> Option<usize> {
+        let from = line
+            .and_then(|l| recovery::line_start(self.text, l))
+            .unwrap_or(0);
+        let at = self.text[from..]
+            .find(needle)
+            .map(|i| from + i)
+            .or_else(|| self.text.find(needle))?;
+        Some(self.offset? + at)
+    }
+
+    /// The file span of a body-relative range, or the enclosing statement.
+    fn file_span(&self, range: Range<usize>) -> Range<usize> {
+        self.offset
+            .map_or(self.span.clone(), |o| o + range.start..o + range.end)
     }
 }
 
-/// Parses `sql` (found at file offset `offset`) and pushes its statements and their bodies.
+/// Parses `sql` (found at file offset `offset`) and pushes its statements and their bodies; a
+/// statement that does not parse is an error of the body.
 fn sql_text(body: &Body<'_>, sql: &str, offset: Option<usize>, depth: usize, out: &mut Expansion) {
-    let parsed = match pg_query::parse(sql, 0) {
-        Ok(parsed) => parsed,
-        Err(err) => return unparsable(body, sql, offset, &err.to_string(), out),
-    };
+    match pg_query::parse(sql, 0) {
+        Ok(parsed) => push_parsed(body, sql, parsed, offset, depth, out),
+        Err(err) => unparsable(body, sql, offset, &err.to_string(), out),
+    }
+}
+
+/// Pushes the statements of `parsed` (the parse of `sql`, found at file offset `offset`).
+fn push_parsed(
+    body: &Body<'_>,
+    sql: &str,
+    parsed: pg_query::ParseResult,
+    offset: Option<usize>,
+    depth: usize,
+    out: &mut Expansion,
+) {
     for raw in parsed.protobuf.stmts {
         let Some(node) = raw.stmt.and_then(|n| n.node) else {
             continue;
@@ -193,67 +244,6 @@ fn sql_text(body: &Body<'_>, sql: &str, offset: Option<usize>, depth: usize, out
     }
 }
 
-/// Walks a PL/pgSQL parse tree (JSON) for SQL statements, dynamic EXECUTEs and COMMIT/ROLLBACK.
-fn plpgsql(body: &Body<'_>, json: &Value, depth: usize, out: &mut Expansion) {
-    match json {
-        Value::Object(map) => {
-            for (key, value) in map {
-                match key.as_str() {
-                    "PLpgSQL_stmt_execsql" => {
-                        if let Some(query) = expr_query(&value["sqlstmt"]) {
-                            sql_text(body, query, body.offset_of(query), depth, out);
-                        }
-                    }
-                    "PLpgSQL_stmt_dynexecute" => {
-                        if let Some(expr) = expr_query(&value["query"])
-                            && let Some(sql) = constant_string(expr)
-                        {
-                            let at = body.offset_of(expr).map(|o| o..o + expr.len());
-                            let inner = Body {
-                                span: at.unwrap_or(body.span.clone()),
-                                offset: None,
-                                ..*body
-                            };
-                            sql_text(&inner, &sql, None, depth, out);
-                        }
-                    }
-                    "PLpgSQL_stmt_commit" | "PLpgSQL_stmt_rollback" => {
-                        let word = if key.ends_with("commit") {
-                            "COMMIT"
-                        } else {
-                            "ROLLBACK"
-                        };
-                        sql_text(body, word, None, depth, out);
-                    }
-                    _ => {}
-                }
-                plpgsql(body, value, depth, out);
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|v| plpgsql(body, v, depth, out)),
-        _ => {}
-    }
-}
-
-fn expr_query(value: &Value) -> Option<&str> {
-    value["PLpgSQL_expr"]["query"].as_str()
-}
-
-/// Parses a PL/pgSQL function (or wrapped DO block) and walks it; a parse failure is reported.
-fn plpgsql_body(body: &Body<'_>, create_function: &str, depth: usize, out: &mut Expansion) {
-    match crate::sql::parse_plpgsql(create_function) {
-        Ok(json) => plpgsql(body, &json, depth, out),
-        Err(PlpgsqlError::Syntax(message)) => {
-            push_copies(body, body.text, body.offset, out);
-            out.errors.push(BodyError {
-                span: body.span.clone(),
-                message: format!("PL/pgSQL body: {message}"),
-            });
-        }
-        Err(PlpgsqlError::Unreadable(_)) => {}
-    }
-}
-
 /// Records a body statement that does not parse; a `COPY … TO/FROM '<file>'` in it is still
 /// recognised from its scanner tokens, so the forbidden command is named even when broken.
 fn unparsable(
@@ -263,10 +253,15 @@ fn unparsable(
     message: &str,
     out: &mut Expansion,
 ) {
+    let statement = sql.len() - sql.trim_start().len()..sql.trim_end().len();
+    let token = crate::sql::parse_statements(sql)
+        .err()
+        .map(|err| err.offset..recovery::token_end(sql, err.offset));
     let span = offset.map_or(body.span.clone(), |o| {
-        o + sql.len() - sql.trim_start().len()..o + sql.trim_end().len()
+        let range = token.unwrap_or(statement);
+        o + range.start..o + range.end
     });
-    push_copies(body, sql, offset, out);
+    copies::push(body, sql, offset, out);
     out.errors.push(BodyError {
         span,
         message: clean_message(message),
@@ -279,88 +274,6 @@ fn clean_message(message: &str) -> String {
         .strip_prefix("Invalid statement: ")
         .unwrap_or(message)
         .to_string()
-}
-
-/// Pushes a unit for every `COPY` keyword in text that did not parse.
-fn push_copies(body: &Body<'_>, text: &str, offset: Option<usize>, out: &mut Expansion) {
-    for (span, node) in copies_in(text) {
-        let span = offset.map_or(body.span.clone(), |o| o + span.start..o + span.end);
-        out.units.push(Unit {
-            node,
-            span,
-            base: None,
-            kind: body.kind,
-        });
-    }
-}
-
-/// Every `COPY` statement in `text` by its tokens (`COPY … TO|FROM [PROGRAM] '<literal>'` at
-/// parenthesis depth 0, up to `;`), each re-parsed as a minimal `COPY` carrying the literal.
-/// The scanner tells keywords from strings and comments, so a quoted "COPY" is not one.
-fn copies_in(text: &str) -> Vec<(Range<usize>, NodeEnum)> {
-    let tokens: Vec<_> = scan_tokens(text)
-        .into_iter()
-        .filter(|t| {
-            !matches!(
-                Token::try_from(t.token),
-                Ok(Token::SqlComment | Token::CComment)
-            )
-        })
-        .collect();
-    let mut out = Vec::new();
-    for (i, token) in tokens.iter().enumerate() {
-        if Token::try_from(token.token) != Ok(Token::Copy) {
-            continue;
-        }
-        let rest = &tokens[i..];
-        let len = rest
-            .iter()
-            .position(|t| Token::try_from(t.token) == Ok(Token::Ascii59))
-            .unwrap_or(rest.len());
-        let statement = &rest[..len];
-        if let Some(node) = copy_shape(text, statement) {
-            let end = statement.last().map_or(token.end, |t| t.end);
-            out.push((token.start as usize..end as usize, node));
-        }
-    }
-    out
-}
-
-fn copy_shape(text: &str, tokens: &[pg_query::protobuf::ScanToken]) -> Option<NodeEnum> {
-    let kind = |i: usize| tokens.get(i).and_then(|t| Token::try_from(t.token).ok());
-    let mut depth = 0i32;
-    for (i, token) in tokens.iter().enumerate() {
-        match Token::try_from(token.token) {
-            Ok(Token::Ascii40) => depth += 1,
-            Ok(Token::Ascii41) => depth -= 1,
-            Ok(direction @ (Token::To | Token::From)) if depth == 0 => {
-                let program = kind(i + 1) == Some(Token::Program);
-                let literal = tokens.get(i + 1 + usize::from(program))?;
-                if Token::try_from(literal.token) != Ok(Token::Sconst) {
-                    return None;
-                }
-                let word = if direction == Token::To { "TO" } else { "FROM" };
-                let program = if program { "PROGRAM " } else { "" };
-                let literal = &text[literal.start as usize..literal.end as usize];
-                let synthetic = format!("COPY eventos_unparsed {word} {program}{literal}");
-                let parsed = pg_query::parse(&synthetic, 0).ok()?;
-                return parsed.protobuf.stmts.into_iter().next()?.stmt?.node;
-            }
-            _ => {}
-        }
-    }
-    None
-}
-
-/// Wraps a DO body in a function definition, the form `parse_plpgsql` accepts.
-fn do_as_function(body: &str) -> String {
-    let mut tag = String::from("$eventos$");
-    while body.contains(&tag) {
-        tag.insert(1, 'x');
-    }
-    format!(
-        "CREATE FUNCTION pg_temp.eventos_do() RETURNS void LANGUAGE plpgsql AS {tag}{body}{tag}"
-    )
 }
 
 /// The value of an expression made only of string constants (and `||`), e.g. `'COPY t TO ''/x'''`.
@@ -420,7 +333,7 @@ pub fn def_string(options: &[Node], name: &str) -> Option<String> {
 }
 
 /// The body of `AS '…'` (the first string; C functions have two).
-fn function_body(options: &[Node]) -> Option<String> {
+pub fn function_body(options: &[Node]) -> Option<String> {
     options.iter().find_map(|o| match o.node.as_ref() {
         Some(NodeEnum::DefElem(d)) if d.defname == "as" => match d.arg.as_ref()?.node.as_ref()? {
             NodeEnum::List(list) => match list.items.first()?.node.as_ref()? {

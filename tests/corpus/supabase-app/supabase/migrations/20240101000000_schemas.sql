@@ -1,0 +1,2 @@
+create schema if not exists private;
+create schema if not exists api;
