@@ -24,7 +24,7 @@ pub async fn run(config: &Config, args: StatusArgs) -> Result<Outcome> {
     Ok(Outcome::from_failed(args.exit_code && !all_applied))
 }
 
-/// `{"database": …, "pending": n, "migrations": [{phase, version, name, state, applied_on}]}`.
+/// `{"schema_version": 1, "database": …, "pending": n, "migrations": [{phase, version, name, state, applied_on}]}`.
 fn render_json(display_url: &str, rows: &[StatusRow]) -> String {
     let migrations: Vec<serde_json::Value> = rows
         .iter()
@@ -42,7 +42,7 @@ fn render_json(display_url: &str, rows: &[StatusRow]) -> String {
         .iter()
         .filter(|r| r.state == MigrationState::Pending)
         .count();
-    serde_json::json!({ "database": display_url, "pending": pending, "migrations": migrations })
+    serde_json::json!({ "schema_version": crate::report::JSON_SCHEMA_VERSION, "database": display_url, "pending": pending, "migrations": migrations })
         .to_string()
 }
 
