@@ -17,6 +17,8 @@ pub const CHECK: Check = Check {
     level: Level::Error,
     summary: "every object a plan promises (tables, views, functions, triggers, indexes, extensions…) exists",
     help: "run `eventos migrate up`, or fix the plan's [objects] list",
+    doc: include_str!("../../../docs/checks/plan-objects.md"),
+    splinter: &[],
     run: None,
 };
 
@@ -129,6 +131,7 @@ mod tests {
         catalog.extensions.push(Extension {
             name: "vector".into(),
             schema: "extensions".into(),
+            ..Extension::default()
         });
         let objects = Objects {
             tables: vec!["events".into(), "venues".into()],
@@ -139,7 +142,7 @@ mod tests {
         };
         let result = &check(&plan(objects), &catalog)[0];
         assert_eq!(
-            result.failures,
+            result.messages().collect::<Vec<_>>(),
             vec![
                 "missing table public.venues",
                 "missing view public.events",

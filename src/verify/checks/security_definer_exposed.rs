@@ -7,7 +7,7 @@
 //! Fix: `REVOKE EXECUTE ON FUNCTION <f>(<args>) FROM PUBLIC, anon;` (grant `authenticated` only
 //! if it checks the caller), or move it to a schema the API does not expose.
 
-use super::{Check, Examined, Level};
+use super::{Check, Examined, Level, Object};
 use crate::verify::catalog::Catalog;
 
 /// The check's metadata.
@@ -16,6 +16,8 @@ pub const CHECK: Check = Check {
     level: Level::Error,
     summary: "no SECURITY DEFINER function in an exposed schema is executable by anon",
     help: "REVOKE EXECUTE ON FUNCTION <f>(<args>) FROM PUBLIC, anon; or move it to an unexposed schema",
+    doc: include_str!("../../../docs/checks/security-definer-exposed.md"),
+    splinter: &["anon_security_definer_function_executable"],
     run: Some(check),
 };
 
@@ -31,7 +33,7 @@ pub fn check(catalog: &Catalog) -> Vec<Examined> {
                     f.signature()
                 )
             });
-            Examined::new(f.signature(), problem)
+            Examined::new(f.signature(), Object::function(f), problem)
         })
         .collect()
 }
