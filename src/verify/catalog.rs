@@ -842,8 +842,8 @@ impl Catalog {
 }
 
 fn relation(row: &Row) -> Relation {
-    let pages: i64 = row.get(15);
-    let expected: Option<f64> = row.get(16);
+    let pages: i64 = row.get(14);
+    let expected: Option<f64> = row.get(15);
     Relation {
         schema: row.get(0),
         name: row.get(1),

@@ -195,7 +195,14 @@ pub async fn run(client: &Client, project: &Project, options: &Options) -> Resul
             judged.push(&bundle.plan);
         }
     }
+    let mut missing: Vec<(String, String)> = Vec::new();
     for plan in &judged {
+        let subject = checks::plan_objects::subject(plan);
+        missing.extend(
+            checks::plan_objects::missing(plan, &catalog)
+                .into_iter()
+                .map(|(_, name)| (name, subject.clone())),
+        );
         results.extend(checks::plan_objects::check(plan, &catalog));
     }
     let outcomes = plan_queries::run(client, &judged).await?;
@@ -205,20 +212,30 @@ pub async fn run(client: &Client, project: &Project, options: &Options) -> Resul
     results.extend(fold_plan_queries(
         outcomes,
         &mut catalog_results,
+        &missing,
         &catalog,
         &ownership,
         settings,
     ));
     results.extend(catalog_results);
     if options.rls_probe {
-        results.extend(probe::run(client, project, options.max_phase, &catalog).await?);
-        let writes = probe::write::run(client, project, &catalog).await?;
-        results.extend(writes.into_iter().map(|mut r| {
-            if !settings.all_objects && !ownership.owns_relation(&r.subject, &catalog) {
-                r.section = Section::PreExisting;
-            }
-            r
-        }));
+        let reads = probe::run(client, project, options.max_phase, &catalog).await?;
+        let users_refused = reads
+            .iter()
+            .any(|r| r.check == probe::SETUP.id && r.subject == "auth.users");
+        results.extend(reads);
+        if !users_refused {
+            let writes = probe::write::run(client, project, &catalog).await?;
+            results.extend(writes.into_iter().map(|mut r| {
+                if r.check == probe::write::CHECK.id
+                    && !settings.all_objects
+                    && !ownership.owns_relation(&r.subject, &catalog)
+                {
+                    r.section = Section::PreExisting;
+                }
+                r
+            }));
+        }
     }
     let mut results = apply_levels(results, settings);
     exempt(&mut results, settings);
@@ -286,6 +303,7 @@ fn judge(
         section,
         findings,
         notes: Vec::new(),
+        tried: Vec::new(),
         exemption: None,
     })
 }
@@ -381,12 +399,14 @@ fn stale_exemptions(results: &[CheckResult], settings: &Settings) -> Vec<CheckRe
 }
 
 /// Plan-query outcomes as results, each finding reported once: a row repeated by a later phase
-/// is dropped, a row about pre-existing objects only moves to the pre-existing section (folded
-/// into a catalog result already reporting that object), a row about an owned object a catalog
-/// check already fails is folded into that result as a note.
+/// is dropped, a row naming an object `plan-objects` reports missing is noted as such, a row
+/// about pre-existing objects only moves to the pre-existing section (folded into a catalog
+/// result already reporting that object), a row about an owned object a catalog check already
+/// fails is folded into that result as a note.
 fn fold_plan_queries(
     outcomes: Vec<QueryOutcome>,
     catalog_results: &mut [CheckResult],
+    missing: &[(String, String)],
     catalog: &Catalog,
     ownership: &Ownership,
     settings: &Settings,
@@ -418,6 +438,12 @@ fn fold_plan_queries(
                 continue;
             }
             seen.insert(key, subject.clone());
+            if let Some((name, reported)) = names_missing(&row, missing) {
+                result.notes.push(format!(
+                    "{row} — {name} is reported missing by plan-objects {reported}"
+                ));
+                continue;
+            }
             let mentioned = names.mentioned(&row);
             let about_pre_existing = !settings.all_objects
                 && !mentioned.is_empty()
@@ -476,6 +502,21 @@ fn fold_plan_queries(
     }
     results.extend(pre_existing);
     results
+}
+
+/// The first missing object `text` names (qualified, or without its `public.` schema), with the
+/// plan-objects subject that reports it.
+fn names_missing<'a>(text: &str, missing: &'a [(String, String)]) -> Option<(&'a str, &'a str)> {
+    let tokens: HashSet<&str> = text
+        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$' || c == '.'))
+        .map(|t| t.trim_matches('.'))
+        .filter(|t| !t.is_empty())
+        .collect();
+    missing.iter().find_map(|(name, subject)| {
+        let bare = name.strip_prefix("public.").unwrap_or(name);
+        (tokens.contains(name.as_str()) || tokens.contains(bare))
+            .then_some((name.as_str(), subject.as_str()))
+    })
 }
 
 /// Relation and function names of the catalog, bare and qualified, with ownership.

@@ -69,7 +69,7 @@ fn human(report: &Report, style: Style) -> String {
         .iter()
         .filter(|r| r.section == Section::PreExisting)
         .collect();
-    if !pre_existing.is_empty() {
+    if pre_existing.iter().any(|r| r.status() != "pass") {
         out.push_str(&format!(
             "\n{}\n",
             style.bold("== pre-existing objects (no plan owns them: findings are warnings unless --all-objects)")
@@ -189,6 +189,9 @@ fn to_json(report: &Report) -> serde_json::Value {
             });
             if !r.notes.is_empty() {
                 entry["notes"] = json!(r.notes);
+            }
+            if !r.tried.is_empty() {
+                entry["tried"] = json!(r.tried);
             }
             if let Some(reason) = &r.exemption {
                 entry["exemption"] = json!(reason);

@@ -270,6 +270,7 @@ pub const CHECKS: &[Check] = &[
     table_bloat::CHECK,
     autovacuum_disabled::CHECK,
     replication_slot_unused::CHECK,
+    crate::verify::probe::SETUP,
     crate::verify::probe::CHECK,
     crate::verify::probe::write::CHECK,
     crate::verify::EXEMPTION_UNUSED,
@@ -324,6 +325,8 @@ pub struct CheckResult {
     pub findings: Vec<Finding>,
     /// Context that is not a finding (a duplicate folded in, what a probe could not test).
     pub notes: Vec<String>,
+    /// What a probe tried on the subject (JSON output only).
+    pub tried: Vec<String>,
     /// The configured reason when an exemption accepts the findings.
     pub exemption: Option<String>,
 }
@@ -355,6 +358,7 @@ impl CheckResult {
                 .map(|message| Finding { level, message })
                 .collect(),
             notes: Vec::new(),
+            tried: Vec::new(),
             exemption: None,
         }
     }

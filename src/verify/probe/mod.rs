@@ -33,6 +33,17 @@ pub const CHECK: Check = Check {
     run: None,
 };
 
+/// The probes' own inserts: their synthetic users and seeds.
+pub const SETUP: Check = Check {
+    id: "rls-probe-setup",
+    level: Level::Error,
+    summary: "(--rls-probe) the probes can create their synthetic users and rows (else nothing was proven)",
+    help: "fix what refused the probe's insert: a trigger on auth.users, or the table's [[rls_probe]] seed",
+    doc: include_str!("../../../docs/checks/rls-probe-setup.md"),
+    splinter: &[],
+    run: None,
+};
+
 /// One result per probed table of phases `0..=max_phase`; rolls everything back.
 pub async fn run(
     client: &Client,
@@ -73,35 +84,34 @@ async fn probe_all(
 ) -> Result<Vec<CheckResult>> {
     let users = match session::create_users(client, catalog, 2).await? {
         Ok(users) => users,
-        Err(message) => return Ok(vec![CheckResult::new(CHECK.id, "auth.users", vec![message])]),
+        Err(message) => return Ok(vec![CheckResult::new(SETUP.id, "auth.users", vec![message])]),
     };
     let mut results = Vec::with_capacity(probes.len());
     for probe in probes {
         let table = qualify(&probe.table, 0);
-        results.push(CheckResult::new(
-            CHECK.id,
-            &table,
-            probe_table(client, probe, &table, &users).await?,
-        ));
+        results.push(match probe_table(client, probe, &table, &users).await? {
+            Ok(failures) => CheckResult::new(CHECK.id, &table, failures),
+            Err(setup) => CheckResult::new(SETUP.id, &table, vec![setup]),
+        });
     }
     Ok(results)
 }
 
-/// Failure messages for one table.
+/// Failure messages for one table, or why the probe could not set it up.
 async fn probe_table(
     client: &Client,
     probe: &RlsProbe,
     table: &str,
     users: &[String],
-) -> Result<Vec<String>> {
+) -> Result<std::result::Result<Vec<String>, String>> {
     let quoted = quote_qualified(table);
     let owner = quote_ident(&probe.owner);
     for (n, user) in users.iter().enumerate() {
         if let Err(message) = seed(client, probe, &quoted, &owner, user).await? {
-            return Ok(vec![format!(
+            return Ok(Err(format!(
                 "the probe could not seed a row owned by synthetic user {} ({message}); nothing was proven about the policies — give this table a `seed` in its plan's [[rls_probe]]",
                 n + 1
-            )]);
+            )));
         }
     }
     let mut failures = Vec::new();
@@ -146,7 +156,7 @@ async fn probe_table(
         Err(message) if is_denied(&message) => {}
         Err(message) => failures.push(format!("anon's query failed: {message}")),
     }
-    Ok(failures)
+    Ok(Ok(failures))
 }
 
 /// Makes sure a row owned by `user` exists: a trigger may already have made it (a profile

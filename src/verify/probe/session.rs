@@ -126,15 +126,7 @@ pub async fn act_as(
     actor: &Actor,
     method: &str,
 ) -> std::result::Result<(), tokio_postgres::Error> {
-    client
-        .execute(
-            "SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true), \
-             set_config('request.method', $3, true), set_config('request.path', '/rest/v1/probe', true), \
-             set_config('request.headers', '{}', true)",
-            &[&actor.role(), &actor.claims(), &method],
-        )
-        .await
-        .map(|_| ())
+    client.batch_execute(&request_settings(actor, method)).await
 }
 
 /// Sets only the claims (seeding as the connecting role while `auth.uid()` is the user).
@@ -197,7 +189,9 @@ impl Attempt {
     }
 }
 
-/// Runs `sql` as `actor` in a savepoint that is always rolled back.
+/// Runs `sql` as `actor` in a savepoint that is always rolled back. Opening the savepoint and
+/// setting the request travel in one simple-protocol batch; if setting the role failed, the
+/// subtransaction is aborted and the statement cannot run as the connecting role.
 pub async fn attempt(
     client: &Client,
     actor: &Actor,
@@ -205,12 +199,16 @@ pub async fn attempt(
     sql: &str,
     params: &[&(dyn ToSql + Sync)],
 ) -> Result<Attempt> {
-    savepoint(client, "eventos_attempt").await?;
-    let outcome = match act_as(client, actor, method).await {
-        Ok(()) => client.execute(sql, params).await,
-        Err(err) => Err(err),
-    };
-    let attempt = match outcome {
+    client
+        .batch_execute(&format!(
+            "SAVEPOINT eventos_attempt; {}",
+            request_settings(actor, method)
+        ))
+        .await
+        .context("rls probe: savepoint and request settings")?;
+    let outcome = client.execute(sql, params).await;
+    rollback_to(client, "eventos_attempt").await?;
+    Ok(match outcome {
         Ok(rows) => Attempt::Rows(rows),
         Err(err) => {
             let message = refusal(err, "a probe write")?;
@@ -220,9 +218,20 @@ pub async fn attempt(
                 Attempt::Failed(message)
             }
         }
-    };
-    rollback_to(client, "eventos_attempt").await?;
-    Ok(attempt)
+    })
+}
+
+/// The `set_config` calls PostgREST makes for a request, as one statement with literals.
+fn request_settings(actor: &Actor, method: &str) -> String {
+    let literal = |text: &str| format!("'{}'", text.replace('\'', "''"));
+    format!(
+        "SELECT set_config('role', {}, true), set_config('request.jwt.claims', {}, true), \
+         set_config('request.method', {}, true), set_config('request.path', '/rest/v1/probe', true), \
+         set_config('request.headers', '{{}}', true)",
+        literal(actor.role()),
+        literal(&actor.claims()),
+        literal(method)
+    )
 }
 
 /// Inserts `count` synthetic users into `auth.users` with the columns GoTrue fills for an e-mail

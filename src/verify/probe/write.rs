@@ -128,7 +128,7 @@ async fn probe_all(
 ) -> Result<Vec<CheckResult>> {
     let ids = match session::create_users(client, catalog, 2).await? {
         Ok(ids) => ids,
-        Err(message) => return Ok(vec![CheckResult::new(CHECK.id, "auth.users", vec![message])]),
+        Err(message) => return Ok(vec![CheckResult::new(super::SETUP.id, "auth.users", vec![message])]),
     };
     let ids = [ids[0].clone(), ids[1].clone()];
     let users = [
@@ -197,8 +197,11 @@ async fn table_info(client: &Client, tables: &[String]) -> Result<HashMap<String
              WHERE (n.nspname || '.' || c.relname) = ANY($1) AND k.contype = 'c'
              UNION ALL
              SELECT n.nspname || '.' || c.relname, 'u',
-                    ARRAY(SELECT DISTINCT a.attname::text FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-                          WHERE d.classid = 'pg_class'::regclass AND d.objid = x.indexrelid AND d.refobjsubid > 0), ''
+                    ARRAY(SELECT a.attname::text FROM pg_attribute a
+                          WHERE a.attrelid = x.indrelid AND a.attnum > 0
+                            AND (a.attnum = ANY (x.indkey::int2[])
+                                 OR EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = x.indexrelid
+                                              AND d.refobjid = x.indrelid AND d.refobjsubid = a.attnum))), ''
              FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE (n.nspname || '.' || c.relname) = ANY($1) AND x.indisunique",
             &[&names],
@@ -297,6 +300,7 @@ impl Probe<'_> {
         for column in owners {
             owned_by_a[column.as_str()] = a.json[column.as_str()].clone();
         }
+        result.tried.push(format!("user B: INSERT a row whose {columns} is user A's"));
         let plain = self.insert_copy(table, &info, &user_b, &owned_by_a, false).await?;
         let returning = self.insert_copy(table, &info, &user_b, &owned_by_a, true).await?;
         if plain.passed_policies() || returning.passed_policies() {
@@ -315,7 +319,7 @@ impl Probe<'_> {
         }
         // UPDATE and DELETE A's row.
         if table.access.authenticated.update
-            && let Some(column) = self.updatable(&info, 0, owners)
+            && let Some(column) = self.updatable(table, &info, 0, owners)
         {
             let sql = format!(
                 "UPDATE {} SET {c} = {c} WHERE {}",
@@ -323,6 +327,7 @@ impl Probe<'_> {
                 key_condition(table, 1),
                 c = quote_ident(&column)
             );
+            result.tried.push(format!("user B: UPDATE user A's row (SET {column} = {column})"));
             let attempt = session::attempt(self.client, &user_b, "PATCH", &sql, &[&a.json]).await?;
             if attempt.wrote() {
                 result.findings.push(error(format!(
@@ -332,6 +337,7 @@ impl Probe<'_> {
         }
         if table.access.authenticated.delete {
             let sql = format!("DELETE FROM {} WHERE {}", quote_qualified(&name), key_condition(table, 1));
+            result.tried.push("user B: DELETE user A's row".into());
             if session::attempt(self.client, &user_b, "DELETE", &sql, &[&a.json]).await?.wrote() {
                 result.findings.push(error(format!(
                     "authenticated user B can DELETE user A's row of {name}"
@@ -348,6 +354,7 @@ impl Probe<'_> {
             }
             let mut target = b.json.clone();
             target[column.as_str()] = a.json[column.as_str()].clone();
+            result.tried.push(format!("user B: UPDATE {column} of its own row to user A's value"));
             if self.repoints(table, column, &target, b).await? {
                 result.findings.push(error(format!(
                     "authenticated user B can UPDATE {column} of its own row of {name} to user A's value: the row moves to A and B can no longer change it"
@@ -425,6 +432,11 @@ impl Probe<'_> {
         }
         let client = self.client;
         let name = quote_qualified(&table.qualified());
+        result.tried.push(format!(
+            "user B: UPDATE its own row to {} state(s) and INSERT a copy: {}",
+            candidates.len(),
+            candidates.iter().map(|(c, v)| format!("{c} = {}", show(v))).collect::<Vec<_>>().join(", ")
+        ));
         for (column, value) in candidates {
             let mut target = b.json.clone();
             target[column.as_str()] = value.clone();
@@ -477,6 +489,14 @@ impl Probe<'_> {
         let info = self.info.get(&name).cloned().unwrap_or_default();
         let anon = Actor::Anon;
         let mut wrote = Vec::new();
+        let granted: Vec<&str> = [("INSERT", table.access.anon.insert), ("UPDATE", table.access.anon.update), ("DELETE", table.access.anon.delete)]
+            .into_iter()
+            .filter(|(_, held)| *held)
+            .map(|(what, _)| what)
+            .collect();
+        if !granted.is_empty() {
+            result.tried.push(format!("anon: {}", granted.join(", ")));
+        }
         if table.access.anon.insert {
             let attempt = self.insert_copy(table, &info, &anon, &a.json, false).await?;
             if attempt.passed_policies() {
@@ -485,7 +505,7 @@ impl Probe<'_> {
         }
         if !table.primary_key.is_empty() {
             if table.access.anon.update
-                && let Some(column) = self.updatable(&info, 1, &[])
+                && let Some(column) = self.updatable(table, &info, 1, &[])
             {
                 let sql = format!(
                     "UPDATE {} SET {c} = {c} WHERE {}",
@@ -512,15 +532,17 @@ impl Probe<'_> {
 
     /// A column `role` (0 authenticated, 1 anon) may update, preferring one that is not an
     /// ownership column or part of the key.
-    fn updatable(&self, info: &TableInfo, role: usize, owners: &[String]) -> Option<String> {
+    fn updatable(&self, table: &Relation, info: &TableInfo, role: usize, owners: &[String]) -> Option<String> {
         let candidates: Vec<&ColumnInfo> = info
             .columns
             .iter()
             .filter(|c| c.update[role] && !c.generated && !c.identity)
             .collect();
+        let plain = |c: &&&ColumnInfo| !owners.contains(&c.name) && !table.primary_key.contains(&c.name);
         candidates
             .iter()
-            .find(|c| !owners.contains(&c.name))
+            .find(plain)
+            .or_else(|| candidates.iter().find(|c| !owners.contains(&c.name)))
             .or_else(|| candidates.first())
             .map(|c| c.name.clone())
     }
@@ -536,8 +558,20 @@ impl Probe<'_> {
         returning: bool,
     ) -> Result<Attempt> {
         let role = usize::from(matches!(actor, Actor::Anon));
+        let privileges = if role == 0 { table.access.authenticated } else { table.access.anon };
+        if !privileges.insert {
+            return Ok(Attempt::Denied(format!("42501: {} holds no INSERT privilege", actor.role())));
+        }
         let name = quote_qualified(&table.qualified());
-        let fresh = fresh_columns(info);
+        let keep: BTreeSet<String> = self
+            .catalog
+            .foreign_keys
+            .iter()
+            .filter(|fk| fk.schema == table.schema && fk.table == table.name)
+            .flat_map(|fk| fk.column_names.iter().cloned())
+            .chain(ownership_columns(&table.name, &self.catalog.policies_on(table).collect::<Vec<_>>()))
+            .collect();
+        let fresh = fresh_columns(info, &keep);
         let mut columns = Vec::new();
         let mut values = Vec::new();
         for column in info.columns.iter().filter(|c| c.insert[role] && !c.generated && !c.identity) {
@@ -557,13 +591,21 @@ impl Probe<'_> {
             }
             columns.push(quoted);
         }
+        let returning = if returning { " RETURNING *" } else { "" };
+        if columns.is_empty() {
+            let sql = format!("INSERT INTO {name} DEFAULT VALUES{returning}");
+            return session::attempt(self.client, actor, "POST", &sql, &[]).await;
+        }
         let sql = format!(
-            "INSERT INTO {name} ({}) SELECT {} FROM jsonb_populate_record(NULL::{name}, $1::jsonb) AS r{}",
+            "INSERT INTO {name} ({}) SELECT {} FROM jsonb_populate_record(NULL::{name}, $1::jsonb) AS r{returning}",
             columns.join(", "),
             values.join(", "),
-            if returning { " RETURNING *" } else { "" }
         );
-        session::attempt(self.client, actor, "POST", &sql, &[json]).await
+        let outcome = session::attempt(self.client, actor, "POST", &sql, &[json]).await;
+        if std::env::var_os("EVENTOS_PROBE_DEBUG").is_some() {
+            eprintln!("{sql}\n  {json}\n  -> {outcome:?}");
+        }
+        outcome
     }
 
     /// The synthetic row of `table` for user `n` (0 = A, 1 = B): seeded once, then remembered.
@@ -737,11 +779,18 @@ fn key_condition(table: &Relation, param: usize) -> String {
 }
 
 /// Columns whose value must change for a copy to be insertable: one per unique constraint (the
-/// first that has a default, else the first text or uuid column).
-fn fresh_columns(info: &TableInfo) -> BTreeSet<String> {
+/// first that has a default, else the first text, uuid or number column), never one of `keep`
+/// (ownership and foreign key columns: changing them would change whose row it is). A unique
+/// constraint made only of `keep` columns gets none: the copy then collides, which still shows
+/// that the policies accepted it.
+fn fresh_columns(info: &TableInfo, keep: &BTreeSet<String>) -> BTreeSet<String> {
     let mut fresh = BTreeSet::new();
     for set in &info.unique {
-        let columns: Vec<&ColumnInfo> = set.iter().filter_map(|c| info.column(c)).collect();
+        let columns: Vec<&ColumnInfo> = set
+            .iter()
+            .filter(|c| !keep.contains(*c))
+            .filter_map(|c| info.column(c))
+            .collect();
         let pick = columns
             .iter()
             .find(|c| c.has_default)
