@@ -147,10 +147,12 @@ fn human_check(out: &mut String, report: &Report, check: &Check, section: Sectio
     let passing: Vec<&&CheckResult> = results.iter().filter(|r| r.status() == "pass").collect();
     if check.run.is_none() {
         for result in passing {
-            let notes = if result.notes.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", result.notes.join("; "))
+            // Notes of a passing plan query are rows reported with another result: counted, not
+            // repeated.
+            let notes = match (result.notes.len(), check.id) {
+                (0, _) => String::new(),
+                (n, "plan-query") => format!(" ({n} row(s) reported with other results)"),
+                _ => format!(" ({})", result.notes.join("; ")),
             };
             out.push_str(&format!(
                 "{} {} {}{notes}\n",
