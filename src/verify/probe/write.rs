@@ -277,7 +277,7 @@ impl Probe<'_> {
         if writable && !owners.is_empty() {
             self.cross_user(table, &owners, &a, &b, &policies, &mut result).await?;
         }
-        self.anon(table, &a, &mut result).await?;
+        self.anon(table, &a, &owners, &mut result).await?;
         Ok(result)
     }
 
@@ -484,7 +484,7 @@ impl Probe<'_> {
     }
 
     /// anon's INSERT, UPDATE and DELETE.
-    async fn anon(&mut self, table: &Relation, a: &Row, result: &mut CheckResult) -> Result<()> {
+    async fn anon(&mut self, table: &Relation, a: &Row, owners: &[String], result: &mut CheckResult) -> Result<()> {
         let name = table.qualified();
         let info = self.info.get(&name).cloned().unwrap_or_default();
         let anon = Actor::Anon;
@@ -500,12 +500,12 @@ impl Probe<'_> {
         if table.access.anon.insert {
             let attempt = self.insert_copy(table, &info, &anon, &a.json, false).await?;
             if attempt.passed_policies() {
-                wrote.push(format!("INSERT a row{}", constraint_note(&attempt)));
+                wrote.push(format!("INSERT into {name}{}", constraint_note(&attempt)));
             }
         }
         if !table.primary_key.is_empty() {
             if table.access.anon.update
-                && let Some(column) = self.updatable(table, &info, 1, &[])
+                && let Some(column) = self.updatable(table, &info, 1, owners)
             {
                 let sql = format!(
                     "UPDATE {} SET {c} = {c} WHERE {}",
@@ -514,18 +514,18 @@ impl Probe<'_> {
                     c = quote_ident(&column)
                 );
                 if session::attempt(self.client, &anon, "PATCH", &sql, &[&a.json]).await?.wrote() {
-                    wrote.push(format!("UPDATE user A's row (SET {column} = {column})"));
+                    wrote.push(format!("UPDATE user A's row of {name} (SET {column} = {column})"));
                 }
             }
             if table.access.anon.delete {
                 let sql = format!("DELETE FROM {} WHERE {}", quote_qualified(&name), key_condition(table, 1));
                 if session::attempt(self.client, &anon, "DELETE", &sql, &[&a.json]).await?.wrote() {
-                    wrote.push("DELETE user A's row".into());
+                    wrote.push(format!("DELETE user A's row of {name}"));
                 }
             }
         }
         for what in wrote {
-            result.findings.push(error(format!("anon can {what} of {name}")));
+            result.findings.push(error(format!("anon can {what}")));
         }
         Ok(())
     }
@@ -563,13 +563,19 @@ impl Probe<'_> {
             return Ok(Attempt::Denied(format!("42501: {} holds no INSERT privilege", actor.role())));
         }
         let name = quote_qualified(&table.qualified());
+        // A user's copy keeps whose row it is (ownership and foreign keys); anon's only its
+        // foreign keys.
+        let owners = match actor {
+            Actor::User { .. } => ownership_columns(&table.name, &self.catalog.policies_on(table).collect::<Vec<_>>()),
+            Actor::Anon => BTreeSet::new(),
+        };
         let keep: BTreeSet<String> = self
             .catalog
             .foreign_keys
             .iter()
             .filter(|fk| fk.schema == table.schema && fk.table == table.name)
             .flat_map(|fk| fk.column_names.iter().cloned())
-            .chain(ownership_columns(&table.name, &self.catalog.policies_on(table).collect::<Vec<_>>()))
+            .chain(owners)
             .collect();
         let fresh = fresh_columns(info, &keep);
         let mut columns = Vec::new();
