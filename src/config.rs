@@ -292,7 +292,11 @@ mod tests {
         assert_eq!(config.verify.check_levels["unused-index"], "off");
         assert_eq!(config.verify.exemptions[0].object, "public.t");
         assert_eq!(config.verify.pre_existing.as_deref(), Some("off"));
-        std::fs::write(&path, "[[verify.exempt]]\ncheck = \"rls-enabled\"\nobject = \"x\"\n").unwrap();
+        std::fs::write(
+            &path,
+            "[[verify.exempt]]\ncheck = \"rls-enabled\"\nobject = \"x\"\n",
+        )
+        .unwrap();
         let err = format!("{:#}", Config::load(Some(&path)).unwrap_err());
         assert!(err.contains("reason") && err.contains("line"), "{err}");
     }

@@ -89,17 +89,41 @@ CREATE EXTENSION adminpack;
 
 /// `(check, subject, status)` the report must hold.
 const CAUGHT: &[(&str, &str, &str)] = &[
-    ("policy-null-auth-disjunct", "policy notes_open_read on public.notes", "fail"),
-    ("policy-user-metadata", "policy notes_admin on public.notes", "fail"),
-    ("auth-rls-initplan", "policy tags_own on public.tags", "warn"),
-    ("multiple-permissive-policies", "public.tags authenticated SELECT", "warn"),
+    (
+        "policy-null-auth-disjunct",
+        "policy notes_open_read on public.notes",
+        "fail",
+    ),
+    (
+        "policy-user-metadata",
+        "policy notes_admin on public.notes",
+        "fail",
+    ),
+    (
+        "auth-rls-initplan",
+        "policy tags_own on public.tags",
+        "warn",
+    ),
+    (
+        "multiple-permissive-policies",
+        "public.tags authenticated SELECT",
+        "warn",
+    ),
     ("function-search-path", "public.tag_count()", "warn"),
-    ("security-definer-authenticated", "public.all_note_ids()", "warn"),
+    (
+        "security-definer-authenticated",
+        "public.all_note_ids()",
+        "warn",
+    ),
     ("auth-users-exposed", "public.member_emails", "fail"),
     ("foreign-table-exposed", "public.remote_notes", "warn"),
     ("sensitive-columns-exposed", "public.integrations", "fail"),
     ("sequence-exposed", "public.counters_id_seq", "warn"),
-    ("fkey-to-auth-unique", "public.invites.invites_email_fkey", "fail"),
+    (
+        "fkey-to-auth-unique",
+        "public.invites.invites_email_fkey",
+        "fail",
+    ),
     ("unsupported-reg-types", "public.jobs.handler", "warn"),
     ("insecure-queue-exposed", "pgmq.q_jobs", "fail"),
     ("public-bucket-listing", "bucket avatars", "warn"),
@@ -116,7 +140,9 @@ fn every_splinter_lint_eventos_covers_catches_its_bad_object() {
     let db = TestDb::new(Pg::Stock);
     let dir = fixture("basic");
     db.migrate_up(&dir, &[]);
-    db.client().batch_execute(BAD_OBJECTS).expect("create the bad objects");
+    db.client()
+        .batch_execute(BAD_OBJECTS)
+        .expect("create the bad objects");
     let run = db
         .eventos(
             &dir,
@@ -152,7 +178,10 @@ fn every_splinter_lint_eventos_covers_catches_its_bad_object() {
         ("public-bucket-listing", "bucket docs"),
         ("policy-user-metadata", "policy notes_own on public.notes"),
         ("auth-rls-initplan", "policy notes_own on public.notes"),
-        ("policy-null-auth-disjunct", "policy notes_own on public.notes"),
+        (
+            "policy-null-auth-disjunct",
+            "policy notes_own on public.notes",
+        ),
     ] {
         let hit = results
             .iter()
@@ -175,7 +204,10 @@ fn bad_objects_no_plan_owns_stay_warnings_in_their_own_section() {
         .unwrap();
     let out = common::stdout(&db.eventos(&dir, &["verify"]).assert().success());
     let theirs = out.split_once("== pre-existing objects").expect(&out).1;
-    assert!(theirs.contains("warn sensitive-columns-exposed public.accounts"), "{out}");
+    assert!(
+        theirs.contains("warn sensitive-columns-exposed public.accounts"),
+        "{out}"
+    );
     assert!(theirs.contains("warn rls-enabled public.accounts"), "{out}");
 }
 
@@ -206,7 +238,10 @@ fn a_bloated_table_is_listed_from_the_servers_statistics() {
         .unwrap_or_else(|| panic!("table-bloat did not examine public.bloated: {report:#}"));
     assert_eq!(hit["status"], "info", "{hit:#}");
     assert!(
-        hit["messages"][0].as_str().unwrap().contains("the pages it needs"),
+        hit["messages"][0]
+            .as_str()
+            .unwrap()
+            .contains("the pages it needs"),
         "{hit:#}"
     );
 }

@@ -89,7 +89,10 @@ fn clean_apply_passes_and_warns_about_a_table_without_policy() {
     let dir = fixture("basic");
     db.migrate_up(&dir, &[]);
     let out = stdout(&db.eventos(&dir, &["verify"]).assert().success());
-    assert!(out.contains("pass phase-applied phase 0 (2 of 2 migrations applied)"), "{out}");
+    assert!(
+        out.contains("pass phase-applied phase 0 (2 of 2 migrations applied)"),
+        "{out}"
+    );
     assert!(out.contains("pass rls-enabled (2 objects)"), "{out}");
     assert!(out.contains("pass fk-indexed (2 objects)"), "{out}");
     assert!(out.contains("warn rls-has-policy public.tags"), "{out}");
@@ -139,7 +142,9 @@ fn a_broken_schema_fails_naming_each_object_and_check() {
     // The plan's own `rls-enabled` query reports tags too: folded into the catalog check's
     // failure, not a second failure.
     assert!(
-        out.contains("note: also reported by plan query `phase 0: rls-enabled`: table tags has RLS disabled"),
+        out.contains(
+            "note: also reported by plan query `phase 0: rls-enabled`: table tags has RLS disabled"
+        ),
         "{out}"
     );
     let failed = out.lines().filter(|l| l.starts_with("FAIL")).count();
@@ -164,7 +169,10 @@ fn json_and_junit_report_each_check_and_object() {
         assert_eq!(hit["status"], "fail", "{hit}");
         assert!(hit["help"].is_string(), "{hit}");
     }
-    assert_eq!(result(&value, "rls-enabled", "public.notes")["status"], "pass");
+    assert_eq!(
+        result(&value, "rls-enabled", "public.notes")["status"],
+        "pass"
+    );
     let results = value["results"].as_array().unwrap();
 
     let xml = stdout(
@@ -201,7 +209,10 @@ fn objects_no_plan_owns_are_pre_existing_warnings_unless_all_objects() {
     assert!(out.contains("FAIL rls-enabled public.tags"), "{out}");
     let (owned, theirs) = out.split_once("== pre-existing objects").expect(&out);
     assert!(theirs.contains("warn primary-key public.heap"), "{out}");
-    assert!(theirs.contains("warn view-security-invoker public.note_bodies"), "{out}");
+    assert!(
+        theirs.contains("warn view-security-invoker public.note_bodies"),
+        "{out}"
+    );
     assert!(!owned.contains("public.heap"), "{out}");
     let failures: Vec<&str> = out.lines().filter(|l| l.starts_with("FAIL")).collect();
     assert_eq!(
@@ -242,7 +253,10 @@ fn a_real_project_table_without_rls_is_not_a_failure_of_the_plans_and_shows_once
         "reported once, as a warning:\n{out}"
     );
     let theirs = out.split_once("== pre-existing objects").expect(&out).1;
-    assert!(theirs.contains("warn rls-enabled public.legacy_orders\n"), "{out}");
+    assert!(
+        theirs.contains("warn rls-enabled public.legacy_orders\n"),
+        "{out}"
+    );
     assert!(
         theirs.contains("note: also reported by plan query `phase 0: rls-enabled`"),
         "{out}"
@@ -252,7 +266,10 @@ fn a_real_project_table_without_rls_is_not_a_failure_of_the_plans_and_shows_once
             .assert()
             .code(1),
     );
-    assert!(all.contains("FAIL rls-enabled public.legacy_orders"), "{all}");
+    assert!(
+        all.contains("FAIL rls-enabled public.legacy_orders"),
+        "{all}"
+    );
 }
 
 #[test]
@@ -266,11 +283,16 @@ fn a_fresh_database_reports_each_phase_not_applied_in_every_format() {
     );
     for phase in 0..=1 {
         assert!(
-            out.contains(&format!("FAIL phase-applied phase {phase}\n     phase {phase} not applied")),
+            out.contains(&format!(
+                "FAIL phase-applied phase {phase}\n     phase {phase} not applied"
+            )),
             "{out}"
         );
     }
-    assert!(!out.contains("plan-objects"), "objects of unapplied phases are not listed:\n{out}");
+    assert!(
+        !out.contains("plan-objects"),
+        "objects of unapplied phases are not listed:\n{out}"
+    );
     let value = json(&stdout(
         &db.eventos(&root, &["verify", "--phase", "1", "--format", "json"])
             .assert()
@@ -283,7 +305,10 @@ fn a_fresh_database_reports_each_phase_not_applied_in_every_format() {
             .assert()
             .code(1),
     );
-    assert!(xml.contains("<testsuite name=\"phase-applied\" tests=\"2\" failures=\"2\""), "{xml}");
+    assert!(
+        xml.contains("<testsuite name=\"phase-applied\" tests=\"2\" failures=\"2\""),
+        "{xml}"
+    );
     assert!(xml.trim_end().ends_with("</testsuites>"), "{xml}");
 }
 
@@ -295,7 +320,9 @@ fn a_phase_not_applied_yet_is_one_failure_and_its_objects_are_not_listed() {
     let out = stdout(&db.eventos(&dir, &["verify"]).assert().code(1));
     assert!(out.contains("pass phase-applied phase 0"), "{out}");
     assert!(
-        out.contains("phase 1 not applied: none of its 1 migrations is recorded in eventos.schema_history"),
+        out.contains(
+            "phase 1 not applied: none of its 1 migrations is recorded in eventos.schema_history"
+        ),
         "{out}"
     );
     assert!(!out.contains("missing table public.tags"), "{out}");
@@ -312,17 +339,34 @@ fn dropped_objects_are_named_and_the_run_completes() {
              DROP TABLE public.whatsapp_campaigns;",
         )
         .unwrap();
-    let run = db.eventos(&root, &["verify", "--phase", "1"]).assert().code(1);
+    let run = db
+        .eventos(&root, &["verify", "--phase", "1"])
+        .assert()
+        .code(1);
     let out = stdout(&run);
     assert!(stderr(&run).is_empty(), "{}", stderr(&run));
-    assert!(out.contains("missing function public.verify_audit_log_integrity"), "{out}");
-    assert!(out.contains("missing table public.whatsapp_campaigns"), "{out}");
+    assert!(
+        out.contains("missing function public.verify_audit_log_integrity"),
+        "{out}"
+    );
+    assert!(
+        out.contains("missing table public.whatsapp_campaigns"),
+        "{out}"
+    );
     assert!(
         out.contains("verification query `audit-chain-intact` failed to run: 42883: function public.verify_audit_log_integrity() does not exist"),
         "{out}"
     );
-    assert!(out.contains("pass plan-objects phase 1"), "phase 1 still verified:\n{out}");
-    assert_eq!(out.matches("missing table public.whatsapp_campaigns").count(), 1, "{out}");
+    assert!(
+        out.contains("pass plan-objects phase 1"),
+        "phase 1 still verified:\n{out}"
+    );
+    assert_eq!(
+        out.matches("missing table public.whatsapp_campaigns")
+            .count(),
+        1,
+        "{out}"
+    );
     assert!(
         !out.contains("missing table whatsapp_campaigns"),
         "the plan query's row is folded into plan-objects:\n{out}"
@@ -334,7 +378,10 @@ fn dropped_objects_are_named_and_the_run_completes() {
                 .assert()
                 .code(1),
         );
-        assert!(text.contains("verify_audit_log_integrity"), "{format}: {text}");
+        assert!(
+            text.contains("verify_audit_log_integrity"),
+            "{format}: {text}"
+        );
         assert!(text.contains("whatsapp_campaigns"), "{format}: {text}");
     }
 }
@@ -348,16 +395,23 @@ fn exposed_schema_flag_moves_the_checks() {
         .batch_execute("CREATE SCHEMA api; CREATE TABLE api.open (id int PRIMARY KEY); CREATE TABLE public.also_open (id int PRIMARY KEY);")
         .unwrap();
     let out = stdout(
-        &db.eventos(&dir, &["verify", "--all-objects", "--exposed-schema", "api"])
-            .assert()
-            .code(1),
+        &db.eventos(
+            &dir,
+            &["verify", "--all-objects", "--exposed-schema", "api"],
+        )
+        .assert()
+        .code(1),
     );
     assert!(out.contains("FAIL rls-enabled api.open"), "{out}");
     assert!(
         !out.contains("public.also_open"),
         "public is not exposed now:\n{out}"
     );
-    let out = stdout(&db.eventos(&dir, &["verify", "--all-objects"]).assert().code(1));
+    let out = stdout(
+        &db.eventos(&dir, &["verify", "--all-objects"])
+            .assert()
+            .code(1),
+    );
     assert!(out.contains("FAIL rls-enabled public.also_open"), "{out}");
     assert!(!out.contains("api.open"), "{out}");
 }
@@ -372,7 +426,11 @@ fn levels_and_exemptions_come_from_eventos_toml() {
         .unwrap();
     let config = project.path().join("eventos.toml");
     let write = |extra: &str| {
-        std::fs::write(&config, format!("sql_dir = \"sql\"\nplans_dir = \"plans\"\n{extra}")).unwrap()
+        std::fs::write(
+            &config,
+            format!("sql_dir = \"sql\"\nplans_dir = \"plans\"\n{extra}"),
+        )
+        .unwrap()
     };
     write(
         "[verify.checks]\nrls-has-policy = \"off\"\n\n[[verify.exempt]]\ncheck = \"rls-enabled\"\nobject = \"public.tags\"\nreason = \"being migrated\"\n\n[[verify.exempt]]\ncheck = \"plan-query\"\nobject = \"phase 0: *\"\nreason = \"the plan still checks every table\"\n",
@@ -385,13 +443,18 @@ fn levels_and_exemptions_come_from_eventos_toml() {
             .assert()
             .success(),
     ));
-    assert_eq!(result(&value, "rls-enabled", "public.tags")["exemption"], "being migrated");
+    assert_eq!(
+        result(&value, "rls-enabled", "public.tags")["exemption"],
+        "being migrated"
+    );
 
     // Raised to error: a warning-level finding now fails.
     db.client()
         .batch_execute("ALTER TABLE public.tags ENABLE ROW LEVEL SECURITY")
         .unwrap();
-    write("[verify.checks]\nrls-has-policy = \"error\"\n\n[[verify.exempt]]\ncheck = \"rls-enabled\"\nobject = \"public.tags\"\nreason = \"being migrated\"\n");
+    write(
+        "[verify.checks]\nrls-has-policy = \"error\"\n\n[[verify.exempt]]\ncheck = \"rls-enabled\"\nobject = \"public.tags\"\nreason = \"being migrated\"\n",
+    );
     let out = stdout(&db.eventos(project.path(), &["verify"]).assert().code(1));
     assert!(out.contains("FAIL rls-has-policy public.tags"), "{out}");
     assert!(
@@ -401,7 +464,11 @@ fn levels_and_exemptions_come_from_eventos_toml() {
 
     // Unknown ids stop everything before any change, with exit 2.
     write("[verify.checks]\nno-such-check = \"off\"\n");
-    let err = stderr(&db.eventos(project.path(), &["migrate", "up"]).assert().code(2));
+    let err = stderr(
+        &db.eventos(project.path(), &["migrate", "up"])
+            .assert()
+            .code(2),
+    );
     assert!(err.contains("unknown check `no-such-check`"), "{err}");
     write("[[verify.exempt]]\ncheck = \"rls-enabled\"\nobject = \"public.tags\"\nreason = \"\"\n");
     let err = stderr(&db.eventos(project.path(), &["verify"]).assert().code(2));
@@ -412,7 +479,12 @@ fn levels_and_exemptions_come_from_eventos_toml() {
 fn checks_lists_and_explains_every_check() {
     let dir = fixture("basic");
     let out = stdout(&common::eventos(&dir).arg("checks").assert().success());
-    for id in ["phase-applied", "policy-user-metadata", "sequence-exposed", "rls-write-probe"] {
+    for id in [
+        "phase-applied",
+        "policy-user-metadata",
+        "sequence-exposed",
+        "rls-write-probe",
+    ] {
         assert!(out.lines().any(|l| l.starts_with(id)), "{id}: {out}");
     }
     let page = stdout(
@@ -422,7 +494,12 @@ fn checks_lists_and_explains_every_check() {
             .success(),
     );
     assert!(page.starts_with("# `sequence-exposed`"), "{page}");
-    let err = stderr(&common::eventos(&dir).args(["checks", "nope"]).assert().code(2));
+    let err = stderr(
+        &common::eventos(&dir)
+            .args(["checks", "nope"])
+            .assert()
+            .code(2),
+    );
     assert!(err.contains("unknown check `nope`"), "{err}");
 }
 
@@ -527,7 +604,10 @@ fn real_bundles_verify_clean_after_a_phase_0_to_3_apply() {
     let root = repo_root();
     db.migrate_up(&root, &[]);
     let out = stdout(&db.eventos(&root, &["verify"]).assert().success());
-    assert!(out.contains(", 0 failed, 0 warnings, "), "every finding fixed or exempted:\n{out}");
+    assert!(
+        out.contains(", 0 failed, 0 warnings, "),
+        "every finding fixed or exempted:\n{out}"
+    );
     assert!(!out.contains("exemption-unused"), "{out}");
     for phase in 0..=3 {
         assert!(

@@ -125,7 +125,10 @@ fn a_table_that_cannot_be_seeded_names_the_fix() {
         out.contains("the probe could not seed a row owned by synthetic user 1 (23502"),
         "{out}"
     );
-    assert!(out.contains("nothing was proven about the policies"), "{out}");
+    assert!(
+        out.contains("nothing was proven about the policies"),
+        "{out}"
+    );
     assert!(out.contains("give this table a `seed`"), "{out}");
     assert!(
         !out.contains("SELECT policies"),
@@ -196,10 +199,15 @@ fn supabases_profile_trigger_on_auth_users_does_not_break_the_probe() {
             .success(),
     );
     assert!(out.contains("pass rls-probe public.profiles"), "{out}");
-    assert!(out.contains("pass rls-write-probe public.profiles"), "{out}");
+    assert!(
+        out.contains("pass rls-write-probe public.profiles"),
+        "{out}"
+    );
     assert!(!out.contains("rls-probe-setup"), "{out}");
     assert_eq!(
-        db.query_strings("SELECT (SELECT count(*) FROM auth.users) + (SELECT count(*) FROM public.profiles)"),
+        db.query_strings(
+            "SELECT (SELECT count(*) FROM auth.users) + (SELECT count(*) FROM public.profiles)"
+        ),
         vec!["0"]
     );
 }

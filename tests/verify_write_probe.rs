@@ -56,9 +56,12 @@ fn correct_policies_pass_and_leave_no_trace() {
 fn what_the_probe_tried_is_in_the_json_report() {
     let db = applied();
     let text = stdout(
-        &db.eventos(&fixture("write-probe"), &["verify", "--rls-probe", "--format", "json"])
-            .assert()
-            .success(),
+        &db.eventos(
+            &fixture("write-probe"),
+            &["verify", "--rls-probe", "--format", "json"],
+        )
+        .assert()
+        .success(),
     );
     let report: serde_json::Value = serde_json::from_str(&text).unwrap();
     let notes = report["results"]
@@ -73,8 +76,14 @@ fn what_the_probe_tried_is_in_the_json_report() {
         .iter()
         .map(|t| t.as_str().unwrap())
         .collect();
-    assert!(tried.contains(&"user B: INSERT a row whose author_id, event_id is user A's"), "{tried:?}");
-    assert!(tried.contains(&"user B: UPDATE author_id of its own row to user A's value"), "{tried:?}");
+    assert!(
+        tried.contains(&"user B: INSERT a row whose author_id, event_id is user A's"),
+        "{tried:?}"
+    );
+    assert!(
+        tried.contains(&"user B: UPDATE author_id of its own row to user A's value"),
+        "{tried:?}"
+    );
     assert!(tried.contains(&"user B: DELETE user A's row"), "{tried:?}");
 }
 
@@ -94,7 +103,9 @@ fn an_update_whose_with_check_does_not_pin_the_owner_is_caught() {
     let out = probe(&db, 1);
     assert_eq!(
         failures(&out, "public.notes"),
-        vec!["authenticated user B can UPDATE author_id of its own row of public.notes to user A's value: the row moves to A and B can no longer change it"],
+        vec![
+            "authenticated user B can UPDATE author_id of its own row of public.notes to user A's value: the row moves to A and B can no longer change it"
+        ],
         "{out}"
     );
     assert!(out.contains("pass rls-write-probe public.events"), "{out}");
@@ -114,7 +125,9 @@ fn an_insert_policy_that_does_not_tie_the_row_to_the_user_is_caught() {
     let out = probe(&db, 1);
     assert_eq!(
         failures(&out, "public.notes"),
-        vec!["authenticated user B can INSERT into public.notes a row whose author_id, event_id is user A's (without and with RETURNING)"],
+        vec![
+            "authenticated user B can INSERT into public.notes a row whose author_id, event_id is user A's (without and with RETURNING)"
+        ],
         "{out}"
     );
 }
@@ -134,7 +147,9 @@ fn an_insert_hidden_from_returning_is_caught_without_it() {
     let out = probe(&db, 1);
     assert_eq!(
         failures(&out, "public.notes"),
-        vec!["authenticated user B can INSERT into public.notes a row whose author_id, event_id is user A's (without RETURNING (return=minimal))"],
+        vec![
+            "authenticated user B can INSERT into public.notes a row whose author_id, event_id is user A's (without RETURNING (return=minimal))"
+        ],
         "{out}"
     );
 }
@@ -155,7 +170,9 @@ fn an_update_looser_than_the_insert_policy_is_caught() {
     let out = probe(&db, 1);
     assert_eq!(
         failures(&out, "public.notes"),
-        vec!["authenticated user B can UPDATE status of its own row of public.notes to 'published', a state the INSERT policies refuse"],
+        vec![
+            "authenticated user B can UPDATE status of its own row of public.notes to 'published', a state the INSERT policies refuse"
+        ],
         "{out}"
     );
 }
@@ -176,7 +193,10 @@ fn updating_and_deleting_another_users_rows_is_caught() {
         .unwrap();
     let found = failures(&probe(&db, 1), "public.notes");
     assert!(
-        found.iter().any(|f| f.starts_with("authenticated user B can UPDATE user A's row of public.notes (SET ")),
+        found
+            .iter()
+            .any(|f| f
+                .starts_with("authenticated user B can UPDATE user A's row of public.notes (SET ")),
         "{found:#?}"
     );
     assert!(

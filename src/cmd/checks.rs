@@ -22,14 +22,7 @@ fn check_table() -> String {
     let width = CHECKS.iter().map(|c| c.id.len()).max().unwrap_or(0);
     let mut out: String = CHECKS
         .iter()
-        .map(|c| {
-            format!(
-                "{:<width$}  {:<7}  {}\n",
-                c.id,
-                c.level.as_str(),
-                c.summary
-            )
-        })
+        .map(|c| format!("{:<width$}  {:<7}  {}\n", c.id, c.level.as_str(), c.summary))
         .collect();
     out.push_str(
         "\n`eventos checks <id>` explains a check; `[verify.checks]` in eventos.toml changes levels,\n`[[verify.exempt]]` accepts a finding on one object with a reason.\n",

@@ -712,12 +712,7 @@ impl Catalog {
                 .query(sql.as_str(), &[])
                 .await
                 .with_context(|| format!("reading the migration history table {history_table}"))?;
-            Some(
-                versions
-                    .iter()
-                    .map(|r| r.get::<_, i64>(0) as u32)
-                    .collect(),
-            )
+            Some(versions.iter().map(|r| r.get::<_, i64>(0) as u32).collect())
         } else {
             None
         };
@@ -739,7 +734,11 @@ impl Catalog {
         let relations: Vec<Relation> = relations.iter().map(relation).collect();
         let triggers = relations
             .iter()
-            .flat_map(|r| r.triggers.iter().map(move |t| format!("{}.{t}", r.qualified())))
+            .flat_map(|r| {
+                r.triggers
+                    .iter()
+                    .map(move |t| format!("{}.{t}", r.qualified()))
+            })
             .collect();
         let slots: String = server.get(4);
         Ok(Catalog {

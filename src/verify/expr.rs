@@ -235,9 +235,15 @@ impl Expr {
                 kind: SubKind::Scalar,
                 query,
                 ..
-            } => query.from.is_empty() && query.targets.len() == 1 && query.targets[0].is_nullable_auth_value(),
+            } => {
+                query.from.is_empty()
+                    && query.targets.len() == 1
+                    && query.targets[0].is_nullable_auth_value()
+            }
             Expr::Op {
-                name, left: Some(left), ..
+                name,
+                left: Some(left),
+                ..
             } if name.starts_with("->") || name.starts_with("#>") => left.is_nullable_auth_value(),
             _ => false,
         }
@@ -349,7 +355,9 @@ fn convert(value: &Value) -> Expr {
             match int(body, "boolop") {
                 1 => Expr::And(args),
                 2 => Expr::Or(args),
-                _ => Expr::Not(Box::new(args.into_iter().next().unwrap_or(Expr::Other(vec![])))),
+                _ => Expr::Not(Box::new(
+                    args.into_iter().next().unwrap_or(Expr::Other(vec![])),
+                )),
             }
         }
         "AExpr" => {
@@ -541,7 +549,9 @@ mod tests {
         let conjuncts = e.conjuncts();
         assert_eq!(conjuncts.len(), 2);
         match conjuncts[0] {
-            Expr::Op { name, left, right, .. } => {
+            Expr::Op {
+                name, left, right, ..
+            } => {
                 assert_eq!(name, "=");
                 assert_eq!(left.as_ref().unwrap().own_column("t"), Some("owner_id"));
                 assert!(right.as_ref().unwrap().uses_auth());
@@ -556,10 +566,23 @@ mod tests {
 
     #[test]
     fn always_true_constants() {
-        for sql in ["true", "(true)", "1 = 1", "'a'::text = 'a'::text", "NOT false", "(true OR (x = 1))"] {
+        for sql in [
+            "true",
+            "(true)",
+            "1 = 1",
+            "'a'::text = 'a'::text",
+            "NOT false",
+            "(true OR (x = 1))",
+        ] {
             assert!(parse(sql).is_always_true(), "{sql}");
         }
-        for sql in ["false", "x = 1", "1 = 2", "NULL = NULL", "auth.uid() IS NOT NULL"] {
+        for sql in [
+            "false",
+            "x = 1",
+            "1 = 2",
+            "NULL = NULL",
+            "auth.uid() IS NOT NULL",
+        ] {
             assert!(!parse(sql).is_always_true(), "{sql}");
         }
     }
@@ -591,7 +614,9 @@ mod tests {
         assert!(parse("auth.uid()").is_nullable_auth_value());
         assert!(parse("( SELECT auth.uid() AS uid)").is_nullable_auth_value());
         assert!(parse("(auth.jwt() ->> 'sub'::text)").is_nullable_auth_value());
-        assert!(parse("current_setting('request.jwt.claims'::text, true)").is_nullable_auth_value());
+        assert!(
+            parse("current_setting('request.jwt.claims'::text, true)").is_nullable_auth_value()
+        );
         assert!(!parse("current_setting('request.jwt.claims'::text)").is_nullable_auth_value());
         assert!(!parse("owner_id").is_nullable_auth_value());
     }

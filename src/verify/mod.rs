@@ -69,7 +69,9 @@ impl Settings {
         let mut settings = Settings::default();
         for (id, word) in &file.check_levels {
             let Some(check) = checks::find(id) else {
-                bail!("eventos.toml [verify.checks]: unknown check `{id}`\nhelp: `eventos checks` lists every check");
+                bail!(
+                    "eventos.toml [verify.checks]: unknown check `{id}`\nhelp: `eventos checks` lists every check"
+                );
             };
             let Some(level) = Level::parse(word) else {
                 bail!(
@@ -115,7 +117,10 @@ impl Settings {
 
     /// The level `check` runs at (`None`: off).
     fn level(&self, check: &Check) -> Option<Level> {
-        self.levels.get(check.id).copied().unwrap_or(Some(check.level))
+        self.levels
+            .get(check.id)
+            .copied()
+            .unwrap_or(Some(check.level))
     }
 }
 
@@ -457,9 +462,9 @@ fn fold_plan_queries(
                     r.section == Section::PreExisting
                         && !r.findings.is_empty()
                         && r.object.as_ref().is_some_and(|o| {
-                            mentioned.iter().any(|(name, _)| {
-                                &o.name == name || o.table.as_ref() == Some(name)
-                            })
+                            mentioned
+                                .iter()
+                                .any(|(name, _)| &o.name == name || o.table.as_ref() == Some(name))
                         })
                 });
                 match target {
@@ -481,7 +486,9 @@ fn fold_plan_queries(
                 r.section == Section::Owned
                     && r.status() == "fail"
                     && r.object.as_ref().is_some_and(|o| {
-                        mentioned.iter().any(|(name, owned)| *owned && &o.name == name)
+                        mentioned
+                            .iter()
+                            .any(|(name, owned)| *owned && &o.name == name)
                     })
             });
             match target {
@@ -612,7 +619,10 @@ mod tests {
     #[test]
     fn globs_match_runs_of_characters() {
         assert!(glob("public.*", "public.events"));
-        assert!(glob("policy * on public.events", "policy own on public.events"));
+        assert!(glob(
+            "policy * on public.events",
+            "policy own on public.events"
+        ));
         assert!(glob("*_seq", "public.audit_log_id_seq"));
         assert!(!glob("public.*", "app.events"));
         assert!(glob("exact", "exact") && !glob("exact", "exactly"));
@@ -622,13 +632,16 @@ mod tests {
     #[test]
     fn settings_reject_unknown_checks_levels_and_empty_reasons() {
         let mut file = VerifySettings::default();
-        file.check_levels.insert("unused-index".into(), "off".into());
+        file.check_levels
+            .insert("unused-index".into(), "off".into());
         assert!(Settings::from_config(&file).is_ok());
-        file.check_levels.insert("no-such-check".into(), "off".into());
+        file.check_levels
+            .insert("no-such-check".into(), "off".into());
         let err = Settings::from_config(&file).unwrap_err().to_string();
         assert!(err.contains("unknown check `no-such-check`"), "{err}");
         file.check_levels.clear();
-        file.check_levels.insert("rls-enabled".into(), "fatal".into());
+        file.check_levels
+            .insert("rls-enabled".into(), "fatal".into());
         assert!(Settings::from_config(&file).is_err());
         file.check_levels.clear();
         file.exemptions.push(Exemption {
@@ -636,18 +649,32 @@ mod tests {
             object: "public.t".into(),
             reason: " ".into(),
         });
-        assert!(Settings::from_config(&file).unwrap_err().to_string().contains("must not be empty"));
+        assert!(
+            Settings::from_config(&file)
+                .unwrap_err()
+                .to_string()
+                .contains("must not be empty")
+        );
     }
 
     #[test]
     fn pre_existing_findings_are_capped_and_owned_ones_keep_their_level() {
         let settings = Settings::default();
-        let examined = || Examined::new("public.t", checks::Object::database("x"), Some("bad".into()));
+        let examined = || {
+            Examined::new(
+                "public.t",
+                checks::Object::database("x"),
+                Some("bad".into()),
+            )
+        };
         let check = &checks::rls_enabled::CHECK;
         let owned = judge(check, Level::Error, examined(), true, &settings).unwrap();
         assert_eq!(owned.status(), "fail");
         let theirs = judge(check, Level::Error, examined(), false, &settings).unwrap();
-        assert_eq!((theirs.status(), theirs.section), ("warn", Section::PreExisting));
+        assert_eq!(
+            (theirs.status(), theirs.section),
+            ("warn", Section::PreExisting)
+        );
         let off = Settings {
             pre_existing: None,
             ..Settings::default()

@@ -47,7 +47,11 @@ fn results_of<'a>(
 }
 
 fn count(report: &Report, status: &str) -> usize {
-    report.results.iter().filter(|r| r.status() == status).count()
+    report
+        .results
+        .iter()
+        .filter(|r| r.status() == status)
+        .count()
 }
 
 /// How many subjects, with the right noun.
@@ -127,7 +131,11 @@ fn human_check(out: &mut String, report: &Report, check: &Check, section: Sectio
     let infos: Vec<&&CheckResult> = results.iter().filter(|r| r.status() == "info").collect();
     if !infos.is_empty() {
         let shown: Vec<&str> = infos.iter().take(3).map(|r| r.subject.as_str()).collect();
-        let more = if infos.len() > shown.len() { ", …" } else { "" };
+        let more = if infos.len() > shown.len() {
+            ", …"
+        } else {
+            ""
+        };
         out.push_str(&format!(
             "info {} {}: {}{more} (`eventos checks {}`; `--format json` lists all)\n",
             check.id,
@@ -324,10 +332,25 @@ mod tests {
     use crate::verify::checks::Level;
 
     fn report() -> Report {
-        let warn = CheckResult::with_level("rls-has-policy", "public.tags", Level::Warning, vec!["no policy".into()]);
-        let mut theirs = CheckResult::with_level("rls-enabled", "public.legacy", Level::Warning, vec!["legacy has RLS disabled".into()]);
+        let warn = CheckResult::with_level(
+            "rls-has-policy",
+            "public.tags",
+            Level::Warning,
+            vec!["no policy".into()],
+        );
+        let mut theirs = CheckResult::with_level(
+            "rls-enabled",
+            "public.legacy",
+            Level::Warning,
+            vec!["legacy has RLS disabled".into()],
+        );
         theirs.section = Section::PreExisting;
-        let mut exempt = CheckResult::with_level("multiple-permissive-policies", "public.t authenticated SELECT", Level::Warning, vec!["two".into()]);
+        let mut exempt = CheckResult::with_level(
+            "multiple-permissive-policies",
+            "public.t authenticated SELECT",
+            Level::Warning,
+            vec!["two".into()],
+        );
         exempt.exemption = Some("public read and owner read are separate on purpose".into());
         Report {
             results: vec![
@@ -339,7 +362,12 @@ mod tests {
                     vec!["table \"a<b>\" has RLS & more".into()],
                 ),
                 warn,
-                CheckResult::with_level("unused-index", "public.idx", Level::Info, vec!["never scanned".into()]),
+                CheckResult::with_level(
+                    "unused-index",
+                    "public.idx",
+                    Level::Info,
+                    vec!["never scanned".into()],
+                ),
                 exempt,
                 theirs,
             ],
@@ -382,9 +410,20 @@ mod tests {
         assert_eq!(value["results"][3]["level"], "warning");
         assert!(value["results"][0].get("help").is_none());
         let last = &value["results"][6];
-        assert_eq!((last["section"].as_str(), last["status"].as_str()), (Some("pre-existing"), Some("warn")));
-        let exempt = value["results"].as_array().unwrap().iter().find(|r| r["status"] == "exempt").unwrap();
-        assert_eq!(exempt["exemption"], "public read and owner read are separate on purpose");
+        assert_eq!(
+            (last["section"].as_str(), last["status"].as_str()),
+            (Some("pre-existing"), Some("warn"))
+        );
+        let exempt = value["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["status"] == "exempt")
+            .unwrap();
+        assert_eq!(
+            exempt["exemption"],
+            "public read and owner read are separate on purpose"
+        );
     }
 
     #[test]
@@ -392,10 +431,15 @@ mod tests {
         let xml = render(&report(), Format::Junit, Style::plain());
         assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"eventos verify\" tests=\"7\" failures=\"1\" skipped=\"1\">"), "{xml}");
         assert!(
-            xml.contains("<testsuite name=\"rls-enabled\" tests=\"2\" failures=\"1\" skipped=\"0\">"),
+            xml.contains(
+                "<testsuite name=\"rls-enabled\" tests=\"2\" failures=\"1\" skipped=\"0\">"
+            ),
             "{xml}"
         );
-        assert!(xml.contains("<testsuite name=\"rls-enabled (pre-existing)\" tests=\"1\""), "{xml}");
+        assert!(
+            xml.contains("<testsuite name=\"rls-enabled (pre-existing)\" tests=\"1\""),
+            "{xml}"
+        );
         assert!(
             xml.contains(
                 "<testcase classname=\"eventos.verify.rls-enabled\" name=\"public.notes\"/>"
@@ -407,7 +451,12 @@ mod tests {
             xml.contains("<system-out>warning: no policy</system-out>"),
             "{xml}"
         );
-        assert!(xml.contains("<skipped message=\"exempt: public read and owner read are separate on purpose\"/>"), "{xml}");
+        assert!(
+            xml.contains(
+                "<skipped message=\"exempt: public read and owner read are separate on purpose\"/>"
+            ),
+            "{xml}"
+        );
         assert!(
             !xml.contains("partition-coverage"),
             "checks without results are left out: {xml}"

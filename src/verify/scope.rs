@@ -97,7 +97,11 @@ mod tests {
         let mut catalog = catalog();
         let mut child = relation("public", "log_2026", 'r');
         child.partition_of = Some("public.log".into());
-        catalog.relations = vec![relation("public", "log", 'p'), child, relation("public", "theirs", 'r')];
+        catalog.relations = vec![
+            relation("public", "log", 'p'),
+            child,
+            relation("public", "theirs", 'r'),
+        ];
         let part = |table: &str| Object::part_of(table.into(), "x");
         assert!(owned.owns(&Object::relation(&catalog.relations[1]), &catalog));
         assert!(owned.owns(&part("public.log_2026"), &catalog));

@@ -30,7 +30,10 @@ pub const CHECK: Check = Check {
 /// One result per exposed table with policies for `authenticated`.
 pub fn check(catalog: &Catalog) -> Vec<Examined> {
     let mut tables: BTreeMap<String, Vec<&Policy>> = BTreeMap::new();
-    for policy in catalog.exposed_policies().filter(|p| p.applies_to("authenticated")) {
+    for policy in catalog
+        .exposed_policies()
+        .filter(|p| p.applies_to("authenticated"))
+    {
         tables.entry(policy.table_name()).or_default().push(policy);
     }
     tables
@@ -67,17 +70,31 @@ mod tests {
     #[test]
     fn tables_whose_policies_read_is_anonymous_pass() {
         let mut catalog = catalog();
-        let mut guarded = policy("members", "SELECT", &["authenticated"], Some("((( SELECT (auth.jwt() ->> 'is_anonymous'::text)))::boolean IS NOT TRUE)"), None);
+        let mut guarded = policy(
+            "members",
+            "SELECT",
+            &["authenticated"],
+            Some("((( SELECT (auth.jwt() ->> 'is_anonymous'::text)))::boolean IS NOT TRUE)"),
+            None,
+        );
         guarded.table = "guarded".into();
         catalog.policies = vec![
-            policy("own", "SELECT", &["authenticated"], Some("(owner = ( SELECT auth.uid() AS uid))"), None),
+            policy(
+                "own",
+                "SELECT",
+                &["authenticated"],
+                Some("(owner = ( SELECT auth.uid() AS uid))"),
+                None,
+            ),
             guarded,
             policy("anon_only", "SELECT", &["anon"], Some("true"), None),
         ];
         catalog.policies[2].table = "anon_table".into();
         assert_eq!(
             problems(check(&catalog)),
-            vec!["public.t: table public.t: policies own admit anonymous sign-ins as well (none reads is_anonymous)"]
+            vec![
+                "public.t: table public.t: policies own admit anonymous sign-ins as well (none reads is_anonymous)"
+            ]
         );
     }
 }

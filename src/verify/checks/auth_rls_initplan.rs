@@ -67,7 +67,9 @@ fn collect(expr: &Expr, found: &mut Vec<String>) {
                 collect(test, found);
             }
         }
-        e @ Expr::Func { name, .. } if e.is_auth_call() => found.push(format!("{}()", name.join("."))),
+        e @ Expr::Func { name, .. } if e.is_auth_call() => {
+            found.push(format!("{}()", name.join(".")))
+        }
         other => other.children().into_iter().for_each(|c| collect(c, found)),
     }
 }
@@ -82,11 +84,45 @@ mod tests {
         let mut catalog = catalog();
         catalog.relations.push(relation("public", "t", 'r'));
         catalog.policies = vec![
-            policy("wrapped", "SELECT", &["authenticated"], Some("(owner_id = ( SELECT auth.uid() AS uid))"), None),
-            policy("bare", "SELECT", &["authenticated"], Some("(owner_id = auth.uid())"), None),
-            policy("scan", "UPDATE", &["authenticated"], None, Some("(event_id IN ( SELECT m.event_id FROM public.members m WHERE (m.user_id = auth.uid())))")),
-            policy("claims", "SELECT", &["authenticated"], Some("(((current_setting('request.jwt.claims'::text, true))::json ->> 'sub'::text) = (owner_id)::text)"), None),
-            policy("jwt_wrapped", "SELECT", &["authenticated"], Some("(( SELECT (auth.jwt() ->> 'role'::text)) = 'admin'::text)"), None),
+            policy(
+                "wrapped",
+                "SELECT",
+                &["authenticated"],
+                Some("(owner_id = ( SELECT auth.uid() AS uid))"),
+                None,
+            ),
+            policy(
+                "bare",
+                "SELECT",
+                &["authenticated"],
+                Some("(owner_id = auth.uid())"),
+                None,
+            ),
+            policy(
+                "scan",
+                "UPDATE",
+                &["authenticated"],
+                None,
+                Some(
+                    "(event_id IN ( SELECT m.event_id FROM public.members m WHERE (m.user_id = auth.uid())))",
+                ),
+            ),
+            policy(
+                "claims",
+                "SELECT",
+                &["authenticated"],
+                Some(
+                    "(((current_setting('request.jwt.claims'::text, true))::json ->> 'sub'::text) = (owner_id)::text)",
+                ),
+                None,
+            ),
+            policy(
+                "jwt_wrapped",
+                "SELECT",
+                &["authenticated"],
+                Some("(( SELECT (auth.jwt() ->> 'role'::text)) = 'admin'::text)"),
+                None,
+            ),
         ];
         assert_eq!(
             problems(check(&catalog)),

@@ -61,7 +61,9 @@ mod tests {
         catalog.relations = vec![members, closed, other];
         assert_eq!(
             problems(check(&catalog)),
-            vec!["public.members: view public.members reads auth.users and is readable by authenticated: every account's data is exposed through the API"]
+            vec![
+                "public.members: view public.members reads auth.users and is readable by authenticated: every account's data is exposed through the API"
+            ]
         );
     }
 }

@@ -29,7 +29,10 @@ pub fn check(catalog: &Catalog) -> Vec<Examined> {
         .map(|table| {
             Examined::relation(
                 table,
-                Some(format!("table {} has autovacuum_enabled = false", table.qualified())),
+                Some(format!(
+                    "table {} has autovacuum_enabled = false",
+                    table.qualified()
+                )),
             )
         })
         .collect()
@@ -46,6 +49,9 @@ mod tests {
         let mut off = relation("public", "bulk", 'r');
         off.autovacuum_disabled = true;
         catalog.relations = vec![off, relation("public", "t", 'r')];
-        assert_eq!(problems(check(&catalog)), vec!["public.bulk: table public.bulk has autovacuum_enabled = false"]);
+        assert_eq!(
+            problems(check(&catalog)),
+            vec!["public.bulk: table public.bulk has autovacuum_enabled = false"]
+        );
     }
 }

@@ -51,8 +51,14 @@ mod tests {
     fn names_deprecated_extensions() {
         let mut catalog = catalog();
         catalog.extensions = vec![
-            Extension { name: "plv8".into(), ..Extension::default() },
-            Extension { name: "vector".into(), ..Extension::default() },
+            Extension {
+                name: "plv8".into(),
+                ..Extension::default()
+            },
+            Extension {
+                name: "vector".into(),
+                ..Extension::default()
+            },
         ];
         assert_eq!(problems(check(&catalog)).len(), 1);
     }

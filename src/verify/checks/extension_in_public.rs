@@ -31,7 +31,11 @@ pub fn check(catalog: &Catalog) -> Vec<Examined> {
                     x.name, x.schema
                 )
             });
-            Examined::new(format!("extension {}", x.name), Object::extension(&x.name), problem)
+            Examined::new(
+                format!("extension {}", x.name),
+                Object::extension(&x.name),
+                problem,
+            )
         })
         .collect()
 }

@@ -30,8 +30,17 @@ pub fn check(catalog: &Catalog) -> Vec<Examined> {
                 .default_version
                 .as_deref()
                 .filter(|d| *d != x.version)
-                .map(|d| format!("extension {} is at version {}, the server ships {d}", x.name, x.version));
-            Examined::new(format!("extension {}", x.name), Object::extension(&x.name), problem)
+                .map(|d| {
+                    format!(
+                        "extension {} is at version {}, the server ships {d}",
+                        x.name, x.version
+                    )
+                });
+            Examined::new(
+                format!("extension {}", x.name),
+                Object::extension(&x.name),
+                problem,
+            )
         })
         .collect()
 }
@@ -51,7 +60,11 @@ mod tests {
             version: version.into(),
             default_version: default.map(Into::into),
         };
-        catalog.extensions = vec![ext("vector", "0.6.2", Some("0.8.0")), ext("pg_trgm", "1.6", Some("1.6")), ext("gone", "1.0", None)];
+        catalog.extensions = vec![
+            ext("vector", "0.6.2", Some("0.8.0")),
+            ext("pg_trgm", "1.6", Some("1.6")),
+            ext("gone", "1.0", None),
+        ];
         assert_eq!(
             problems(check(&catalog)),
             vec!["extension vector: extension vector is at version 0.6.2, the server ships 0.8.0"]

@@ -66,10 +66,15 @@ mod tests {
             references_auth_unique: unique,
             ..ForeignKey::default()
         };
-        catalog.foreign_keys = vec![fk("by_id", &["id"], false), fk("by_email", &["email"], true)];
+        catalog.foreign_keys = vec![
+            fk("by_id", &["id"], false),
+            fk("by_email", &["email"], true),
+        ];
         assert_eq!(
             problems(check(&catalog)),
-            vec!["public.profiles.by_email: foreign key by_email on public.profiles (x) references auth.users (email), a unique constraint Supabase Auth may change, not its primary key"]
+            vec![
+                "public.profiles.by_email: foreign key by_email on public.profiles (x) references auth.users (email), a unique constraint Supabase Auth may change, not its primary key"
+            ]
         );
     }
 }

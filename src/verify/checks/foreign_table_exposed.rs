@@ -51,7 +51,9 @@ mod tests {
         catalog.relations = vec![remote, relation("public", "closed", 'f')];
         assert_eq!(
             problems(check(&catalog)),
-            vec!["public.remote: foreign table public.remote is readable by anon through the API, and foreign tables have no row level security"]
+            vec![
+                "public.remote: foreign table public.remote is readable by anon through the API, and foreign tables have no row level security"
+            ]
         );
     }
 }

@@ -81,10 +81,16 @@ mod tests {
         events.access.authenticated.select = true;
         catalog.relations = vec![events, relation("public", "closed", 'r')];
         assert!(anon(&catalog).is_empty());
-        catalog.extensions.push(Extension { name: "pg_graphql".into(), schema: "graphql".into(), ..Extension::default() });
+        catalog.extensions.push(Extension {
+            name: "pg_graphql".into(),
+            schema: "graphql".into(),
+            ..Extension::default()
+        });
         assert_eq!(
             problems(anon(&catalog)),
-            vec!["public.events: table public.events is discoverable by anon through /graphql/v1 introspection (name, columns, relationships)"]
+            vec![
+                "public.events: table public.events is discoverable by anon through /graphql/v1 introspection (name, columns, relationships)"
+            ]
         );
         assert_eq!(problems(authenticated(&catalog)).len(), 1);
     }

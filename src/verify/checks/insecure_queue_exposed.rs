@@ -70,7 +70,9 @@ mod tests {
         catalog.api_schemas_setting = Some("public, graphql_public, pgmq_public".into());
         assert_eq!(
             problems(check(&catalog)),
-            vec!["pgmq.q_jobs: queue table pgmq.q_jobs has row level security disabled and authenticated can reach it through pgmq_public"]
+            vec![
+                "pgmq.q_jobs: queue table pgmq.q_jobs has row level security disabled and authenticated can reach it through pgmq_public"
+            ]
         );
     }
 }

@@ -61,7 +61,11 @@ pub fn check(catalog: &Catalog) -> Vec<Examined> {
                     names.join(", ")
                 )
             });
-            Examined::new(subject, Object::part_of(table, &format!("{role}.{command}")), problem)
+            Examined::new(
+                subject,
+                Object::part_of(table, &format!("{role}.{command}")),
+                problem,
+            )
         })
         .collect()
 }
@@ -75,8 +79,20 @@ mod tests {
     fn counts_per_role_and_command_with_all_and_public_expanded() {
         let mut catalog = catalog();
         catalog.policies = vec![
-            policy("read_public", "SELECT", &["anon", "authenticated"], Some("(status = 'published'::text)"), None),
-            policy("own", "ALL", &["authenticated"], Some("(owner = auth.uid())"), None),
+            policy(
+                "read_public",
+                "SELECT",
+                &["anon", "authenticated"],
+                Some("(status = 'published'::text)"),
+                None,
+            ),
+            policy(
+                "own",
+                "ALL",
+                &["authenticated"],
+                Some("(owner = auth.uid())"),
+                None,
+            ),
             policy("everyone", "INSERT", &["public"], None, Some("false")),
         ];
         let mut restrictive = policy("guard", "SELECT", &["anon"], Some("true"), None);

@@ -63,7 +63,9 @@ pub fn check(bundle: &Bundle, catalog: &Catalog, history_table: &str) -> (PhaseS
     let applied = total - pending.len();
     if pending.is_empty() {
         let mut result = CheckResult::new(CHECK.id, subject, vec![]);
-        result.notes.push(format!("{applied} of {total} migrations applied"));
+        result
+            .notes
+            .push(format!("{applied} of {total} migrations applied"));
         return (PhaseState::Applied, result);
     }
     if applied == 0 {
@@ -85,7 +87,11 @@ pub fn check(bundle: &Bundle, catalog: &Catalog, history_table: &str) -> (PhaseS
     )
 }
 
-fn without_history(bundle: &Bundle, catalog: &Catalog, history_table: &str) -> (PhaseState, CheckResult) {
+fn without_history(
+    bundle: &Bundle,
+    catalog: &Catalog,
+    history_table: &str,
+) -> (PhaseState, CheckResult) {
     let phase = bundle.phase();
     let objects = &bundle.plan.objects;
     let relations = objects
@@ -175,7 +181,13 @@ mod tests {
         catalog.history = Some(vec![]);
         let (state, result) = check(&bundle(&[1001]), &catalog, "h");
         assert_eq!(state, PhaseState::NotApplied);
-        assert!(result.messages().next().unwrap().starts_with("phase 1 not applied"));
+        assert!(
+            result
+                .messages()
+                .next()
+                .unwrap()
+                .starts_with("phase 1 not applied")
+        );
     }
 
     #[test]

@@ -70,7 +70,6 @@ mod tests {
     use super::*;
     use crate::verify::checks::fixtures::{catalog, policy, problems};
 
-
     #[test]
     fn flags_write_policies_that_are_always_true_for_api_roles() {
         let mut catalog = catalog();

@@ -64,9 +64,10 @@ fn null_branch(using: &str) -> Option<&'static str> {
     disjuncts.into_iter().find_map(|d| match d {
         Expr::NullTest { arg, is_null: true } if arg.is_nullable_auth_value() => Some("… IS NULL"),
         Expr::Not(inner) => match &**inner {
-            Expr::NullTest { arg, is_null: false } if arg.is_nullable_auth_value() => {
-                Some("NOT (… IS NOT NULL)")
-            }
+            Expr::NullTest {
+                arg,
+                is_null: false,
+            } if arg.is_nullable_auth_value() => Some("NOT (… IS NOT NULL)"),
             _ => None,
         },
         _ => None,
@@ -87,11 +88,43 @@ mod tests {
     fn flags_null_auth_branches_at_the_top_level_only() {
         let mut catalog = catalog();
         catalog.policies = vec![
-            policy("open", "SELECT", &["anon", "authenticated"], Some("((auth.uid() IS NULL) OR (owner_id = auth.uid()))"), None),
-            policy("inverted", "ALL", &["authenticated"], Some("((NOT (( SELECT auth.uid() AS uid) IS NOT NULL)) OR (owner_id = ( SELECT auth.uid() AS uid)))"), None),
-            policy("gated", "SELECT", &["public"], Some("((auth.uid() IS NOT NULL) AND ((auth.uid() IS NULL) OR (x = 1)))"), None),
-            policy("strict_setting", "SELECT", &["anon"], Some("((current_setting('request.jwt.claims'::text) IS NULL) OR (x = 1))"), None),
-            policy("write", "UPDATE", &["anon"], Some("((auth.uid() IS NULL) OR (x = 1))"), None),
+            policy(
+                "open",
+                "SELECT",
+                &["anon", "authenticated"],
+                Some("((auth.uid() IS NULL) OR (owner_id = auth.uid()))"),
+                None,
+            ),
+            policy(
+                "inverted",
+                "ALL",
+                &["authenticated"],
+                Some(
+                    "((NOT (( SELECT auth.uid() AS uid) IS NOT NULL)) OR (owner_id = ( SELECT auth.uid() AS uid)))",
+                ),
+                None,
+            ),
+            policy(
+                "gated",
+                "SELECT",
+                &["public"],
+                Some("((auth.uid() IS NOT NULL) AND ((auth.uid() IS NULL) OR (x = 1)))"),
+                None,
+            ),
+            policy(
+                "strict_setting",
+                "SELECT",
+                &["anon"],
+                Some("((current_setting('request.jwt.claims'::text) IS NULL) OR (x = 1))"),
+                None,
+            ),
+            policy(
+                "write",
+                "UPDATE",
+                &["anon"],
+                Some("((auth.uid() IS NULL) OR (x = 1))"),
+                None,
+            ),
         ];
         assert_eq!(
             problems(check(&catalog)),

@@ -74,16 +74,64 @@ mod tests {
     fn flags_user_metadata_from_the_jwt_and_the_users_table() {
         let mut catalog = catalog();
         catalog.policies = vec![
-            policy("jwt", "SELECT", &["authenticated"], Some("(((auth.jwt() -> 'user_metadata'::text) ->> 'role'::text) = 'admin'::text)"), None),
-            policy("path", "UPDATE", &["authenticated"], None, Some("((auth.jwt() #>> '{user_metadata,tenant}'::text[]) = (tenant)::text)")),
-            policy("claims", "SELECT", &["authenticated"], Some("((((current_setting('request.jwt.claims'::text, true))::jsonb -> 'user_metadata'::text) ->> 'org'::text) = org)"), None),
-            policy("users", "SELECT", &["authenticated"], Some("(EXISTS ( SELECT 1 FROM auth.users u WHERE ((u.id = ( SELECT auth.uid() AS uid)) AND ((u.raw_user_meta_data ->> 'admin'::text) = 'true'::text))))"), None),
-            policy("app", "SELECT", &["authenticated"], Some("(((auth.jwt() -> 'app_metadata'::text) ->> 'role'::text) = 'admin'::text)"), None),
-            policy("column", "SELECT", &["authenticated"], Some("((settings ->> 'user_metadata'::text) = 'x'::text)"), None),
+            policy(
+                "jwt",
+                "SELECT",
+                &["authenticated"],
+                Some("(((auth.jwt() -> 'user_metadata'::text) ->> 'role'::text) = 'admin'::text)"),
+                None,
+            ),
+            policy(
+                "path",
+                "UPDATE",
+                &["authenticated"],
+                None,
+                Some("((auth.jwt() #>> '{user_metadata,tenant}'::text[]) = (tenant)::text)"),
+            ),
+            policy(
+                "claims",
+                "SELECT",
+                &["authenticated"],
+                Some(
+                    "((((current_setting('request.jwt.claims'::text, true))::jsonb -> 'user_metadata'::text) ->> 'org'::text) = org)",
+                ),
+                None,
+            ),
+            policy(
+                "users",
+                "SELECT",
+                &["authenticated"],
+                Some(
+                    "(EXISTS ( SELECT 1 FROM auth.users u WHERE ((u.id = ( SELECT auth.uid() AS uid)) AND ((u.raw_user_meta_data ->> 'admin'::text) = 'true'::text))))",
+                ),
+                None,
+            ),
+            policy(
+                "app",
+                "SELECT",
+                &["authenticated"],
+                Some("(((auth.jwt() -> 'app_metadata'::text) ->> 'role'::text) = 'admin'::text)"),
+                None,
+            ),
+            policy(
+                "column",
+                "SELECT",
+                &["authenticated"],
+                Some("((settings ->> 'user_metadata'::text) = 'x'::text)"),
+                None,
+            ),
         ];
         let found = problems(check(&catalog));
         assert_eq!(found.len(), 4, "{found:#?}");
-        assert!(found[1].ends_with("in its WITH CHECK clause; users can set it themselves"), "{}", found[1]);
-        assert!(found.iter().all(|f| !f.contains("policy app ") && !f.contains("policy column ")));
+        assert!(
+            found[1].ends_with("in its WITH CHECK clause; users can set it themselves"),
+            "{}",
+            found[1]
+        );
+        assert!(
+            found
+                .iter()
+                .all(|f| !f.contains("policy app ") && !f.contains("policy column "))
+        );
     }
 }

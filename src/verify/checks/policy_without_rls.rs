@@ -59,7 +59,9 @@ mod tests {
         catalog.policies = vec![on_app, policy("q", "SELECT", &["anon"], Some("true"), None)];
         assert_eq!(
             problems(check(&catalog)),
-            vec!["app.t: table app.t has policies (p) but row level security is disabled: they are not enforced"]
+            vec![
+                "app.t: table app.t has policies (p) but row level security is disabled: they are not enforced"
+            ]
         );
     }
 }

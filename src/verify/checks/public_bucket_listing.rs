@@ -30,7 +30,9 @@ pub fn check(catalog: &Catalog) -> Vec<Examined> {
         .policies
         .iter()
         .filter(|p| p.schema == "storage" && p.table == "objects" && p.permissive)
-        .filter(|p| p.governs("SELECT") && ["anon", "authenticated"].iter().any(|r| p.applies_to(r)))
+        .filter(|p| {
+            p.governs("SELECT") && ["anon", "authenticated"].iter().any(|r| p.applies_to(r))
+        })
         .collect();
     catalog
         .public_buckets
@@ -93,8 +95,14 @@ mod tests {
     fn broad_select_policies_list_public_buckets() {
         let mut catalog = catalog();
         catalog.public_buckets = vec![
-            Bucket { id: "avatars".into(), name: "avatars".into() },
-            Bucket { id: "docs".into(), name: "docs".into() },
+            Bucket {
+                id: "avatars".into(),
+                name: "avatars".into(),
+            },
+            Bucket {
+                id: "docs".into(),
+                name: "docs".into(),
+            },
         ];
         let on_objects = |mut p: Policy| {
             p.schema = "storage".into();
@@ -102,12 +110,26 @@ mod tests {
             p
         };
         catalog.policies = vec![
-            on_objects(policy("avatars_read", "SELECT", &["public"], Some("(bucket_id = 'avatars'::text)"), None)),
-            on_objects(policy("docs_own", "SELECT", &["authenticated"], Some("((bucket_id = 'docs'::text) AND (owner = ( SELECT auth.uid() AS uid)))"), None)),
+            on_objects(policy(
+                "avatars_read",
+                "SELECT",
+                &["public"],
+                Some("(bucket_id = 'avatars'::text)"),
+                None,
+            )),
+            on_objects(policy(
+                "docs_own",
+                "SELECT",
+                &["authenticated"],
+                Some("((bucket_id = 'docs'::text) AND (owner = ( SELECT auth.uid() AS uid)))"),
+                None,
+            )),
         ];
         assert_eq!(
             problems(check(&catalog)),
-            vec!["bucket avatars: public bucket avatars can be listed by any client through policy avatars_read on storage.objects"]
+            vec![
+                "bucket avatars: public bucket avatars can be listed by any client through policy avatars_read on storage.objects"
+            ]
         );
     }
 }

@@ -62,7 +62,12 @@ mod tests {
             active,
             wal_status: Some(status.into()),
         };
-        catalog.replication_slots = vec![slot("ok", false, "reserved"), slot("gone", false, "lost"), slot("full", false, "unreserved"), slot("busy", true, "lost")];
+        catalog.replication_slots = vec![
+            slot("ok", false, "reserved"),
+            slot("gone", false, "lost"),
+            slot("full", false, "unreserved"),
+            slot("busy", true, "lost"),
+        ];
         assert_eq!(
             problems(check(&catalog)),
             vec![

@@ -67,7 +67,9 @@ mod tests {
         ];
         assert_eq!(
             problems(check(&catalog)),
-            vec!["public.members(): SECURITY DEFINER function public.members() is executable by authenticated: any signed-in user can call /rest/v1/rpc/members with its owner's rights"]
+            vec![
+                "public.members(): SECURITY DEFINER function public.members() is executable by authenticated: any signed-in user can call /rest/v1/rpc/members with its owner's rights"
+            ]
         );
     }
 }

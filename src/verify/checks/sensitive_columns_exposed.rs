@@ -29,26 +29,92 @@ pub const CHECK: Check = Check {
 
 const SENSITIVE_NAMES: &[&str] = &[
     // credentials
-    "password", "passwd", "pwd", "passphrase", "password_hash", "hashed_password",
-    "encrypted_password", "secret", "client_secret", "secret_key", "private_key", "api_key",
-    "apikey", "api_secret", "access_key", "auth_key", "token", "jwt", "access_token",
-    "refresh_token", "id_token", "oauth_token", "session_token", "bearer_token", "auth_token",
-    "reset_token", "auth_code", "otp", "otp_secret", "totp_secret", "mfa_secret",
-    "two_factor_secret", "recovery_code", "recovery_codes", "backup_code", "backup_codes",
-    "verification_code", "session_id", "session_key", "session_secret",
+    "password",
+    "passwd",
+    "pwd",
+    "passphrase",
+    "password_hash",
+    "hashed_password",
+    "encrypted_password",
+    "secret",
+    "client_secret",
+    "secret_key",
+    "private_key",
+    "api_key",
+    "apikey",
+    "api_secret",
+    "access_key",
+    "auth_key",
+    "token",
+    "jwt",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "oauth_token",
+    "session_token",
+    "bearer_token",
+    "auth_token",
+    "reset_token",
+    "auth_code",
+    "otp",
+    "otp_secret",
+    "totp_secret",
+    "mfa_secret",
+    "two_factor_secret",
+    "recovery_code",
+    "recovery_codes",
+    "backup_code",
+    "backup_codes",
+    "verification_code",
+    "session_id",
+    "session_key",
+    "session_secret",
     // identity documents
-    "ssn", "social_security", "social_security_number", "tax_id", "national_id",
-    "passport_number", "passport_id", "driver_license", "drivers_license", "driving_license",
+    "ssn",
+    "social_security",
+    "social_security_number",
+    "tax_id",
+    "national_id",
+    "passport_number",
+    "passport_id",
+    "driver_license",
+    "drivers_license",
+    "driving_license",
     "license_number",
     // financial
-    "credit_card", "credit_card_number", "card_number", "cvv", "cvc", "cvn", "iban",
-    "bank_account", "bank_account_number", "account_number", "routing_number", "swift_code", "bic",
+    "credit_card",
+    "credit_card_number",
+    "card_number",
+    "cvv",
+    "cvc",
+    "cvn",
+    "iban",
+    "bank_account",
+    "bank_account_number",
+    "account_number",
+    "routing_number",
+    "swift_code",
+    "bic",
     // health
-    "medical_record", "health_record", "patient_id", "insurance_number", "health_insurance",
+    "medical_record",
+    "health_record",
+    "patient_id",
+    "insurance_number",
+    "health_insurance",
     "diagnosis",
     // devices, keys, biometrics
-    "mac_address", "macaddr", "imei", "device_uuid", "ssh_key", "pgp_key", "gpg_key",
-    "license_key", "activation_key", "certificate", "biometric_data", "facial_recognition",
+    "mac_address",
+    "macaddr",
+    "imei",
+    "device_uuid",
+    "ssh_key",
+    "pgp_key",
+    "gpg_key",
+    "license_key",
+    "activation_key",
+    "certificate",
+    "biometric_data",
+    "facial_recognition",
     "fingerprint",
 ];
 
@@ -72,12 +138,17 @@ pub fn check(catalog: &Catalog) -> Vec<Examined> {
                 .filter(|c| is_sensitive(&c.name) && !c.api_readers.is_empty())
                 .map(|c| (c.name.as_str(), &c.api_readers))
                 .collect();
-            (!columns.is_empty()).then(|| Examined::relation(table, problem(catalog, table, &columns)))
+            (!columns.is_empty())
+                .then(|| Examined::relation(table, problem(catalog, table, &columns)))
         })
         .collect()
 }
 
-fn problem(catalog: &Catalog, table: &Relation, columns: &[(&str, &Vec<String>)]) -> Option<String> {
+fn problem(
+    catalog: &Catalog,
+    table: &Relation,
+    columns: &[(&str, &Vec<String>)],
+) -> Option<String> {
     let names = |role: Option<&str>| -> Vec<&str> {
         columns
             .iter()
@@ -136,10 +207,23 @@ mod tests {
 
     #[test]
     fn names_are_matched_whole_or_by_suffix() {
-        for name in ["password", "API-Key", "stripe_secret", "reset_token", "ssn", "card_number"] {
+        for name in [
+            "password",
+            "API-Key",
+            "stripe_secret",
+            "reset_token",
+            "ssn",
+            "card_number",
+        ] {
             assert!(is_sensitive(name), "{name}");
         }
-        for name in ["token_count", "passwords_changed_at", "email", "secretary", "keynote"] {
+        for name in [
+            "token_count",
+            "passwords_changed_at",
+            "email",
+            "secretary",
+            "keynote",
+        ] {
             assert!(!is_sensitive(name), "{name}");
         }
     }
@@ -149,7 +233,11 @@ mod tests {
         let mut catalog = catalog();
         let mut open = relation("public", "accounts", 'r');
         open.rls = false;
-        catalog.relations = vec![open, relation("public", "t", 'r'), relation("public", "owned", 'r')];
+        catalog.relations = vec![
+            open,
+            relation("public", "t", 'r'),
+            relation("public", "owned", 'r'),
+        ];
         catalog.columns = vec![
             column("accounts", "password_hash", &["anon", "authenticated"]),
             column("accounts", "email", &["anon"]),
@@ -157,8 +245,20 @@ mod tests {
             column("t", "ssn", &[]),
             column("owned", "api_key", &["authenticated"]),
         ];
-        catalog.policies = vec![policy("everyone", "SELECT", &["public"], Some("true"), None)];
-        let mut own = policy("own", "SELECT", &["authenticated"], Some("(id = ( SELECT auth.uid() AS uid))"), None);
+        catalog.policies = vec![policy(
+            "everyone",
+            "SELECT",
+            &["public"],
+            Some("true"),
+            None,
+        )];
+        let mut own = policy(
+            "own",
+            "SELECT",
+            &["authenticated"],
+            Some("(id = ( SELECT auth.uid() AS uid))"),
+            None,
+        );
         own.table = "owned".into();
         catalog.policies.push(own);
         assert_eq!(

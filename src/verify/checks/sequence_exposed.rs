@@ -69,9 +69,8 @@ fn problem(sequence: &Sequence) -> Option<String> {
             problems.push(format!("{role} holds {} ({why})", excess.join(", ")));
         }
     }
-    (!problems.is_empty()).then(|| {
-        format!("sequence {}: {}", sequence.qualified(), problems.join("; "))
-    })
+    (!problems.is_empty())
+        .then(|| format!("sequence {}: {}", sequence.qualified(), problems.join("; ")))
 }
 
 #[cfg(test)]
@@ -95,9 +94,29 @@ mod tests {
     fn update_is_never_needed_and_usage_only_for_serial_inserts() {
         let mut catalog = catalog();
         catalog.sequences = vec![
-            sequence("audit", true, &["anon:USAGE", "anon:SELECT", "anon:UPDATE", "authenticated:UPDATE"], &[]),
-            sequence("serial_ok", false, &["authenticated:USAGE"], &["authenticated"]),
-            sequence("serial_setval", false, &["authenticated:USAGE", "authenticated:UPDATE"], &["authenticated"]),
+            sequence(
+                "audit",
+                true,
+                &[
+                    "anon:USAGE",
+                    "anon:SELECT",
+                    "anon:UPDATE",
+                    "authenticated:UPDATE",
+                ],
+                &[],
+            ),
+            sequence(
+                "serial_ok",
+                false,
+                &["authenticated:USAGE"],
+                &["authenticated"],
+            ),
+            sequence(
+                "serial_setval",
+                false,
+                &["authenticated:USAGE", "authenticated:UPDATE"],
+                &["authenticated"],
+            ),
             sequence("closed", false, &[], &[]),
         ];
         assert_eq!(

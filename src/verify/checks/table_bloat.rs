@@ -65,7 +65,9 @@ mod tests {
         catalog.relations = vec![bloated, fine, relation("public", "small", 'r')];
         assert_eq!(
             problems(check(&catalog)),
-            vec!["public.events: table public.events takes 78 MiB for about 8 MiB of live rows (10.0× the pages it needs)"]
+            vec![
+                "public.events: table public.events takes 78 MiB for about 8 MiB of live rows (10.0× the pages it needs)"
+            ]
         );
     }
 }

@@ -50,12 +50,27 @@ mod tests {
     fn names_reg_type_columns() {
         let mut catalog = catalog();
         catalog.columns = vec![
-            Column { schema: "app".into(), table: "jobs".into(), name: "handler".into(), type_name: "regprocedure".into(), unsupported_reg_type: true, ..Column::default() },
-            Column { schema: "app".into(), table: "jobs".into(), name: "target".into(), type_name: "regclass".into(), ..Column::default() },
+            Column {
+                schema: "app".into(),
+                table: "jobs".into(),
+                name: "handler".into(),
+                type_name: "regprocedure".into(),
+                unsupported_reg_type: true,
+                ..Column::default()
+            },
+            Column {
+                schema: "app".into(),
+                table: "jobs".into(),
+                name: "target".into(),
+                type_name: "regclass".into(),
+                ..Column::default()
+            },
         ];
         assert_eq!(
             problems(check(&catalog)),
-            vec!["app.jobs.handler: column app.jobs.handler has type regprocedure, which pg_upgrade cannot carry to a new major version"]
+            vec![
+                "app.jobs.handler: column app.jobs.handler has type regprocedure, which pg_upgrade cannot carry to a new major version"
+            ]
         );
     }
 }

@@ -59,10 +59,16 @@ mod tests {
             scans,
             ..Index::default()
         };
-        catalog.indexes = vec![index("used", Some(3), false), index("idle", Some(0), false), index("t_pkey", Some(0), true)];
+        catalog.indexes = vec![
+            index("used", Some(3), false),
+            index("idle", Some(0), false),
+            index("t_pkey", Some(0), true),
+        ];
         assert_eq!(
             problems(check(&catalog)),
-            vec!["public.idle: index public.idle on public.t has never been scanned since statistics were reset"]
+            vec![
+                "public.idle: index public.idle on public.t has never been scanned since statistics were reset"
+            ]
         );
     }
 }

@@ -84,7 +84,13 @@ async fn probe_all(
 ) -> Result<Vec<CheckResult>> {
     let users = match session::create_users(client, catalog, 2).await? {
         Ok(users) => users,
-        Err(message) => return Ok(vec![CheckResult::new(SETUP.id, "auth.users", vec![message])]),
+        Err(message) => {
+            return Ok(vec![CheckResult::new(
+                SETUP.id,
+                "auth.users",
+                vec![message],
+            )]);
+        }
     };
     let mut results = Vec::with_capacity(probes.len());
     for probe in probes {

@@ -263,14 +263,23 @@ pub async fn create_users(
     }
     let wanted: &[(&str, &str)] = &[
         ("id", "u.id"),
-        ("instance_id", "'00000000-0000-0000-0000-000000000000'::uuid"),
+        (
+            "instance_id",
+            "'00000000-0000-0000-0000-000000000000'::uuid",
+        ),
         ("aud", "'authenticated'"),
         ("role", "'authenticated'"),
         ("email", "'eventos-probe-' || u.id || '@probe.invalid'"),
         ("encrypted_password", "''"),
         ("email_confirmed_at", "now()"),
-        ("raw_app_meta_data", "'{\"provider\": \"email\", \"providers\": [\"email\"]}'::jsonb"),
-        ("raw_user_meta_data", "jsonb_build_object('full_name', 'eventos probe ' || u.n, 'name', 'eventos probe ' || u.n)"),
+        (
+            "raw_app_meta_data",
+            "'{\"provider\": \"email\", \"providers\": [\"email\"]}'::jsonb",
+        ),
+        (
+            "raw_user_meta_data",
+            "jsonb_build_object('full_name', 'eventos probe ' || u.n, 'name', 'eventos probe ' || u.n)",
+        ),
         ("created_at", "now()"),
         ("updated_at", "now()"),
         ("is_sso_user", "false"),

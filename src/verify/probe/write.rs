@@ -87,7 +87,11 @@ struct Row {
 }
 
 /// One result per API-writable table with row level security; rolls everything back.
-pub async fn run(client: &Client, project: &Project, catalog: &Catalog) -> Result<Vec<CheckResult>> {
+pub async fn run(
+    client: &Client,
+    project: &Project,
+    catalog: &Catalog,
+) -> Result<Vec<CheckResult>> {
     let targets: Vec<&Relation> = catalog
         .exposed_relations(&['r', 'p'])
         .filter(|t| t.partition_of.is_none() && t.rls)
@@ -128,7 +132,13 @@ async fn probe_all(
 ) -> Result<Vec<CheckResult>> {
     let ids = match session::create_users(client, catalog, 2).await? {
         Ok(ids) => ids,
-        Err(message) => return Ok(vec![CheckResult::new(super::SETUP.id, "auth.users", vec![message])]),
+        Err(message) => {
+            return Ok(vec![CheckResult::new(
+                super::SETUP.id,
+                "auth.users",
+                vec![message],
+            )]);
+        }
     };
     let ids = [ids[0].clone(), ids[1].clone()];
     let users = [
@@ -210,19 +220,22 @@ async fn table_info(client: &Client, tables: &[String]) -> Result<HashMap<String
         .context("rls write probe: reading constraints")?;
     let mut info: HashMap<String, TableInfo> = HashMap::new();
     for row in &columns {
-        info.entry(row.get(0)).or_default().columns.push(ColumnInfo {
-            name: row.get(1),
-            type_name: row.get(2),
-            category: row.get(3),
-            not_null: row.get(4),
-            has_default: row.get(5),
-            generated: row.get(6),
-            identity: row.get(7),
-            enum_labels: row.get(8),
-            insert: [row.get(9), row.get(10)],
-            update: [row.get(11), row.get(12)],
-            default_is_auth_uid: row.get(13),
-        });
+        info.entry(row.get(0))
+            .or_default()
+            .columns
+            .push(ColumnInfo {
+                name: row.get(1),
+                type_name: row.get(2),
+                category: row.get(3),
+                not_null: row.get(4),
+                has_default: row.get(5),
+                generated: row.get(6),
+                identity: row.get(7),
+                enum_labels: row.get(8),
+                insert: [row.get(9), row.get(10)],
+                update: [row.get(11), row.get(12)],
+                default_is_auth_uid: row.get(13),
+            });
     }
     for row in &constraints {
         let entry = info.entry(row.get(0)).or_default();
@@ -275,7 +288,8 @@ impl Probe<'_> {
             );
         }
         if writable && !owners.is_empty() {
-            self.cross_user(table, &owners, &a, &b, &policies, &mut result).await?;
+            self.cross_user(table, &owners, &a, &b, &policies, &mut result)
+                .await?;
         }
         self.anon(table, &a, &owners, &mut result).await?;
         Ok(result)
@@ -300,9 +314,15 @@ impl Probe<'_> {
         for column in owners {
             owned_by_a[column.as_str()] = a.json[column.as_str()].clone();
         }
-        result.tried.push(format!("user B: INSERT a row whose {columns} is user A's"));
-        let plain = self.insert_copy(table, &info, &user_b, &owned_by_a, false).await?;
-        let returning = self.insert_copy(table, &info, &user_b, &owned_by_a, true).await?;
+        result
+            .tried
+            .push(format!("user B: INSERT a row whose {columns} is user A's"));
+        let plain = self
+            .insert_copy(table, &info, &user_b, &owned_by_a, false)
+            .await?;
+        let returning = self
+            .insert_copy(table, &info, &user_b, &owned_by_a, true)
+            .await?;
         if plain.passed_policies() || returning.passed_policies() {
             let how = match (plain.passed_policies(), returning.passed_policies()) {
                 (true, true) => "without and with RETURNING",
@@ -327,7 +347,9 @@ impl Probe<'_> {
                 key_condition(table, 1),
                 c = quote_ident(&column)
             );
-            result.tried.push(format!("user B: UPDATE user A's row (SET {column} = {column})"));
+            result.tried.push(format!(
+                "user B: UPDATE user A's row (SET {column} = {column})"
+            ));
             let attempt = session::attempt(self.client, &user_b, "PATCH", &sql, &[&a.json]).await?;
             if attempt.wrote() {
                 result.findings.push(error(format!(
@@ -336,9 +358,16 @@ impl Probe<'_> {
             }
         }
         if table.access.authenticated.delete {
-            let sql = format!("DELETE FROM {} WHERE {}", quote_qualified(&name), key_condition(table, 1));
+            let sql = format!(
+                "DELETE FROM {} WHERE {}",
+                quote_qualified(&name),
+                key_condition(table, 1)
+            );
             result.tried.push("user B: DELETE user A's row".into());
-            if session::attempt(self.client, &user_b, "DELETE", &sql, &[&a.json]).await?.wrote() {
+            if session::attempt(self.client, &user_b, "DELETE", &sql, &[&a.json])
+                .await?
+                .wrote()
+            {
                 result.findings.push(error(format!(
                     "authenticated user B can DELETE user A's row of {name}"
                 )));
@@ -354,7 +383,9 @@ impl Probe<'_> {
             }
             let mut target = b.json.clone();
             target[column.as_str()] = a.json[column.as_str()].clone();
-            result.tried.push(format!("user B: UPDATE {column} of its own row to user A's value"));
+            result.tried.push(format!(
+                "user B: UPDATE {column} of its own row to user A's value"
+            ));
             if self.repoints(table, column, &target, b).await? {
                 result.findings.push(error(format!(
                     "authenticated user B can UPDATE {column} of its own row of {name} to user A's value: the row moves to A and B can no longer change it"
@@ -362,11 +393,18 @@ impl Probe<'_> {
             }
         }
         // UPDATE into a state the INSERT policies refuse.
-        self.update_beyond_insert(table, &info, owners, b, policies, result).await
+        self.update_beyond_insert(table, &info, owners, b, policies, result)
+            .await
     }
 
     /// Whether B's row, updated to `target`, is written and then no longer B's to update.
-    async fn repoints(&self, table: &Relation, column: &str, target: &Value, b: &Row) -> Result<bool> {
+    async fn repoints(
+        &self,
+        table: &Relation,
+        column: &str,
+        target: &Value,
+        b: &Row,
+    ) -> Result<bool> {
         let client = self.client;
         let name = quote_qualified(&table.qualified());
         let user_b = &self.users[1];
@@ -422,7 +460,9 @@ impl Probe<'_> {
             return Ok(());
         }
         let user_b = self.users[1].clone();
-        let baseline = self.insert_copy(table, info, &user_b, &b.json, false).await?;
+        let baseline = self
+            .insert_copy(table, info, &user_b, &b.json, false)
+            .await?;
         if !baseline.passed_policies() {
             result.notes.push(format!(
                 "UPDATE-versus-INSERT not compared: the INSERT policies refuse even a copy of user B's own row ({})",
@@ -435,7 +475,11 @@ impl Probe<'_> {
         result.tried.push(format!(
             "user B: UPDATE its own row to {} state(s) and INSERT a copy: {}",
             candidates.len(),
-            candidates.iter().map(|(c, v)| format!("{c} = {}", show(v))).collect::<Vec<_>>().join(", ")
+            candidates
+                .iter()
+                .map(|(c, v)| format!("{c} = {}", show(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
         for (column, value) in candidates {
             let mut target = b.json.clone();
@@ -463,11 +507,17 @@ impl Probe<'_> {
                     .batch_execute("SELECT set_config('role', 'none', true)")
                     .await
                     .context("rls write probe: resetting the role")?;
-                let read = format!("SELECT to_jsonb(t) FROM {name} AS t WHERE {}", key_condition(table, 1));
+                let read = format!(
+                    "SELECT to_jsonb(t) FROM {name} AS t WHERE {}",
+                    key_condition(table, 1)
+                );
                 if let Ok(row) = client.query_one(read.as_str(), &[&b.json]).await {
                     let moved: Value = row.get(0);
-                    let copy = self.insert_copy(table, info, &user_b, &moved, false).await?;
-                    refused = matches!(&copy, Attempt::Denied(m) if m.contains("row-level security"));
+                    let copy = self
+                        .insert_copy(table, info, &user_b, &moved, false)
+                        .await?;
+                    refused =
+                        matches!(&copy, Attempt::Denied(m) if m.contains("row-level security"));
                 }
             }
             session::rollback_to(client, "eventos_state").await?;
@@ -484,21 +534,33 @@ impl Probe<'_> {
     }
 
     /// anon's INSERT, UPDATE and DELETE.
-    async fn anon(&mut self, table: &Relation, a: &Row, owners: &[String], result: &mut CheckResult) -> Result<()> {
+    async fn anon(
+        &mut self,
+        table: &Relation,
+        a: &Row,
+        owners: &[String],
+        result: &mut CheckResult,
+    ) -> Result<()> {
         let name = table.qualified();
         let info = self.info.get(&name).cloned().unwrap_or_default();
         let anon = Actor::Anon;
         let mut wrote = Vec::new();
-        let granted: Vec<&str> = [("INSERT", table.access.anon.insert), ("UPDATE", table.access.anon.update), ("DELETE", table.access.anon.delete)]
-            .into_iter()
-            .filter(|(_, held)| *held)
-            .map(|(what, _)| what)
-            .collect();
+        let granted: Vec<&str> = [
+            ("INSERT", table.access.anon.insert),
+            ("UPDATE", table.access.anon.update),
+            ("DELETE", table.access.anon.delete),
+        ]
+        .into_iter()
+        .filter(|(_, held)| *held)
+        .map(|(what, _)| what)
+        .collect();
         if !granted.is_empty() {
             result.tried.push(format!("anon: {}", granted.join(", ")));
         }
         if table.access.anon.insert {
-            let attempt = self.insert_copy(table, &info, &anon, &a.json, false).await?;
+            let attempt = self
+                .insert_copy(table, &info, &anon, &a.json, false)
+                .await?;
             if attempt.passed_policies() {
                 wrote.push(format!("INSERT into {name}{}", constraint_note(&attempt)));
             }
@@ -513,13 +575,25 @@ impl Probe<'_> {
                     key_condition(table, 1),
                     c = quote_ident(&column)
                 );
-                if session::attempt(self.client, &anon, "PATCH", &sql, &[&a.json]).await?.wrote() {
-                    wrote.push(format!("UPDATE user A's row of {name} (SET {column} = {column})"));
+                if session::attempt(self.client, &anon, "PATCH", &sql, &[&a.json])
+                    .await?
+                    .wrote()
+                {
+                    wrote.push(format!(
+                        "UPDATE user A's row of {name} (SET {column} = {column})"
+                    ));
                 }
             }
             if table.access.anon.delete {
-                let sql = format!("DELETE FROM {} WHERE {}", quote_qualified(&name), key_condition(table, 1));
-                if session::attempt(self.client, &anon, "DELETE", &sql, &[&a.json]).await?.wrote() {
+                let sql = format!(
+                    "DELETE FROM {} WHERE {}",
+                    quote_qualified(&name),
+                    key_condition(table, 1)
+                );
+                if session::attempt(self.client, &anon, "DELETE", &sql, &[&a.json])
+                    .await?
+                    .wrote()
+                {
                     wrote.push(format!("DELETE user A's row of {name}"));
                 }
             }
@@ -532,13 +606,20 @@ impl Probe<'_> {
 
     /// A column `role` (0 authenticated, 1 anon) may update, preferring one that is not an
     /// ownership column or part of the key.
-    fn updatable(&self, table: &Relation, info: &TableInfo, role: usize, owners: &[String]) -> Option<String> {
+    fn updatable(
+        &self,
+        table: &Relation,
+        info: &TableInfo,
+        role: usize,
+        owners: &[String],
+    ) -> Option<String> {
         let candidates: Vec<&ColumnInfo> = info
             .columns
             .iter()
             .filter(|c| c.update[role] && !c.generated && !c.identity)
             .collect();
-        let plain = |c: &&&ColumnInfo| !owners.contains(&c.name) && !table.primary_key.contains(&c.name);
+        let plain =
+            |c: &&&ColumnInfo| !owners.contains(&c.name) && !table.primary_key.contains(&c.name);
         candidates
             .iter()
             .find(plain)
@@ -558,15 +639,25 @@ impl Probe<'_> {
         returning: bool,
     ) -> Result<Attempt> {
         let role = usize::from(matches!(actor, Actor::Anon));
-        let privileges = if role == 0 { table.access.authenticated } else { table.access.anon };
+        let privileges = if role == 0 {
+            table.access.authenticated
+        } else {
+            table.access.anon
+        };
         if !privileges.insert {
-            return Ok(Attempt::Denied(format!("42501: {} holds no INSERT privilege", actor.role())));
+            return Ok(Attempt::Denied(format!(
+                "42501: {} holds no INSERT privilege",
+                actor.role()
+            )));
         }
         let name = quote_qualified(&table.qualified());
         // A user's copy keeps whose row it is (ownership and foreign keys); anon's only its
         // foreign keys.
         let owners = match actor {
-            Actor::User { .. } => ownership_columns(&table.name, &self.catalog.policies_on(table).collect::<Vec<_>>()),
+            Actor::User { .. } => ownership_columns(
+                &table.name,
+                &self.catalog.policies_on(table).collect::<Vec<_>>(),
+            ),
             Actor::Anon => BTreeSet::new(),
         };
         let keep: BTreeSet<String> = self
@@ -580,7 +671,11 @@ impl Probe<'_> {
         let fresh = fresh_columns(info, &keep);
         let mut columns = Vec::new();
         let mut values = Vec::new();
-        for column in info.columns.iter().filter(|c| c.insert[role] && !c.generated && !c.identity) {
+        for column in info
+            .columns
+            .iter()
+            .filter(|c| c.insert[role] && !c.generated && !c.identity)
+        {
             let quoted = quote_ident(&column.name);
             if fresh.contains(&column.name) {
                 if column.has_default {
@@ -607,15 +702,16 @@ impl Probe<'_> {
             columns.join(", "),
             values.join(", "),
         );
-        let outcome = session::attempt(self.client, actor, "POST", &sql, &[json]).await;
-        if std::env::var_os("EVENTOS_PROBE_DEBUG").is_some() {
-            eprintln!("{sql}\n  {json}\n  -> {outcome:?}");
-        }
-        outcome
+        session::attempt(self.client, actor, "POST", &sql, &[json]).await
     }
 
     /// The synthetic row of `table` for user `n` (0 = A, 1 = B): seeded once, then remembered.
-    async fn row(&mut self, table: &str, n: usize, depth: usize) -> Result<std::result::Result<Row, String>> {
+    async fn row(
+        &mut self,
+        table: &str,
+        n: usize,
+        depth: usize,
+    ) -> Result<std::result::Result<Row, String>> {
         if let Some(row) = self.rows.get(&(table.to_string(), n)) {
             return Ok(row.clone());
         }
@@ -629,11 +725,17 @@ impl Probe<'_> {
     }
 
     /// Runs the plan's seed for user `n` (unless a row owned by them exists) and returns it.
-    async fn seeded(&self, probe: &RlsProbe, table: &str, n: usize) -> Result<std::result::Result<Row, String>> {
+    async fn seeded(
+        &self,
+        probe: &RlsProbe,
+        table: &str,
+        n: usize,
+    ) -> Result<std::result::Result<Row, String>> {
         let quoted = quote_qualified(table);
         let owner = quote_ident(&probe.owner);
         let user = &self.ids[n];
-        let find = format!("SELECT to_jsonb(t) FROM {quoted} AS t WHERE {owner}::text = $1 LIMIT 1");
+        let find =
+            format!("SELECT to_jsonb(t) FROM {quoted} AS t WHERE {owner}::text = $1 LIMIT 1");
         match session::read_opt(self.client, &find, &[user]).await? {
             Ok(Some(row)) => return Ok(Ok(Row { json: row.get(0) })),
             Ok(None) => {}
@@ -649,19 +751,30 @@ impl Probe<'_> {
         if let Err(err) = self.client.batch_execute(&seed).await {
             let message = refusal(err, "seeding")?;
             session::rollback_to(self.client, "eventos_seed").await?;
-            return Ok(Err(format!("the seed of [[rls_probe]] {table} failed: {message}")));
+            return Ok(Err(format!(
+                "the seed of [[rls_probe]] {table} failed: {message}"
+            )));
         }
         session::release(self.client, "eventos_seed").await?;
-        Ok(match session::read_opt(self.client, &find, &[user]).await? {
-            Ok(Some(row)) => Ok(Row { json: row.get(0) }),
-            Ok(None) => Err(format!("the seed of {table} left no row with {owner} = the user's id")),
-            Err(message) => Err(format!("reading {table}: {message}")),
-        })
+        Ok(
+            match session::read_opt(self.client, &find, &[user]).await? {
+                Ok(Some(row)) => Ok(Row { json: row.get(0) }),
+                Ok(None) => Err(format!(
+                    "the seed of {table} left no row with {owner} = the user's id"
+                )),
+                Err(message) => Err(format!("reading {table}: {message}")),
+            },
+        )
     }
 
     /// Builds a row of `table` for user `n` from its columns: the user's id in ownership and
     /// `auth.users` columns, the user's parent rows in foreign keys, typed placeholders elsewhere.
-    async fn synthesised(&mut self, table: &str, n: usize, depth: usize) -> Result<std::result::Result<Row, String>> {
+    async fn synthesised(
+        &mut self,
+        table: &str,
+        n: usize,
+        depth: usize,
+    ) -> Result<std::result::Result<Row, String>> {
         let Some(info) = self.info.get(table).cloned() else {
             return Ok(Err(format!("{table} is not readable by the probe")));
         };
@@ -691,8 +804,16 @@ impl Probe<'_> {
                 Some(format!("${}::text::{}", params.len(), column.type_name))
             } else if let Some(key) = key {
                 let parent = key.references.clone();
-                let position = key.column_names.iter().position(|c| c == &column.name).unwrap_or(0);
-                let referenced = key.referenced_columns.get(position).cloned().unwrap_or_default();
+                let position = key
+                    .column_names
+                    .iter()
+                    .position(|c| c == &column.name)
+                    .unwrap_or(0);
+                let referenced = key
+                    .referenced_columns
+                    .get(position)
+                    .cloned()
+                    .unwrap_or_default();
                 match self.row(&parent, n, depth + 1).await? {
                     Ok(row) => match row.json.get(&referenced) {
                         Some(Value::Null) | None => None,
@@ -702,7 +823,10 @@ impl Probe<'_> {
                         }
                     },
                     Err(message) if column.not_null && !column.has_default => {
-                        return Ok(Err(format!("no parent row in {parent} for {}: {message}", column.name)));
+                        return Ok(Err(format!(
+                            "no parent row in {parent} for {}: {message}",
+                            column.name
+                        )));
                     }
                     Err(_) => None,
                 }
@@ -730,8 +854,10 @@ impl Probe<'_> {
             columns.join(", "),
             values.join(", ")
         );
-        let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
-            params.iter().map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync)).collect();
+        let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params
+            .iter()
+            .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
+            .collect();
         session::savepoint(self.client, "eventos_synth").await?;
         session::claims_only(self.client, &self.users[n]).await?;
         match self.client.query_one(sql.as_str(), &params).await {
@@ -742,7 +868,9 @@ impl Probe<'_> {
             Err(err) => {
                 let message = refusal(err, "synthesising a row")?;
                 session::rollback_to(self.client, "eventos_synth").await?;
-                Ok(Err(format!("synthesising a row of {table} failed: {message}")))
+                Ok(Err(format!(
+                    "synthesising a row of {table} failed: {message}"
+                )))
             }
         }
     }
@@ -757,7 +885,9 @@ fn error(message: String) -> crate::verify::checks::Finding {
 
 fn constraint_note(attempt: &Attempt) -> String {
     match attempt {
-        Attempt::Failed(message) => format!("; the policies accepted it, only a unique constraint stopped this copy ({message})"),
+        Attempt::Failed(message) => format!(
+            "; the policies accepted it, only a unique constraint stopped this copy ({message})"
+        ),
         _ => String::new(),
     }
 }
@@ -800,7 +930,11 @@ fn fresh_columns(info: &TableInfo, keep: &BTreeSet<String>) -> BTreeSet<String> 
         let pick = columns
             .iter()
             .find(|c| c.has_default)
-            .or_else(|| columns.iter().find(|c| matches!(c.category.as_str(), "S" | "U")))
+            .or_else(|| {
+                columns
+                    .iter()
+                    .find(|c| matches!(c.category.as_str(), "S" | "U"))
+            })
             .or_else(|| columns.iter().find(|c| c.category == "N"));
         if let Some(column) = pick {
             fresh.insert(column.name.clone());
@@ -814,8 +948,14 @@ fn fresh_value(column: &ColumnInfo, source: &str) -> Option<String> {
     let suffix = "substr(md5(random()::text), 1, 8)";
     match (column.category.as_str(), column.type_name.as_str()) {
         (_, "uuid") => Some("gen_random_uuid()".into()),
-        ("S", _) => Some(format!("({suffix} || '-' || {source})::{}", column.type_name)),
-        ("N", _) => Some(format!("({source} + 1 + floor(random() * 1000000))::{}", column.type_name)),
+        ("S", _) => Some(format!(
+            "({suffix} || '-' || {source})::{}",
+            column.type_name
+        )),
+        ("N", _) => Some(format!(
+            "({source} + 1 + floor(random() * 1000000))::{}",
+            column.type_name
+        )),
         _ => None,
     }
 }
@@ -884,7 +1024,12 @@ fn check_literals(info: &TableInfo, column: &str) -> Vec<String> {
 /// Literals compared with `column` anywhere in `expr`.
 fn collect_literals(expr: &Expr, table: &str, column: &str, out: &mut Vec<String>) {
     expr.walk(&mut |e| {
-        if let Expr::Op { left: Some(l), right: Some(r), .. } = e {
+        if let Expr::Op {
+            left: Some(l),
+            right: Some(r),
+            ..
+        } = e
+        {
             for (side, other) in [(l, r), (r, l)] {
                 if side.own_column(table) == Some(column) {
                     literals_of(other, out);
@@ -950,7 +1095,9 @@ fn state_candidates(
         let mut values: Vec<Value> = literals.iter().map(|l| Value::String(l.clone())).collect();
         match column.category.as_str() {
             "B" => values.extend([Value::Bool(true), Value::Bool(false)]),
-            "S" if column.enum_labels.is_empty() => values.push(Value::String("eventos-probe-other".into())),
+            "S" if column.enum_labels.is_empty() => {
+                values.push(Value::String("eventos-probe-other".into()))
+            }
             "N" => values.extend([Value::String("0".into()), Value::String("-1".into())]),
             _ => {}
         }
@@ -1028,11 +1175,7 @@ fn tie_columns(table: &str, expr: &Expr, found: &mut BTreeSet<String>) {
                 }
             }
         }
-        Expr::Sub {
-            kind,
-            test,
-            query,
-        } => {
+        Expr::Sub { kind, test, query } => {
             if let (SubKind::Any | SubKind::All, Some(test)) = (kind, test)
                 && let Some(column) = test.own_column(table)
             {
@@ -1049,7 +1192,9 @@ fn tie_columns(table: &str, expr: &Expr, found: &mut BTreeSet<String>) {
                 });
             }
         }
-        Expr::Func { name, args } if name.len() > 1 && name[0] != "pg_catalog" && name[0] != "auth" => {
+        Expr::Func { name, args }
+            if name.len() > 1 && name[0] != "pg_catalog" && name[0] != "auth" =>
+        {
             for arg in args {
                 if let Some(column) = arg.own_column(table) {
                     found.insert(column.to_string());
@@ -1067,17 +1212,43 @@ mod tests {
 
     #[test]
     fn ownership_comes_from_the_using_clauses() {
-        let own = policy("own", "SELECT", &["authenticated"], Some("(author_id = ( SELECT auth.uid() AS uid))"), None);
+        let own = policy(
+            "own",
+            "SELECT",
+            &["authenticated"],
+            Some("(author_id = ( SELECT auth.uid() AS uid))"),
+            None,
+        );
         let members = policy(
             "members",
             "SELECT",
             &["authenticated"],
-            Some("(EXISTS ( SELECT 1 FROM public.members m WHERE ((m.event_id = notes.event_id) AND (m.user_id = ( SELECT auth.uid() AS uid)))))"),
+            Some(
+                "(EXISTS ( SELECT 1 FROM public.members m WHERE ((m.event_id = notes.event_id) AND (m.user_id = ( SELECT auth.uid() AS uid)))))",
+            ),
             None,
         );
-        let organizer = policy("org", "ALL", &["authenticated"], Some("(venue_id IN ( SELECT public.my_venues() AS my_venues))"), None);
-        let helper = policy("helper", "UPDATE", &["authenticated"], Some("public.can_edit(board_id)"), None);
-        let public = policy("public", "SELECT", &["anon"], Some("(status = 'published'::text)"), None);
+        let organizer = policy(
+            "org",
+            "ALL",
+            &["authenticated"],
+            Some("(venue_id IN ( SELECT public.my_venues() AS my_venues))"),
+            None,
+        );
+        let helper = policy(
+            "helper",
+            "UPDATE",
+            &["authenticated"],
+            Some("public.can_edit(board_id)"),
+            None,
+        );
+        let public = policy(
+            "public",
+            "SELECT",
+            &["anon"],
+            Some("(status = 'published'::text)"),
+            None,
+        );
         let found = ownership_columns("notes", &[&own, &members, &organizer, &helper, &public]);
         assert_eq!(
             found.into_iter().collect::<Vec<_>>(),
@@ -1112,7 +1283,8 @@ mod tests {
             Some("((author_id = ( SELECT auth.uid() AS uid)) AND (status = 'draft'::text))"),
         );
         let current = serde_json::json!({"status": "draft", "author_id": "x"});
-        let candidates = state_candidates("notes", &info, &["author_id".into()], &[&insert], &current);
+        let candidates =
+            state_candidates("notes", &info, &["author_id".into()], &[&insert], &current);
         let values: Vec<String> = candidates.iter().map(|(_, v)| json_text(v)).collect();
         assert_eq!(values, vec!["published", "archived", "eventos-probe-other"]);
     }
