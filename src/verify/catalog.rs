@@ -8,7 +8,8 @@
 //! checks which objects the Supabase API can reach. Objects that belong to an extension are
 //! marked so that checks leave them alone (they are the extension's business).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 use anyhow::{Context, Result};
 use tokio_postgres::{Client, Row};
@@ -427,6 +428,19 @@ pub struct Catalog {
     pub now: f64,
     /// Round trips spent fetching this snapshot.
     pub queries: usize,
+    /// Lookup maps, built on first use (checks and probes look objects up by name): the
+    /// snapshot is not to be changed after that.
+    lookup: OnceLock<Lookup>,
+}
+
+/// Positions in the snapshot's vectors, by name.
+#[derive(Debug, Clone, Default)]
+struct Lookup {
+    relations: HashMap<String, usize>,
+    functions: HashSet<String>,
+    policies: HashMap<String, Vec<usize>>,
+    columns: HashMap<String, Vec<usize>>,
+    indexes: HashMap<String, Vec<usize>>,
 }
 
 /// Schemas of the platform (Supabase services, extensions, eventos's history): never judged as
@@ -761,6 +775,31 @@ impl Catalog {
             api_schemas_setting: server.get(1),
             now: server.get(0),
             queries,
+            lookup: OnceLock::new(),
+        })
+    }
+
+    fn lookup(&self) -> &Lookup {
+        self.lookup.get_or_init(|| {
+            let mut lookup = Lookup::default();
+            for (i, r) in self.relations.iter().enumerate() {
+                lookup.relations.insert(r.qualified(), i);
+            }
+            lookup.functions = self.functions.iter().map(Function::qualified).collect();
+            for (i, p) in self.policies.iter().enumerate() {
+                lookup.policies.entry(p.table_name()).or_default().push(i);
+            }
+            for (i, c) in self.columns.iter().enumerate() {
+                lookup
+                    .columns
+                    .entry(format!("{}.{}", c.schema, c.table))
+                    .or_default()
+                    .push(i);
+            }
+            for (i, x) in self.indexes.iter().enumerate() {
+                lookup.indexes.entry(x.table_name()).or_default().push(i);
+            }
+            lookup
         })
     }
 
@@ -776,19 +815,40 @@ impl Catalog {
 
     /// Whether `name` (schema-qualified) exists with one of `kinds`.
     pub fn has_relation(&self, name: &str, kinds: &[char]) -> bool {
-        self.relations
-            .iter()
-            .any(|r| kinds.contains(&r.kind) && r.qualified() == name)
+        self.relation(name).is_some_and(|r| kinds.contains(&r.kind))
     }
 
     /// The relation `schema.name`, if it exists.
     pub fn relation(&self, name: &str) -> Option<&Relation> {
-        self.relations.iter().find(|r| r.qualified() == name)
+        self.lookup()
+            .relations
+            .get(name)
+            .map(|&i| &self.relations[i])
     }
 
     /// Whether a function `name` (schema-qualified) exists, whatever its arguments.
     pub fn has_function(&self, name: &str) -> bool {
-        self.functions.iter().any(|f| f.qualified() == name)
+        self.lookup().functions.contains(name)
+    }
+
+    /// Columns of the relation `schema.table`, in column order.
+    pub fn columns_of<'a>(&'a self, table: &str) -> impl Iterator<Item = &'a Column> + 'a {
+        self.lookup()
+            .columns
+            .get(table)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.columns[i])
+    }
+
+    /// Indexes of the table `schema.table`.
+    pub fn indexes_of<'a>(&'a self, table: &str) -> impl Iterator<Item = &'a Index> + 'a {
+        self.lookup()
+            .indexes
+            .get(table)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.indexes[i])
     }
 
     /// Whether extension `name` is installed.
@@ -829,9 +889,12 @@ impl Catalog {
         &'a self,
         relation: &'a Relation,
     ) -> impl Iterator<Item = &'a Policy> + 'a {
-        self.policies
-            .iter()
-            .filter(|p| p.schema == relation.schema && p.table == relation.name)
+        self.lookup()
+            .policies
+            .get(&relation.qualified())
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.policies[i])
     }
 
     /// Policies on exposed tables.

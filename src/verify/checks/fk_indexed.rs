@@ -44,12 +44,8 @@ fn examine(catalog: &Catalog, fk: &ForeignKey) -> Examined {
         fk.column_names.join(", "),
         fk.references
     );
-    let on_table = || {
-        catalog
-            .indexes
-            .iter()
-            .filter(|i| i.valid && i.schema == fk.schema && i.table == fk.table)
-    };
+    let table = fk.table_name();
+    let on_table = || catalog.indexes_of(&table).filter(|i| i.valid);
     if on_table().any(|index| covers(index, fk)) {
         return Examined::new(subject, object, None);
     }

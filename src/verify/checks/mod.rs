@@ -394,10 +394,9 @@ pub(crate) mod fixtures {
 
     /// An empty snapshot exposing `public`.
     pub fn catalog() -> Catalog {
-        Catalog {
-            exposed_schemas: vec!["public".into()],
-            ..Catalog::default()
-        }
+        let mut catalog = Catalog::default();
+        catalog.exposed_schemas = vec!["public".into()];
+        catalog
     }
 
     /// A relation `schema.name` of `kind` with every safety property set (RLS, PK, invoker).

@@ -192,9 +192,9 @@ mod tests {
 
     #[test]
     fn without_history_the_objects_decide() {
-        let mut catalog = catalog();
-        let (state, _) = check(&bundle(&[1001]), &catalog, "h");
+        let (state, _) = check(&bundle(&[1001]), &catalog(), "h");
         assert_eq!(state, PhaseState::NotApplied);
+        let mut catalog = catalog();
         catalog.relations.push(relation("public", "tags", 'r'));
         let (state, result) = check(&bundle(&[1001]), &catalog, "h");
         assert_eq!(state, PhaseState::Applied);

@@ -132,9 +132,7 @@ pub fn check(catalog: &Catalog) -> Vec<Examined> {
         .exposed_relations(&['r', 'p'])
         .filter_map(|table| {
             let columns: Vec<(&str, &Vec<String>)> = catalog
-                .columns
-                .iter()
-                .filter(|c| c.schema == table.schema && c.table == table.name)
+                .columns_of(&table.qualified())
                 .filter(|c| is_sensitive(&c.name) && !c.api_readers.is_empty())
                 .map(|c| (c.name.as_str(), &c.api_readers))
                 .collect();
