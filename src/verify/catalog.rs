@@ -639,11 +639,14 @@ fn sequences_sql() -> String {
     )
 }
 
-/// One row of server facts; `$1` is the history table's name.
+/// One row of server facts; `$1` is the history table's name. The history table and
+/// `storage.buckets` are read only when they exist and the connecting role may read them.
 const SERVER_SQL: &str = "SELECT extract(epoch FROM now())::float8,
             current_setting('pgrst.db_schemas', true),
-            to_regclass($1) IS NOT NULL,
-            to_regclass('storage.buckets') IS NOT NULL,
+            coalesce(has_table_privilege(to_regclass($1), 'SELECT'), false),
+            coalesce(has_table_privilege(to_regclass('storage.buckets'), 'SELECT')
+                     AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = to_regclass('storage.buckets')
+                                 AND a.attname = 'public' AND NOT a.attisdropped), false),
             coalesce((SELECT json_agg(json_build_object('name', s.slot_name, 'active', s.active, 'wal_status', s.wal_status))::text
                       FROM pg_replication_slots s), '[]'),
             ARRAY(SELECT t.tgname || ' → ' || t.tgfoid::regprocedure::text FROM pg_trigger t

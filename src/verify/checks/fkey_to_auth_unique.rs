@@ -21,12 +21,14 @@ pub const CHECK: Check = Check {
     run: Some(check),
 };
 
-/// One result per foreign key into the `auth` schema declared outside it.
+/// One result per foreign key into the `auth` schema declared outside the platform's schemas.
 pub fn check(catalog: &Catalog) -> Vec<Examined> {
     catalog
         .foreign_keys
         .iter()
-        .filter(|fk| !fk.inherited && fk.schema != "auth" && fk.references.starts_with("auth."))
+        .filter(|fk| {
+            !fk.inherited && !Catalog::is_platform(&fk.schema) && fk.references.starts_with("auth.")
+        })
         .map(|fk| {
             let problem = fk.references_auth_unique.then(|| {
                 format!(
