@@ -12,7 +12,8 @@
 //! PostgREST sends requests (role and `request.jwt.claims` for the transaction), each in a
 //! rolled-back savepoint, B tries to:
 //!
-//! - INSERT a row whose ownership columns are A's (without and with `RETURNING`);
+//! - INSERT a copy of A's row, so its ownership columns and parents are A's (without and with
+//!   `RETURNING`);
 //! - UPDATE and DELETE A's row;
 //! - UPDATE its own row so an ownership column points at A's value, leaving it A's;
 //! - UPDATE its own row into a state the INSERT policies refuse (values taken from the INSERT
@@ -309,11 +310,9 @@ impl Probe<'_> {
         let name = table.qualified();
         let info = self.info.get(&name).cloned().unwrap_or_default();
         let columns = owners.join(", ");
-        // INSERT a row owned by A.
-        let mut owned_by_a = b.json.clone();
-        for column in owners {
-            owned_by_a[column.as_str()] = a.json[column.as_str()].clone();
-        }
+        // INSERT a row owned by A: a copy of A's row (its ownership columns and parent rows are
+        // A's), fresh in its unique columns.
+        let owned_by_a = a.json.clone();
         result
             .tried
             .push(format!("user B: INSERT a row whose {columns} is user A's"));
@@ -323,6 +322,13 @@ impl Probe<'_> {
         let returning = self
             .insert_copy(table, &info, &user_b, &owned_by_a, true)
             .await?;
+        if let Attempt::Failed(message) = &plain
+            && !plain.passed_policies()
+        {
+            result.notes.push(format!(
+                "user B's INSERT of a row owned by user A was stopped before the policies could be judged ({message})"
+            ));
+        }
         if plain.passed_policies() || returning.passed_policies() {
             let how = match (plain.passed_policies(), returning.passed_policies()) {
                 (true, true) => "without and with RETURNING",
