@@ -10,7 +10,7 @@
 //! Fix: `REVOKE EXECUTE ON FUNCTION <f>(<args>) FROM PUBLIC, authenticated;` and grant it to
 //! `service_role` only, or move it to an unexposed schema; or document (exempt) why it is safe.
 
-use super::{Check, Examined, Level, Object};
+use super::{Check, Examined, Level};
 use crate::verify::catalog::Catalog;
 
 /// The check's metadata.
@@ -26,20 +26,13 @@ pub const CHECK: Check = Check {
 
 /// One result per exposed, callable SECURITY DEFINER function.
 pub fn check(catalog: &Catalog) -> Vec<Examined> {
-    catalog
-        .exposed_functions()
-        .filter(|f| f.security_definer && !f.is_trigger)
-        .map(|f| {
-            let problem = f.api_executors.iter().any(|r| r == "authenticated").then(|| {
-                format!(
-                    "SECURITY DEFINER function {} is executable by authenticated: any signed-in user can call /rest/v1/rpc/{} with its owner's rights",
-                    f.signature(),
-                    f.name
-                )
-            });
-            Examined::new(f.signature(), Object::function(f), problem)
-        })
-        .collect()
+    super::security_definer_exposed::executable_by(catalog, "authenticated", |f| {
+        format!(
+            "SECURITY DEFINER function {} is executable by authenticated: any signed-in user can call /rest/v1/rpc/{} with its owner's rights",
+            f.signature(),
+            f.name
+        )
+    })
 }
 
 #[cfg(test)]
