@@ -114,7 +114,8 @@ async fn measure(
         config_from_dir(project_dir)?
     };
     let project = Project::load(&config)?;
-    let options = Options::new(None);
+    let mut options = Options::new(None);
+    options.settings = verify::Settings::from_config(&config.verify)?;
     verify::run(&client, &project, &options).await?;
     let mut times = Vec::with_capacity(RUNS);
     let mut last = None;

@@ -31,6 +31,8 @@ pub enum Command {
     Lint(LintArgs),
     /// List every lint rule, or explain one (what, why, fix, example).
     Rules(RulesArgs),
+    /// List every verification check, or explain one (what, why, fix, splinter lints covered).
+    Checks(ChecksArgs),
     /// Write `sql/eventos.sum`, the integrity file `eventos lint` checks the bundles against.
     Hash,
     /// The CI gate: lint, then migrate up, then verify (on a throwaway cluster by default).
@@ -219,10 +221,16 @@ pub struct VerifyArgs {
     #[arg(long = "exposed-schema", value_name = "SCHEMA")]
     pub exposed_schemas: Vec<String>,
 
-    /// Also prove, inside a rolled-back transaction, that each plan's `[[rls_probe]]` table shows
-    /// a signed-in user only their own rows and shows anon none.
+    /// Also prove, inside rolled-back transactions, that each plan's `[[rls_probe]]` table shows
+    /// a signed-in user only their own rows and anon none, and that on every API-writable table
+    /// no user can write another's rows and anon cannot write.
     #[arg(long)]
     pub rls_probe: bool,
+
+    /// Judge every object at its check's level, also those no plan owns (pre-existing objects
+    /// are otherwise reported as warnings in their own section).
+    #[arg(long)]
+    pub all_objects: bool,
 }
 
 /// Output formats of `eventos verify`.
@@ -283,6 +291,14 @@ pub enum LintFormat {
 pub struct RulesArgs {
     /// The rule to explain; without it, list every rule.
     #[arg(value_name = "RULE")]
+    pub id: Option<String>,
+}
+
+/// Arguments of `eventos checks`.
+#[derive(Debug, Args)]
+pub struct ChecksArgs {
+    /// The check to explain; without it, list every check.
+    #[arg(value_name = "CHECK")]
     pub id: Option<String>,
 }
 

@@ -27,6 +27,44 @@ struct ConfigFile {
     runner: Option<String>,
     rules: Option<BTreeMap<String, String>>,
     migrate: Option<MigrateFile>,
+    verify: Option<VerifyFile>,
+}
+
+/// The optional `[verify]` table: check levels, exemptions and how pre-existing objects count.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerifyFile {
+    checks: Option<BTreeMap<String, String>>,
+    exempt: Option<Vec<Exemption>>,
+    pre_existing: Option<String>,
+    all_objects: Option<bool>,
+}
+
+/// One `[[verify.exempt]]` entry: a finding of `check` on `object` that is accepted, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exemption {
+    /// The check id, e.g. `multiple-permissive-policies`.
+    pub check: String,
+    /// The object as reports name it (`public.events`, `public.f(uuid)`); `*` matches any run of
+    /// characters.
+    pub object: String,
+    /// Why the finding is accepted; required.
+    pub reason: String,
+}
+
+/// The `[verify]` settings as written; `eventos verify` validates them against its check table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VerifySettings {
+    /// `[verify.checks]`: check id → `"error"`, `"warning"`, `"info"` or `"off"`.
+    pub check_levels: BTreeMap<String, String>,
+    /// `[[verify.exempt]]` entries, in file order.
+    pub exemptions: Vec<Exemption>,
+    /// `pre_existing`: the highest level a finding on an object the bundles do not own reaches
+    /// (`"warning"` when absent).
+    pub pre_existing: Option<String>,
+    /// `all_objects = true`: judge every object as if the bundles owned it (`--all-objects`).
+    pub all_objects: bool,
 }
 
 /// The optional `[migrate]` table: defaults for the lock and timeout flags.
@@ -83,6 +121,8 @@ pub struct Config {
     pub rule_levels: BTreeMap<String, String>,
     /// `[migrate]` settings (defaults when absent).
     pub migrate: MigrateSettings,
+    /// `[verify]` settings (defaults when absent).
+    pub verify: VerifySettings,
 }
 
 impl Config {
@@ -105,7 +145,7 @@ impl Config {
             .with_context(|| format!("{}: cannot read the configuration file", path.display()))?;
         let file: ConfigFile = toml::from_str(&text).map_err(|err| {
             anyhow::anyhow!(
-                "{}: {}\nhelp: valid keys are sql_dir, plans_dir, history_table, exposed_schemas, runner, [rules], [migrate] lock_wait, lock_timeout, statement_timeout, out_of_order",
+                "{}: {}\nhelp: valid keys are sql_dir, plans_dir, history_table, exposed_schemas, runner, [rules], [migrate] lock_wait, lock_timeout, statement_timeout, out_of_order, [verify] checks, exempt, pre_existing, all_objects",
                 path.display(),
                 crate::bundle::describe_toml_error(&text, &err)
             )
@@ -140,7 +180,19 @@ impl Config {
             runner: None,
             rule_levels: file.rules.unwrap_or_default(),
             migrate: MigrateSettings::default(),
+            verify: verify_settings(file.verify),
         }
+    }
+}
+
+/// The `[verify]` table as settings, defaults for absent keys.
+fn verify_settings(file: Option<VerifyFile>) -> VerifySettings {
+    let file = file.unwrap_or_default();
+    VerifySettings {
+        check_levels: file.checks.unwrap_or_default(),
+        exemptions: file.exempt.unwrap_or_default(),
+        pre_existing: file.pre_existing,
+        all_objects: file.all_objects.unwrap_or(false),
     }
 }
 
@@ -268,6 +320,28 @@ mod tests {
             err.contains("liquibase") && err.contains("golang-migrate"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn verify_table_reads_levels_and_exemptions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("eventos.toml");
+        std::fs::write(
+            &path,
+            "[verify]\npre_existing = \"off\"\n[verify.checks]\nunused-index = \"off\"\n\n[[verify.exempt]]\ncheck = \"rls-enabled\"\nobject = \"public.t\"\nreason = \"r\"\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&path)).unwrap();
+        assert_eq!(config.verify.check_levels["unused-index"], "off");
+        assert_eq!(config.verify.exemptions[0].object, "public.t");
+        assert_eq!(config.verify.pre_existing.as_deref(), Some("off"));
+        std::fs::write(
+            &path,
+            "[[verify.exempt]]\ncheck = \"rls-enabled\"\nobject = \"x\"\n",
+        )
+        .unwrap();
+        let err = format!("{:#}", Config::load(Some(&path)).unwrap_err());
+        assert!(err.contains("reason") && err.contains("line"), "{err}");
     }
 
     #[test]

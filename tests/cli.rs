@@ -56,7 +56,7 @@ fn phase_flag_limits_what_is_applied_and_status_shows_pending() {
     db.eventos(&dir, &["verify"])
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("missing table public.tags"));
+        .stdout(predicate::str::contains("phase 1 not applied"));
 }
 
 #[test]

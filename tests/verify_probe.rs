@@ -120,11 +120,20 @@ fn a_table_that_cannot_be_seeded_names_the_fix() {
             .assert()
             .code(1),
     );
+    assert!(out.contains("FAIL rls-probe-setup public.notes"), "{out}");
     assert!(
-        out.contains("cannot seed a row owned by a synthetic user (23502"),
+        out.contains("the probe could not seed a row owned by synthetic user 1 (23502"),
+        "{out}"
+    );
+    assert!(
+        out.contains("nothing was proven about the policies"),
         "{out}"
     );
     assert!(out.contains("give this table a `seed`"), "{out}");
+    assert!(
+        !out.contains("SELECT policies"),
+        "a probe that could not insert blames no policy:\n{out}"
+    );
 }
 
 #[test]
@@ -160,5 +169,73 @@ fn real_phase_0_user_tables_isolate_users() {
     assert!(
         out.contains("pass rls-probe public.wizard_sessions"),
         "{out}"
+    );
+}
+
+/// Supabase's documented profile trigger: every new auth user gets a profile.
+const PROFILE_TRIGGER: &str = "
+CREATE FUNCTION public.handle_new_user() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
+AS $$
+BEGIN
+  INSERT INTO public.profiles (id, email, full_name)
+  VALUES (NEW.id, NEW.email, NEW.raw_user_meta_data ->> 'full_name');
+  RETURN NEW;
+END;
+$$;
+CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users
+  FOR EACH ROW EXECUTE PROCEDURE public.handle_new_user();
+";
+
+#[test]
+fn supabases_profile_trigger_on_auth_users_does_not_break_the_probe() {
+    let root = common::repo_root();
+    let db = TestDb::new(Pg::Stock);
+    db.migrate_up(&root, &["--phase", "0"]);
+    db.client().batch_execute(PROFILE_TRIGGER).unwrap();
+    let out = stdout(
+        &db.eventos(&root, &["verify", "--phase", "0", "--rls-probe"])
+            .assert()
+            .success(),
+    );
+    assert!(out.contains("pass rls-probe public.profiles"), "{out}");
+    assert!(
+        out.contains("pass rls-write-probe public.profiles"),
+        "{out}"
+    );
+    assert!(!out.contains("rls-probe-setup"), "{out}");
+    assert_eq!(
+        db.query_strings(
+            "SELECT (SELECT count(*) FROM auth.users) + (SELECT count(*) FROM public.profiles)"
+        ),
+        vec!["0"]
+    );
+}
+
+#[test]
+fn a_failing_trigger_on_auth_users_is_named_and_no_policy_is_blamed() {
+    let root = common::repo_root();
+    let db = TestDb::new(Pg::Stock);
+    db.migrate_up(&root, &["--phase", "0"]);
+    db.client()
+        .batch_execute(&PROFILE_TRIGGER.replace("full_name)", "avatar_url)"))
+        .unwrap();
+    let run = db
+        .eventos(&root, &["verify", "--phase", "0", "--rls-probe"])
+        .assert()
+        .code(1);
+    let out = stdout(&run);
+    assert!(common::stderr(&run).is_empty(), "{}", common::stderr(&run));
+    assert!(out.contains("FAIL rls-probe-setup auth.users"), "{out}");
+    assert!(
+        out.contains("the probe could not create its synthetic users in auth.users (42703: column \"avatar_url\" of relation \"profiles\" does not exist); triggers on auth.users: on_auth_user_created → public.handle_new_user()"),
+        "{out}"
+    );
+    assert!(!out.contains("FAIL rls-probe public."), "{out}");
+    assert!(!out.contains("cannot see their own row"), "{out}");
+    assert_eq!(
+        out.matches("could not create its synthetic users").count(),
+        1,
+        "the write probe does not repeat it:\n{out}"
     );
 }

@@ -3,6 +3,7 @@
 //! cancel the running statement and still clean up (see `signals`).
 
 mod check;
+mod checks;
 mod completions;
 mod diff;
 mod hash;
@@ -69,6 +70,9 @@ pub fn run(cli: Cli) -> Result<Outcome> {
 
 async fn dispatch(cli: Cli) -> Result<Outcome> {
     let config = Config::load(cli.config.as_deref())?;
+    // `[verify]` is validated up front, so `migrate up` cannot apply and then stop at its
+    // post-check on a typo in eventos.toml.
+    crate::verify::Settings::from_config(&config.verify)?;
     match cli.command {
         Command::Migrate(MigrateCommand::Up(args)) => migrate::up(&config, args).await,
         Command::Migrate(MigrateCommand::Down(args)) => migrate::down(&config, args).await,
@@ -77,6 +81,7 @@ async fn dispatch(cli: Cli) -> Result<Outcome> {
         Command::Verify(args) => verify::run(&config, args).await,
         Command::Lint(args) => lint::run(&config, args).await,
         Command::Rules(args) => rules::run(&args),
+        Command::Checks(args) => checks::run(&args),
         Command::Hash => hash::run(&config),
         Command::Check(args) => check::run(&config, args).await,
         Command::Maintain(args) => maintain::run(&config, args).await,

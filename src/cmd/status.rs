@@ -47,7 +47,7 @@ fn out_of_order_note(rows: &[StatusRow], allowed: bool) -> String {
     }
 }
 
-/// `{"database": …, "pending": n, "out_of_order": n, "out_of_order_allowed": b,
+/// `{"schema_version": 1, "database": …, "pending": n, "out_of_order": n, "out_of_order_allowed": b,
 /// "migrations": [{phase, version, name, state, applied_on}]}`; `pending` counts out-of-order
 /// files too.
 fn render_json(display_url: &str, rows: &[StatusRow], out_of_order_allowed: bool) -> String {
@@ -69,6 +69,7 @@ fn render_json(display_url: &str, rows: &[StatusRow], out_of_order_allowed: bool
         .filter(|r| r.state == MigrationState::OutOfOrder)
         .count();
     serde_json::json!({
+        "schema_version": crate::report::JSON_SCHEMA_VERSION,
         "database": display_url,
         "pending": pending,
         "out_of_order": out_of_order,

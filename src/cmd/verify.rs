@@ -14,24 +14,32 @@ use crate::verify::{self, report::Format};
 pub async fn run(config: &Config, args: VerifyArgs) -> Result<Outcome> {
     let phase = args.phases.phase;
     let project = super::load_project(config, phase)?;
-    let mut options = options(config, phase, args.exposed_schemas);
+    let mut options = options(config, phase, args.exposed_schemas, args.all_objects)?;
     options.rls_probe = args.rls_probe;
     let db = super::open_database(&project, &args.connection, phase).await?;
     run_checks(&db.client, &project, &options, format(args.format)).await
 }
 
-/// The verification options for `phase`: exposed schemas from the flags, else the configuration.
-fn options(config: &Config, phase: Option<u8>, exposed: Vec<String>) -> verify::Options {
+/// The verification options for `phase`: exposed schemas from the flags, else the configuration;
+/// levels and exemptions from `[verify]`.
+fn options(
+    config: &Config,
+    phase: Option<u8>,
+    exposed: Vec<String>,
+    all_objects: bool,
+) -> Result<verify::Options> {
     let exposed_schemas = if exposed.is_empty() {
         config.exposed_schemas.clone()
     } else {
         exposed
     };
-    verify::Options {
+    Ok(verify::Options {
         max_phase: phase,
         exposed_schemas,
         rls_probe: false,
-    }
+        history_table: config.history_table.clone(),
+        settings: verify::Settings::from_config(&config.verify)?.with_all_objects(all_objects),
+    })
 }
 
 /// The `== verify` step of `migrate up` and `check`: every check of phases up to `phase`, with the
@@ -42,8 +50,8 @@ pub(super) async fn post_check(
     config: &Config,
     phase: Option<u8>,
 ) -> Result<Outcome> {
+    let options = options(config, phase, Vec::new(), false)?;
     emit("== verify\n");
-    let options = options(config, phase, Vec::new());
     run_checks(client, project, &options, Format::Human).await
 }
 

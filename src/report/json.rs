@@ -1,6 +1,6 @@
 //! `--format json`: one JSON document, documented in `docs/lint.md`.
 //!
-//! `{"diagnostics":[{"file","line","column","end_line","end_column","rule","severity","message",
+//! `{"schema_version":1,"diagnostics":[{"file","line","column","end_line","end_column","rule","severity","message",
 //! "help"}],"summary":{"files","errors","warnings"}}`; positions are 1-based.
 
 use serde_json::json;
@@ -23,6 +23,7 @@ pub fn render_json(diagnostics: &[Diagnostic], sources: &[SourceFile]) -> String
         .collect();
     let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
     let doc = json!({
+        "schema_version": super::JSON_SCHEMA_VERSION,
         "diagnostics": items,
         "summary": {"files": sources.len(), "errors": count(Severity::Error), "warnings": count(Severity::Warning)},
     });
@@ -53,5 +54,6 @@ mod tests {
         assert_eq!(value["diagnostics"][0]["end_column"], 13);
         assert_eq!(value["summary"]["errors"], 1);
         assert_eq!(value["summary"]["files"], 1);
+        assert_eq!(value["schema_version"], crate::report::JSON_SCHEMA_VERSION);
     }
 }

@@ -20,3 +20,7 @@ pub use json::render_json;
 pub use position::{Position, locate};
 pub use sarif::{SarifRule, render_sarif};
 pub use style::Style;
+
+/// The `schema_version` of every JSON document eventos prints (`lint`, `verify`, `status`);
+/// bumped when a field changes meaning or disappears (new fields do not bump it).
+pub const JSON_SCHEMA_VERSION: u32 = 1;

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Check, Examined, Level};
+use super::{Check, Examined, Level, Object};
 use crate::verify::catalog::{Catalog, Index};
 
 /// The check's metadata.
@@ -16,6 +16,8 @@ pub const CHECK: Check = Check {
     level: Level::Error,
     summary: "no two indexes on a table in an exposed schema have the same definition",
     help: "DROP INDEX CONCURRENTLY <duplicate>; keep the one a constraint owns",
+    doc: include_str!("../../../docs/checks/duplicate-index.md"),
+    splinter: &["duplicate_index"],
     run: Some(check),
 };
 
@@ -25,7 +27,7 @@ pub fn check(catalog: &Catalog) -> Vec<Examined> {
     catalog
         .indexes
         .iter()
-        .filter(|index| catalog.is_exposed(&index.schema))
+        .filter(|index| catalog.is_exposed(&index.schema) && !index.from_extension)
         .map(|index| {
             let name = format!("{}.{}", index.schema, index.name);
             let problem = match first_by_definition.get(index.definition.as_str()) {
@@ -38,7 +40,7 @@ pub fn check(catalog: &Catalog) -> Vec<Examined> {
                     None
                 }
             };
-            Examined::new(name, problem)
+            Examined::new(name, Object::index(index), problem)
         })
         .collect()
 }

@@ -4,7 +4,7 @@
 //! collide with application objects; Supabase installs extensions in schema `extensions`.
 //! Fix: `ALTER EXTENSION <name> SET SCHEMA extensions;` (check column types that reference it).
 
-use super::{Check, Examined, Level};
+use super::{Check, Examined, Level, Object};
 use crate::verify::catalog::Catalog;
 
 /// The check's metadata.
@@ -13,6 +13,8 @@ pub const CHECK: Check = Check {
     level: Level::Error,
     summary: "no extension is installed in an exposed schema such as public",
     help: "ALTER EXTENSION <name> SET SCHEMA extensions;",
+    doc: include_str!("../../../docs/checks/extension-in-public.md"),
+    splinter: &["extension_in_public"],
     run: Some(check),
 };
 
@@ -29,7 +31,11 @@ pub fn check(catalog: &Catalog) -> Vec<Examined> {
                     x.name, x.schema
                 )
             });
-            Examined::new(format!("extension {}", x.name), problem)
+            Examined::new(
+                format!("extension {}", x.name),
+                Object::extension(&x.name),
+                problem,
+            )
         })
         .collect()
 }
@@ -46,6 +52,7 @@ mod tests {
         let ext = |name: &str, schema: &str| Extension {
             name: name.into(),
             schema: schema.into(),
+            ..Extension::default()
         };
         catalog.extensions = vec![
             ext("plpgsql", "pg_catalog"),

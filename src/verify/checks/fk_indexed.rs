@@ -9,7 +9,7 @@
 //! and filter the rest, which is fine when the leading column is selective.
 //! Fix: `CREATE INDEX CONCURRENTLY … ON <table> (<fk columns>);` in a no-transaction migration.
 
-use super::{Check, Examined, Level};
+use super::{Check, Examined, Level, Object};
 use crate::verify::catalog::{Catalog, ForeignKey, Index};
 
 /// The check's metadata.
@@ -18,6 +18,8 @@ pub const CHECK: Check = Check {
     level: Level::Error,
     summary: "every foreign key in an exposed schema has an index starting with its columns",
     help: "CREATE INDEX CONCURRENTLY IF NOT EXISTS … ON <table> (<fk columns>); in a no-transaction migration",
+    doc: include_str!("../../../docs/checks/fk-indexed.md"),
+    splinter: &["unindexed_foreign_keys"],
     run: Some(check),
 };
 
@@ -33,6 +35,7 @@ pub fn check(catalog: &Catalog) -> Vec<Examined> {
 
 fn examine(catalog: &Catalog, fk: &ForeignKey) -> Examined {
     let subject = format!("{}.{}.{}", fk.schema, fk.table, fk.name);
+    let object = Object::part_of(fk.table_name(), &fk.name);
     let described = format!(
         "foreign key {} on {}.{} ({}) → {}",
         fk.name,
@@ -41,14 +44,10 @@ fn examine(catalog: &Catalog, fk: &ForeignKey) -> Examined {
         fk.column_names.join(", "),
         fk.references
     );
-    let on_table = || {
-        catalog
-            .indexes
-            .iter()
-            .filter(|i| i.valid && i.schema == fk.schema && i.table == fk.table)
-    };
+    let table = fk.table_name();
+    let on_table = || catalog.indexes_of(&table).filter(|i| i.valid);
     if on_table().any(|index| covers(index, fk)) {
-        return Examined::new(subject, None);
+        return Examined::new(subject, object, None);
     }
     let best = on_table()
         .filter(|index| leading_key_columns(index, fk) > 0)
@@ -61,6 +60,7 @@ fn examine(catalog: &Catalog, fk: &ForeignKey) -> Examined {
     match best {
         Some(partial) => Examined::warn(
             subject,
+            object,
             format!(
                 "{described} is only partly covered: index {} starts with {} of its {} columns",
                 partial.name,
@@ -70,6 +70,7 @@ fn examine(catalog: &Catalog, fk: &ForeignKey) -> Examined {
         ),
         None => Examined::new(
             subject,
+            object,
             Some(format!(
                 "{described} has no index starting with its columns"
             )),
@@ -111,6 +112,7 @@ mod tests {
             column_names: columns.iter().map(|c| format!("c{c}")).collect(),
             references: "public.events".into(),
             inherited,
+            ..ForeignKey::default()
         }
     }
 

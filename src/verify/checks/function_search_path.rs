@@ -1,36 +1,53 @@
-//! `function-search-path` — every SECURITY DEFINER function in an exposed schema pins its
-//! `search_path`.
+//! `function-search-path` — every function in an exposed schema pins its `search_path`:
+//! an error for SECURITY DEFINER functions, a warning for the others (splinter's
+//! `function_search_path_mutable`).
 //!
 //! Why: a SECURITY DEFINER function runs with its owner's rights; with a mutable search_path a
 //! caller can shadow the tables or operators it uses with their own objects and run code as the
-//! owner. Fix: `ALTER FUNCTION <f>(<args>) SET search_path = '';` and schema-qualify every name
-//! in the body (or pin `search_path = public, pg_temp`).
+//! owner. An invoker function with a mutable path resolves its names differently depending on
+//! who calls it and from where (a trigger, a policy, an RPC), which is how search-path
+//! injections reach definer code. Fix: `ALTER FUNCTION <f>(<args>) SET search_path = '';` and
+//! schema-qualify every name in the body (or pin `search_path = public, pg_temp`).
 
-use super::{Check, Examined, Level};
+use super::{Check, Examined, Level, Object};
 use crate::verify::catalog::Catalog;
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "function-search-path",
     level: Level::Error,
-    summary: "every SECURITY DEFINER function in an exposed schema pins search_path",
+    summary: "every function in an exposed schema pins search_path (SECURITY DEFINER: error, others: warning)",
     help: "ALTER FUNCTION <f>(<args>) SET search_path = ''; and schema-qualify the names in its body",
+    doc: include_str!("../../../docs/checks/function-search-path.md"),
+    splinter: &["function_search_path_mutable"],
     run: Some(check),
 };
 
-/// One result per exposed SECURITY DEFINER function.
+/// One result per exposed function.
 pub fn check(catalog: &Catalog) -> Vec<Examined> {
     catalog
         .exposed_functions()
-        .filter(|f| f.security_definer)
         .map(|f| {
-            let problem = (!f.pins_search_path).then(|| {
-                format!(
-                    "SECURITY DEFINER function {} does not set search_path",
-                    f.signature()
-                )
-            });
-            Examined::new(f.signature(), problem)
+            let object = Object::function(f);
+            match (f.pins_search_path, f.security_definer) {
+                (true, _) => Examined::new(f.signature(), object, None),
+                (false, true) => Examined::new(
+                    f.signature(),
+                    object,
+                    Some(format!(
+                        "SECURITY DEFINER function {} does not set search_path",
+                        f.signature()
+                    )),
+                ),
+                (false, false) => Examined::warn(
+                    f.signature(),
+                    object,
+                    format!(
+                        "function {} has a role-mutable search_path (no SET search_path)",
+                        f.signature()
+                    ),
+                ),
+            }
         })
         .collect()
 }
@@ -53,7 +70,7 @@ mod tests {
     }
 
     #[test]
-    fn names_definer_functions_without_a_pinned_search_path() {
+    fn definer_functions_fail_and_invoker_functions_warn_without_a_pinned_search_path() {
         let mut catalog = catalog();
         catalog.functions = vec![
             function("pinned", true, true),
@@ -66,9 +83,10 @@ mod tests {
         assert_eq!(
             problems(check(&catalog)),
             vec![
-                "public.open(uuid): SECURITY DEFINER function public.open(uuid) does not set search_path"
+                "public.open(uuid): SECURITY DEFINER function public.open(uuid) does not set search_path",
+                "public.invoker(uuid): (warning) function public.invoker(uuid) has a role-mutable search_path (no SET search_path)",
             ]
         );
-        assert_eq!(check(&catalog).len(), 2);
+        assert_eq!(check(&catalog).len(), 3);
     }
 }

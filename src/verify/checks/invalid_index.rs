@@ -1,10 +1,11 @@
 //! `invalid-index` — no index on an exposed table is marked invalid (`indisvalid = false`).
 //!
 //! Why: a failed `CREATE INDEX CONCURRENTLY` leaves an invalid index behind: the planner never
-//! uses it, writes still maintain it, and `IF NOT EXISTS` on a rerun silently skips it.
+//! uses it, writes still maintain it, and `IF NOT EXISTS` on a rerun silently skips it. An index
+//! a concurrent build is working on right now (`pg_stat_progress_create_index`) is not judged.
 //! Fix: `DROP INDEX CONCURRENTLY <index>;` then build it again (or `REINDEX INDEX CONCURRENTLY`).
 
-use super::{Check, Examined, Level};
+use super::{Check, Examined, Level, Object};
 use crate::verify::catalog::Catalog;
 
 /// The check's metadata.
@@ -13,6 +14,8 @@ pub const CHECK: Check = Check {
     level: Level::Error,
     summary: "no index in an exposed schema is invalid (e.g. left by a failed CREATE INDEX CONCURRENTLY)",
     help: "DROP INDEX CONCURRENTLY <index>; then create it again, or REINDEX INDEX CONCURRENTLY <index>;",
+    doc: include_str!("../../../docs/checks/invalid-index.md"),
+    splinter: &["invalid_index"],
     run: Some(check),
 };
 
@@ -21,16 +24,16 @@ pub fn check(catalog: &Catalog) -> Vec<Examined> {
     catalog
         .indexes
         .iter()
-        .filter(|index| catalog.is_exposed(&index.schema))
+        .filter(|index| catalog.is_exposed(&index.schema) && !index.from_extension)
         .map(|index| {
             let name = format!("{}.{}", index.schema, index.name);
-            let problem = (!index.valid).then(|| {
+            let problem = (!index.valid && !index.building).then(|| {
                 format!(
                     "index {name} on {}.{} is INVALID",
                     index.schema, index.table
                 )
             });
-            Examined::new(name, problem)
+            Examined::new(name, Object::index(index), problem)
         })
         .collect()
 }
@@ -51,7 +54,9 @@ mod tests {
             valid,
             ..Index::default()
         };
-        catalog.indexes = vec![index("ok", true), index("broken", false)];
+        let mut building = index("building", false);
+        building.building = true;
+        catalog.indexes = vec![index("ok", true), index("broken", false), building];
         assert_eq!(
             problems(check(&catalog)),
             vec!["public.broken: index public.broken on public.t is INVALID"]

@@ -21,22 +21,32 @@ pub const CHECK: Check = Check {
     level: Level::Warning,
     summary: "every maintenance job is scheduled by pg_cron or ran recently, and did not fail",
     help: "SELECT public.register_maintenance_jobs(); with pg_cron, else run `eventos maintain` every minute",
+    doc: include_str!("../../../docs/checks/maintenance-jobs.md"),
+    splinter: &[],
     run: None,
 };
 
-/// One result per job (none when the database has no maintenance jobs).
-pub async fn run(client: &Client) -> Result<Vec<CheckResult>> {
+/// One result per job (none when the database has no maintenance jobs); a job table that
+/// cannot be read is one failed result with the SQL error, never an aborted run.
+pub async fn run(client: &Client) -> Vec<CheckResult> {
+    match read(client).await {
+        Ok(results) => results,
+        Err(err) => vec![CheckResult::new(
+            CHECK.id,
+            "eventos_private.maintenance_jobs",
+            vec![format!("the maintenance jobs could not be read: {err:#}")],
+        )],
+    }
+}
+
+async fn read(client: &Client) -> Result<Vec<CheckResult>> {
     if !maintain::has_jobs(client).await? {
         return Ok(Vec::new());
     }
     Ok(maintain::jobs(client)
         .await?
         .iter()
-        .map(|job| {
-            let mut result = CheckResult::new(CHECK.id, &job.name, Vec::new());
-            result.warnings = findings(job);
-            result
-        })
+        .map(|job| CheckResult::with_level(CHECK.id, &job.name, CHECK.level, findings(job)))
         .collect())
 }
 

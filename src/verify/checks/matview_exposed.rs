@@ -15,6 +15,8 @@ pub const CHECK: Check = Check {
     level: Level::Error,
     summary: "anon and authenticated cannot SELECT from a materialized view in an exposed schema",
     help: "REVOKE SELECT ON <matview> FROM anon, authenticated; or move it to an unexposed schema",
+    doc: include_str!("../../../docs/checks/matview-exposed.md"),
+    splinter: &["materialized_view_in_api"],
     run: Some(check),
 };
 
@@ -23,14 +25,15 @@ pub fn check(catalog: &Catalog) -> Vec<Examined> {
     catalog
         .exposed_relations(&['m'])
         .map(|view| {
-            let problem = (!view.api_readers.is_empty()).then(|| {
+            let readers = view.access.readers();
+            let problem = (!readers.is_empty()).then(|| {
                 format!(
                     "materialized view {} is readable by {} (materialized views have no RLS)",
                     view.qualified(),
-                    view.api_readers.join(", ")
+                    readers.join(", ")
                 )
             });
-            Examined::new(view.qualified(), problem)
+            Examined::relation(view, problem)
         })
         .collect()
 }
@@ -46,8 +49,9 @@ mod tests {
         catalog.relations.push(relation("public", "private", 'm'));
         catalog.relations.push(relation("public", "leaky", 'm'));
         catalog.relations.push(relation("analytics", "hidden", 'm'));
-        catalog.relations[1].api_readers = vec!["anon".into(), "authenticated".into()];
-        catalog.relations[2].api_readers = vec!["anon".into()];
+        catalog.relations[1].access.anon.select = true;
+        catalog.relations[1].access.authenticated.select = true;
+        catalog.relations[2].access.anon.select = true;
         assert_eq!(
             problems(check(&catalog)),
             vec![

@@ -11,7 +11,7 @@
 //! `… DEFAULT`), ideally from a scheduled job that stays a period ahead.
 
 use super::{Check, Examined, Level};
-use crate::verify::catalog::{Catalog, PartitionBound, PartitionKey};
+use crate::verify::catalog::{Catalog, PartitionBound, Relation};
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
@@ -19,6 +19,8 @@ pub const CHECK: Check = Check {
     level: Level::Error,
     summary: "every partitioned table has a default partition and, for time ranges, partitions for this and the next period",
     help: "CREATE TABLE <t>_<period> PARTITION OF <t> FOR VALUES FROM (…) TO (…); / CREATE TABLE <t>_default PARTITION OF <t> DEFAULT;",
+    doc: include_str!("../../../docs/checks/partition-coverage.md"),
+    splinter: &[],
     run: Some(check),
 };
 
@@ -33,12 +35,9 @@ pub fn check(catalog: &Catalog) -> Vec<Examined> {
                 .iter()
                 .filter(|p| p.parent == name)
                 .collect();
-            let problems = match catalog.partition_keys.iter().find(|k| k.table == name) {
-                Some(key) => problems(key, &partitions, catalog.now),
-                None => vec![],
-            };
-            Examined::new(
-                &name,
+            let problems = problems(table, &partitions, catalog.now);
+            Examined::relation(
+                table,
                 (!problems.is_empty())
                     .then(|| format!("partitioned table {name}: {}", problems.join("; "))),
             )
@@ -46,12 +45,15 @@ pub fn check(catalog: &Catalog) -> Vec<Examined> {
         .collect()
 }
 
-fn problems(key: &PartitionKey, partitions: &[&PartitionBound], now: f64) -> Vec<String> {
+fn problems(table: &Relation, partitions: &[&PartitionBound], now: f64) -> Vec<String> {
     let mut problems = Vec::new();
-    if key.strategy != 'h' && !partitions.iter().any(|p| p.is_default) {
+    let Some(strategy) = table.partition_strategy else {
+        return problems;
+    };
+    if strategy != 'h' && !partitions.iter().any(|p| p.is_default) {
         problems.push("no DEFAULT partition".to_string());
     }
-    if key.strategy == 'r' && key.time_range {
+    if strategy == 'r' && table.time_range {
         match containing(partitions, now) {
             None => problems.push(format!(
                 "no partition for the current period ({})",
@@ -121,12 +123,10 @@ mod tests {
     fn catalog_with(strategy: char, time_range: bool, partitions: Vec<PartitionBound>) -> Catalog {
         let mut catalog = catalog();
         catalog.now = NOW + 3600.0;
-        catalog.relations.push(relation("public", "log", 'p'));
-        catalog.partition_keys.push(PartitionKey {
-            table: "public.log".into(),
-            strategy,
-            time_range,
-        });
+        let mut log = relation("public", "log", 'p');
+        log.partition_strategy = Some(strategy);
+        log.time_range = time_range;
+        catalog.relations.push(log);
         catalog.partitions = partitions;
         catalog
     }

@@ -17,19 +17,44 @@ pub const CHECK: Check = Check {
     level: Level::Error,
     summary: "every object a plan promises (tables, views, functions, triggers, indexes, extensions…) exists",
     help: "run `eventos migrate up`, or fix the plan's [objects] list",
+    doc: include_str!("../../../docs/checks/plan-objects.md"),
+    splinter: &[],
     run: None,
 };
 
 /// One result per phase, listing each missing object.
 pub fn check(plan: &Plan, catalog: &Catalog) -> Vec<CheckResult> {
+    let missing = missing(plan, catalog)
+        .into_iter()
+        .map(|(kind, name)| format!("missing {kind} {name}"))
+        .collect();
+    vec![CheckResult::new(ID, subject(plan), missing)]
+}
+
+/// `phase N (M objects)`, the subject of a plan's result.
+pub fn subject(plan: &Plan) -> String {
+    let objects = &plan.objects;
+    let total = plan.extensions.len()
+        + objects.tables.len()
+        + objects.partitioned_tables.len()
+        + objects.views.len()
+        + objects.materialized_views.len()
+        + objects.indexes.len()
+        + objects.functions.len()
+        + objects.triggers.len();
+    format!("phase {} ({total} objects)", plan.id)
+}
+
+/// Every promised object that is missing, as `(kind, qualified name)`.
+pub fn missing(plan: &Plan, catalog: &Catalog) -> Vec<(&'static str, String)> {
     let objects = &plan.objects;
     let mut missing = Vec::new();
     let mut expect =
-        |kind: &str, names: &[String], present: &dyn Fn(&str) -> bool, parts: usize| {
+        |kind: &'static str, names: &[String], present: &dyn Fn(&str) -> bool, parts: usize| {
             for name in names {
                 let qualified = qualify(name, parts);
                 if !present(&qualified) {
-                    missing.push(format!("missing {kind} {qualified}"));
+                    missing.push((kind, qualified));
                 }
             }
         };
@@ -77,22 +102,10 @@ pub fn check(plan: &Plan, catalog: &Catalog) -> Vec<CheckResult> {
     );
     for extension in &plan.extensions {
         if !catalog.extensions.iter().any(|x| &x.name == extension) {
-            missing.push(format!("missing extension {extension}"));
+            missing.push(("extension", extension.clone()));
         }
     }
-    let total = plan.extensions.len()
-        + objects.tables.len()
-        + objects.partitioned_tables.len()
-        + objects.views.len()
-        + objects.materialized_views.len()
-        + objects.indexes.len()
-        + objects.functions.len()
-        + objects.triggers.len();
-    vec![CheckResult::new(
-        ID,
-        format!("phase {} ({total} objects)", plan.id),
-        missing,
-    )]
+    missing
 }
 
 #[cfg(test)]
@@ -129,6 +142,7 @@ mod tests {
         catalog.extensions.push(Extension {
             name: "vector".into(),
             schema: "extensions".into(),
+            ..Extension::default()
         });
         let objects = Objects {
             tables: vec!["events".into(), "venues".into()],
@@ -139,7 +153,7 @@ mod tests {
         };
         let result = &check(&plan(objects), &catalog)[0];
         assert_eq!(
-            result.failures,
+            result.messages().collect::<Vec<_>>(),
             vec![
                 "missing table public.venues",
                 "missing view public.events",

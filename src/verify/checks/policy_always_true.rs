@@ -6,8 +6,9 @@
 //! Fix: compare the row's owner with `(SELECT auth.uid())`, or restrict the policy to a role that
 //! is meant to write everything.
 
-use super::{Check, Examined, Level};
+use super::{Check, Examined, Level, Object};
 use crate::verify::catalog::{Catalog, Policy};
+use crate::verify::expr::Expr;
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
@@ -15,6 +16,8 @@ pub const CHECK: Check = Check {
     level: Level::Error,
     summary: "no INSERT/UPDATE/DELETE/ALL policy for anon or authenticated is USING (true) or WITH CHECK (true)",
     help: "tie the policy to the caller, e.g. USING (owner_id = (SELECT auth.uid())), or drop it",
+    doc: include_str!("../../../docs/checks/policy-always-true.md"),
+    splinter: &["rls_policy_always_true"],
     run: Some(check),
 };
 
@@ -23,18 +26,10 @@ const API_ROLES: &[&str] = &["anon", "authenticated", "public"];
 /// One result per write policy on an exposed table.
 pub fn check(catalog: &Catalog) -> Vec<Examined> {
     catalog
-        .policies
-        .iter()
-        .filter(|p| catalog.is_exposed(&p.schema) && p.command != "SELECT")
-        .map(|p| Examined::new(subject(p), problem(p)))
+        .exposed_policies()
+        .filter(|p| p.command != "SELECT")
+        .map(|p| Examined::new(p.subject(), Object::policy(p), problem(p)))
         .collect()
-}
-
-fn subject(policy: &Policy) -> String {
-    format!(
-        "policy {} on {}.{}",
-        policy.name, policy.schema, policy.table
-    )
 }
 
 fn problem(policy: &Policy) -> Option<String> {
@@ -44,7 +39,7 @@ fn problem(policy: &Policy) -> Option<String> {
         .map(String::as_str)
         .filter(|r| API_ROLES.contains(r))
         .collect();
-    if roles.is_empty() {
+    if roles.is_empty() || !policy.permissive {
         return None;
     }
     let clauses: Vec<&str> = [("USING", &policy.using), ("WITH CHECK", &policy.with_check)]
@@ -65,36 +60,15 @@ fn problem(policy: &Policy) -> Option<String> {
     })
 }
 
-fn is_true(expr: &str) -> bool {
-    expr.trim()
-        .trim_start_matches('(')
-        .trim_end_matches(')')
-        .trim()
-        .eq_ignore_ascii_case("true")
+/// A constant true expression (`true`, `1 = 1`, …), judged on PostgreSQL's parse tree.
+fn is_true(sql: &str) -> bool {
+    Expr::parse(sql).is_some_and(|e| e.is_always_true())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::verify::checks::fixtures::{catalog, problems};
-
-    fn policy(
-        name: &str,
-        command: &str,
-        roles: &[&str],
-        using: Option<&str>,
-        with_check: Option<&str>,
-    ) -> Policy {
-        Policy {
-            schema: "public".into(),
-            table: "t".into(),
-            name: name.into(),
-            command: command.into(),
-            roles: roles.iter().map(|r| r.to_string()).collect(),
-            using: using.map(Into::into),
-            with_check: with_check.map(Into::into),
-        }
-    }
+    use crate::verify::checks::fixtures::{catalog, policy, problems};
 
     #[test]
     fn flags_write_policies_that_are_always_true_for_api_roles() {
@@ -108,7 +82,7 @@ mod tests {
                 None,
                 Some("true"),
             ),
-            policy("all_any", "ALL", &["public"], Some("true"), Some("(true)")),
+            policy("all_any", "ALL", &["public"], Some("true"), Some("(1 = 1)")),
             policy(
                 "own",
                 "UPDATE",

@@ -14,6 +14,8 @@ pub const CHECK: Check = Check {
     level: Level::Error,
     summary: "every table in an exposed schema (partitions excluded) has a primary key",
     help: "ALTER TABLE <table> ADD PRIMARY KEY (<columns>);",
+    doc: include_str!("../../../docs/checks/primary-key.md"),
+    splinter: &["no_primary_key"],
     run: Some(check),
 };
 
@@ -23,9 +25,9 @@ pub fn check(catalog: &Catalog) -> Vec<Examined> {
         .exposed_relations(&['r', 'p'])
         .filter(|table| table.partition_of.is_none())
         .map(|table| {
-            let problem = (!table.has_primary_key)
+            let problem = (!table.has_primary_key())
                 .then(|| format!("table {} has no primary key", table.qualified()));
-            Examined::new(table.qualified(), problem)
+            Examined::relation(table, problem)
         })
         .collect()
 }
@@ -41,8 +43,8 @@ mod tests {
         catalog.relations.push(relation("public", "keyed", 'r'));
         catalog.relations.push(relation("public", "heap", 'r'));
         catalog.relations.push(relation("public", "part", 'r'));
-        catalog.relations[1].has_primary_key = false;
-        catalog.relations[2].has_primary_key = false;
+        catalog.relations[1].primary_key.clear();
+        catalog.relations[2].primary_key.clear();
         catalog.relations[2].partition_of = Some("public.keyed".into());
         assert_eq!(
             problems(check(&catalog)),

@@ -14,6 +14,8 @@ pub const CHECK: Check = Check {
     level: Level::Error,
     summary: "every table in an exposed schema (partitions included) has row level security enabled",
     help: "ALTER TABLE <table> ENABLE ROW LEVEL SECURITY; then add the policies it needs",
+    doc: include_str!("../../../docs/checks/rls-enabled.md"),
+    splinter: &["rls_disabled_in_public"],
     run: Some(check),
 };
 
@@ -34,7 +36,7 @@ pub fn check(catalog: &Catalog) -> Vec<Examined> {
                     )
                 }
             });
-            Examined::new(table.qualified(), problem)
+            Examined::relation(table, problem)
         })
         .collect()
 }

@@ -15,6 +15,8 @@ pub const CHECK: Check = Check {
     level: Level::Warning,
     summary: "every table with row level security enabled has at least one policy",
     help: "CREATE POLICY … ON <table> …; without one, only the service role can reach its rows",
+    doc: include_str!("../../../docs/checks/rls-has-policy.md"),
+    splinter: &["rls_enabled_no_policy"],
     run: Some(check),
 };
 
@@ -30,7 +32,7 @@ pub fn check(catalog: &Catalog) -> Vec<Examined> {
                     table.qualified()
                 )
             });
-            Examined::new(table.qualified(), problem)
+            Examined::relation(table, problem)
         })
         .collect()
 }

@@ -7,8 +7,8 @@
 //! Fix: `REVOKE EXECUTE ON FUNCTION <f>(<args>) FROM PUBLIC, anon;` (grant `authenticated` only
 //! if it checks the caller), or move it to a schema the API does not expose.
 
-use super::{Check, Examined, Level};
-use crate::verify::catalog::Catalog;
+use super::{Check, Examined, Level, Object};
+use crate::verify::catalog::{Catalog, Function};
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
@@ -16,22 +16,39 @@ pub const CHECK: Check = Check {
     level: Level::Error,
     summary: "no SECURITY DEFINER function in an exposed schema is executable by anon",
     help: "REVOKE EXECUTE ON FUNCTION <f>(<args>) FROM PUBLIC, anon; or move it to an unexposed schema",
+    doc: include_str!("../../../docs/checks/security-definer-exposed.md"),
+    splinter: &["anon_security_definer_function_executable"],
     run: Some(check),
 };
 
 /// One result per exposed, callable SECURITY DEFINER function.
 pub fn check(catalog: &Catalog) -> Vec<Examined> {
+    executable_by(catalog, "anon", |f| {
+        format!(
+            "SECURITY DEFINER function {} is executable by anon",
+            f.signature()
+        )
+    })
+}
+
+/// One result per exposed SECURITY DEFINER function that is not a trigger function, with
+/// `message` as the problem when `role` may execute it (shared with
+/// `security-definer-authenticated`).
+pub(super) fn executable_by(
+    catalog: &Catalog,
+    role: &str,
+    message: impl Fn(&Function) -> String,
+) -> Vec<Examined> {
     catalog
         .exposed_functions()
         .filter(|f| f.security_definer && !f.is_trigger)
         .map(|f| {
-            let problem = f.api_executors.iter().any(|r| r == "anon").then(|| {
-                format!(
-                    "SECURITY DEFINER function {} is executable by anon",
-                    f.signature()
-                )
-            });
-            Examined::new(f.signature(), problem)
+            let problem = f
+                .api_executors
+                .iter()
+                .any(|r| r == role)
+                .then(|| message(f));
+            Examined::new(f.signature(), Object::function(f), problem)
         })
         .collect()
 }

@@ -15,6 +15,8 @@ pub const CHECK: Check = Check {
     level: Level::Error,
     summary: "every view in an exposed schema runs with security_invoker = true",
     help: "ALTER VIEW <view> SET (security_invoker = true);",
+    doc: include_str!("../../../docs/checks/view-security-invoker.md"),
+    splinter: &["security_definer_view"],
     run: Some(check),
 };
 
@@ -29,7 +31,7 @@ pub fn check(catalog: &Catalog) -> Vec<Examined> {
                     view.qualified()
                 )
             });
-            Examined::new(view.qualified(), problem)
+            Examined::relation(view, problem)
         })
         .collect()
 }
