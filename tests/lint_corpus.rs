@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use common::{Pg, TestDb, eventos, repo_root, stdout};
 use eventos::lint::{LintOptions, discover, lint_sources};
 use eventos::report::SourceFile;
-use eventos::sql::LineIndex;
+use eventos::text::LineIndex;
 
 /// At least this many migration files, as the issue asks.
 const MIN_FILES: usize = 40;

@@ -469,7 +469,7 @@ pub fn bundle_sources(project: &Project) -> Vec<SourceFile> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::sql::LineIndex;
+    use crate::text::LineIndex;
 
     /// Lints in-memory files (name, text) in order with default options.
     pub(crate) fn lint_files(files: &[(&str, &str)]) -> LintReport {

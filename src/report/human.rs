@@ -2,32 +2,37 @@
 
 use std::fmt::Write;
 
+use super::position::SourceMap;
 use super::{Diagnostic, Severity, SourceFile, Style};
-use crate::sql::LineIndex;
+use crate::text::LineIndex;
 
 /// Renders diagnostics against their source files; a file not in `sources` is shown without a
 /// source line.
 pub fn render_human(diagnostics: &[Diagnostic], sources: &[SourceFile], style: Style) -> String {
+    let map = SourceMap::new(sources);
     let mut out = String::new();
     for diagnostic in diagnostics {
-        let source = sources.iter().find(|s| s.path == diagnostic.file);
-        render_one(&mut out, diagnostic, source, style);
+        render_one(&mut out, diagnostic, map.file(&diagnostic.file), style);
     }
     out
 }
 
-fn render_one(out: &mut String, d: &Diagnostic, source: Option<&SourceFile>, style: Style) {
+fn render_one(
+    out: &mut String,
+    d: &Diagnostic,
+    source: Option<(&SourceFile, &LineIndex<'_>)>,
+    style: Style,
+) {
     let label = match d.severity {
         Severity::Error => style.error(&format!("error[{}]", d.rule)),
         Severity::Warning => style.warning(&format!("warning[{}]", d.rule)),
     };
     let _ = writeln!(out, "{label}: {}", style.bold(&d.message));
-    let Some(source) = source else {
+    let Some((_, index)) = source else {
         let _ = writeln!(out, "  {} {}", style.accent("-->"), d.file.display());
         write_help(out, d, style);
         return;
     };
-    let index = LineIndex::new(&source.text);
     let (line, col) = index.line_col(d.span.start);
     let line_text = index.line_text(line);
     let gutter = line.to_string().len();

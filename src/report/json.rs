@@ -5,15 +5,16 @@
 
 use serde_json::json;
 
-use super::position::locate;
+use super::position::SourceMap;
 use super::{Diagnostic, Severity, SourceFile};
 
 /// Renders the findings and a summary as pretty JSON.
 pub fn render_json(diagnostics: &[Diagnostic], sources: &[SourceFile]) -> String {
+    let map = SourceMap::new(sources);
     let items: Vec<_> = diagnostics
         .iter()
         .map(|d| {
-            let p = locate(d, sources);
+            let p = map.locate(d);
             json!({
                 "file": d.file.display().to_string(),
                 "line": p.line, "column": p.column, "end_line": p.end_line, "end_column": p.end_column,

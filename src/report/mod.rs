@@ -17,7 +17,7 @@ pub use gcc::render_gcc;
 pub use github::render_github;
 pub use human::render_human;
 pub use json::render_json;
-pub use position::{Position, locate};
+pub use position::{Position, SourceMap};
 pub use sarif::{SarifRule, render_sarif};
 pub use style::Style;
 

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::position::locate;
+use super::position::SourceMap;
 use super::{Diagnostic, Severity, SourceFile};
 
 /// A rule as SARIF describes it.
@@ -35,10 +35,11 @@ pub fn render_sarif(
             })
         })
         .collect();
+    let map = SourceMap::new(sources);
     let results: Vec<_> = diagnostics
         .iter()
         .map(|d| {
-            let p = locate(d, sources);
+            let p = map.locate(d);
             let text = match &d.help {
                 Some(help) => format!("{} (help: {help})", d.message),
                 None => d.message.clone(),

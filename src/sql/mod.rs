@@ -1,5 +1,5 @@
-//! The pg_query wrapper: split a file into statements with byte spans, locate syntax errors,
-//! and turn byte offsets into 1-based line/column positions.
+//! The pg_query wrapper: split a file into statements with byte spans, parse them, locate syntax
+//! errors.
 //!
 //! Everything here uses libpg_query — PostgreSQL's own scanner and grammar — never a home-made
 //! lexer, so comments, strings and dollar quotes are always understood the way the server does.
@@ -216,49 +216,10 @@ fn is_comment(token: &ScanToken) -> bool {
     )
 }
 
-/// Maps byte offsets of one text to 1-based line and column (columns count characters).
-#[derive(Debug, Clone)]
-pub struct LineIndex<'a> {
-    text: &'a str,
-    line_starts: Vec<usize>,
-}
-
-impl<'a> LineIndex<'a> {
-    /// Indexes the line starts of `text`.
-    pub fn new(text: &'a str) -> Self {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        LineIndex { text, line_starts }
-    }
-
-    /// 1-based (line, column) of a byte offset.
-    pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
-        let start = self.line_starts[line];
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(1, |s| s.chars().count() + 1);
-        (line + 1, column)
-    }
-
-    /// The text of 1-based line `line`, without its line ending.
-    pub fn line_text(&self, line: usize) -> &'a str {
-        let start = self.line_starts[line - 1];
-        let end = self
-            .line_starts
-            .get(line)
-            .copied()
-            .unwrap_or(self.text.len());
-        self.text[start..end].trim_end_matches(['\n', '\r'])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::LineIndex;
 
     #[test]
     fn statements_carry_spans_without_leading_comments() {
@@ -317,16 +278,5 @@ mod tests {
             pieces("SELECT 1; -- done\n; asdf; /* x */"),
             vec!["SELECT 1", "asdf"]
         );
-    }
-
-    #[test]
-    fn line_index_counts_characters_and_crlf() {
-        let text = "ab\r\nçd\nx";
-        let index = LineIndex::new(text);
-        assert_eq!(index.line_col(0), (1, 1));
-        assert_eq!(index.line_col(4), (2, 1));
-        assert_eq!(index.line_col(6), (2, 2));
-        assert_eq!(index.line_text(1), "ab");
-        assert_eq!(index.line_text(3), "x");
     }
 }
