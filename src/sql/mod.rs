@@ -5,12 +5,16 @@
 //! lexer, so comments, strings and dollar quotes are always understood the way the server does.
 
 pub mod catalog_free;
+mod ffi;
 mod plpgsql;
+mod split;
 
 use std::ops::Range;
 
+pub use ffi::parse;
 use pg_query::protobuf::{Node, ScanToken};
 pub use plpgsql::{PlpgsqlError, Rejection, parse_plpgsql};
+pub use split::{Piece, pieces, split_spans};
 
 /// One top-level statement of a file.
 #[derive(Debug, Clone)]
@@ -32,9 +36,8 @@ pub struct SyntaxError {
 
 /// Parses a whole file into statements, or reports the first syntax error with its position.
 pub fn parse_statements(text: &str) -> Result<Vec<Statement>, SyntaxError> {
-    match pg_query::parse(text, 0) {
+    match parse(text) {
         Ok(result) => Ok(result
-            .protobuf
             .stmts
             .into_iter()
             .map(|raw| {
@@ -81,64 +84,11 @@ pub fn parse_each(text: &str) -> (Vec<(Statement, usize)>, Vec<SyntaxError>) {
     (parsed, errors)
 }
 
-/// Splits `text` into statement spans with the scanner (valid even when the grammar fails).
-///
-/// A span runs from the end of the previous `;` to just before the next one; spans holding only
-/// whitespace and comments are dropped, and the unterminated last statement is kept. A `;`
-/// inside a SQL-standard `BEGIN ATOMIC … END` body does not end the statement (inside the body,
-/// `CASE … END` pairs are counted so their `END` does not close it). A body whose `END` never
-/// comes is split at every `;` instead, so one broken body cannot swallow the rest of the file.
-/// Strings, dollar-quoted bodies and comments are single scanner tokens: never split.
-pub fn split_spans(text: &str) -> Vec<Range<usize>> {
-    let Ok(scanned) = pg_query::scan(text) else {
-        return std::iter::once(0..text.len()).collect();
-    };
-    let tokens: Vec<&ScanToken> = scanned.tokens.iter().filter(|t| !is_comment(t)).collect();
-    let ends = statement_ends(&tokens, true).unwrap_or_else(|| {
-        statement_ends(&tokens, false).expect("splitting without BEGIN ATOMIC always ends")
-    });
-    let mut spans = Vec::with_capacity(ends.len() + 1);
-    let mut start = 0;
-    for end in ends {
-        spans.push(start..end);
-        start = end + 1;
-    }
-    spans.push(start..text.len());
-    spans.retain(|span| has_code(&tokens, span));
-    spans
-}
-
-/// Byte offsets of the `;` tokens that end statements; `None` when a `BEGIN ATOMIC` body is
-/// still open at the end of the text (only possible with `atomic`).
-fn statement_ends(tokens: &[&ScanToken], atomic: bool) -> Option<Vec<usize>> {
-    use pg_query::protobuf::Token;
-    let kind = |i: usize| tokens.get(i).and_then(|t| Token::try_from(t.token).ok());
-    let mut ends = Vec::new();
-    let mut depth = 0usize;
-    for (i, token) in tokens.iter().enumerate() {
-        match kind(i) {
-            Some(Token::BeginP) if atomic && kind(i + 1) == Some(Token::Atomic) => depth += 1,
-            Some(Token::Case) if depth > 0 => depth += 1,
-            Some(Token::EndP) if depth > 0 => depth -= 1,
-            Some(Token::Ascii59) if depth == 0 => ends.push(token.start as usize),
-            _ => {}
-        }
-    }
-    (depth == 0).then_some(ends)
-}
-
-/// Whether a span holds at least one token that is not a comment.
-fn has_code(tokens: &[&ScanToken], span: &Range<usize>) -> bool {
-    tokens
-        .iter()
-        .any(|t| span.contains(&(t.start as usize)) && !is_comment(t))
-}
-
 /// Finds which statement fails and, inside it, the first token at which the parser gives up.
 fn locate_syntax_error(text: &str, fallback_message: &str) -> SyntaxError {
     for span in split_spans(text) {
         let statement = &text[span.clone()];
-        if let Err(err) = pg_query::parse(statement, 0) {
+        if let Err(err) = parse(statement) {
             let message = strip_error_prefix(&err.to_string());
             let offset = span.start + failing_token_offset(statement);
             return SyntaxError { message, offset };
@@ -156,7 +106,7 @@ fn failing_token_offset(statement: &str) -> usize {
     let tokens = scan_tokens(statement);
     for token in &tokens {
         let prefix = &statement[..token.end as usize];
-        if let Err(err) = pg_query::parse(prefix, 0)
+        if let Err(err) = parse(prefix)
             && !err.to_string().contains("at end of input")
         {
             return token.start as usize;
@@ -167,7 +117,7 @@ fn failing_token_offset(statement: &str) -> usize {
 
 /// The scanner's tokens of `text` (comments included); empty when the scanner fails.
 pub fn scan_tokens(text: &str) -> Vec<ScanToken> {
-    pg_query::scan(text).map(|r| r.tokens).unwrap_or_default()
+    pg_query::scan_tokens(text).unwrap_or_default()
 }
 
 /// The scanner's tokens of `text` without comments; empty when the scanner fails.

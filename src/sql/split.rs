@@ -1,0 +1,228 @@
+//! Splitting a file into statements with libpg_query's scanner, in one pass over its tokens (two
+//! when a `BEGIN ATOMIC` body never ends), without holding the tokens.
+//!
+//! A statement runs from the end of the previous `;` to just before the next one; pieces holding
+//! only whitespace and comments are dropped, and the unterminated last statement is kept. A `;`
+//! inside a SQL-standard `BEGIN ATOMIC … END` body does not end the statement (inside the body,
+//! `CASE … END` pairs are counted so their `END` does not close it). A body whose `END` never
+//! comes is split at every `;` instead, so one broken body cannot swallow the rest of the file.
+//! Strings, dollar-quoted bodies and comments are single scanner tokens: never split.
+
+use std::ops::Range;
+
+use pg_query::protobuf::{ScanToken, Token};
+
+use super::ffi;
+
+/// One statement as the scanner delimits it, with what its tokens say before any parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    /// From just after the previous `;` to just before its own (or the end of the text).
+    pub span: Range<usize>,
+    /// Where a parse of the statement ends: just after its `;`, or the end of the text.
+    pub through: usize,
+    /// Its first token that is not a comment; `None` when the text could not be scanned.
+    pub first: Option<Token>,
+    /// Bit `i` is set when the statement holds a token of kind `watch[i]` (see [`pieces`]).
+    pub watched: u8,
+}
+
+/// The statements of `text`; `watch` (at most 8 token kinds) names the tokens to flag in
+/// [`Piece::watched`]. A text the scanner rejects is one piece, flagged with every bit.
+pub fn pieces(text: &str, watch: &[Token]) -> Vec<Piece> {
+    debug_assert!(watch.len() <= 8);
+    match scan_pieces(text, watch, true) {
+        Ok(Some(pieces)) => pieces,
+        Ok(None) => scan_pieces(text, watch, false)
+            .ok()
+            .flatten()
+            .expect("splitting without BEGIN ATOMIC always ends"),
+        Err(_) => vec![Piece {
+            span: 0..text.len(),
+            through: text.len(),
+            first: None,
+            watched: u8::MAX,
+        }],
+    }
+}
+
+/// The statement spans of `text` (see the module documentation).
+pub fn split_spans(text: &str) -> Vec<Range<usize>> {
+    pieces(text, &[]).into_iter().map(|p| p.span).collect()
+}
+
+/// One scan: `None` when `atomic` bodies are still open at the end of the text.
+fn scan_pieces(text: &str, watch: &[Token], atomic: bool) -> pg_query::Result<Option<Vec<Piece>>> {
+    let mut splitter = Splitter {
+        watch,
+        atomic,
+        pieces: Vec::new(),
+        start: 0,
+        first: None,
+        watched: 0,
+        depth: 0,
+        after_begin: false,
+    };
+    ffi::for_each_token(text, |token| splitter.token(token))?;
+    if splitter.depth > 0 {
+        return Ok(None);
+    }
+    splitter.close(text.len(), text.len());
+    Ok(Some(splitter.pieces))
+}
+
+/// The state of one pass over the tokens.
+struct Splitter<'w> {
+    watch: &'w [Token],
+    atomic: bool,
+    pieces: Vec<Piece>,
+    /// Where the current statement starts.
+    start: usize,
+    /// Its first code token, once seen (also: whether it has code at all).
+    first: Option<Token>,
+    watched: u8,
+    /// Open `BEGIN ATOMIC` bodies and `CASE`s inside them.
+    depth: usize,
+    /// The previous code token was `BEGIN`.
+    after_begin: bool,
+}
+
+impl Splitter<'_> {
+    fn token(&mut self, token: &ScanToken) {
+        let Ok(kind) = Token::try_from(token.token) else {
+            self.code(None);
+            return;
+        };
+        match kind {
+            Token::SqlComment | Token::CComment => return,
+            Token::Atomic if self.atomic && self.after_begin => self.depth += 1,
+            Token::Case if self.depth > 0 => self.depth += 1,
+            Token::EndP if self.depth > 0 => self.depth -= 1,
+            Token::Ascii59 if self.depth == 0 => {
+                self.close(token.start as usize, token.end as usize);
+                self.start = token.end as usize;
+                self.after_begin = false;
+                return;
+            }
+            _ => {}
+        }
+        self.code(Some(kind));
+    }
+
+    /// Records a code token of the current statement.
+    fn code(&mut self, kind: Option<Token>) {
+        if self.first.is_none() {
+            // An unknown token kind counts as code; `Token::Nul` stands for it.
+            self.first = Some(kind.unwrap_or(Token::Nul));
+        }
+        if let Some(kind) = kind
+            && let Some(bit) = self.watch.iter().position(|&w| w == kind)
+        {
+            self.watched |= 1 << bit;
+        }
+        self.after_begin = kind == Some(Token::BeginP);
+    }
+
+    /// Ends the current statement at `end` (its parse running through `through`), keeping it
+    /// when it holds code.
+    fn close(&mut self, end: usize, through: usize) {
+        if let Some(first) = self.first.take() {
+            self.pieces.push(Piece {
+                span: self.start..end,
+                through,
+                first: Some(first),
+                watched: std::mem::take(&mut self.watched),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_carry_their_parse_end_first_token_and_watched_tokens() {
+        let text = "-- a\nBEGIN; CREATE INDEX CONCURRENTLY i ON t (a);\nSELECT 1";
+        let pieces = pieces(text, &[Token::Concurrently]);
+        assert_eq!(pieces.len(), 3);
+        assert_eq!(&text[pieces[0].span.clone()], "-- a\nBEGIN");
+        assert_eq!(pieces[0].through, pieces[0].span.end + 1);
+        assert_eq!(pieces[0].first, Some(Token::BeginP));
+        assert_eq!(pieces[1].first, Some(Token::Create));
+        assert_eq!((pieces[0].watched, pieces[1].watched), (0, 1));
+        assert_eq!(pieces[2].through, text.len());
+    }
+
+    /// The splitting rules applied to a token list held in full (the engine's earlier splitter).
+    fn reference_spans(text: &str) -> Vec<Range<usize>> {
+        let Ok(scanned) = pg_query::scan(text) else {
+            return vec![0..text.len()];
+        };
+        let code: Vec<&ScanToken> = scanned
+            .tokens
+            .iter()
+            .filter(|t| {
+                !matches!(
+                    Token::try_from(t.token),
+                    Ok(Token::SqlComment | Token::CComment)
+                )
+            })
+            .collect();
+        let kind = |i: usize| code.get(i).and_then(|t| Token::try_from(t.token).ok());
+        let ends = |atomic: bool| {
+            let (mut ends, mut depth) = (Vec::new(), 0usize);
+            for (i, token) in code.iter().enumerate() {
+                match kind(i) {
+                    Some(Token::BeginP) if atomic && kind(i + 1) == Some(Token::Atomic) => {
+                        depth += 1
+                    }
+                    Some(Token::Case) if depth > 0 => depth += 1,
+                    Some(Token::EndP) if depth > 0 => depth -= 1,
+                    Some(Token::Ascii59) if depth == 0 => ends.push(token.start as usize),
+                    _ => {}
+                }
+            }
+            (depth == 0).then_some(ends)
+        };
+        let mut spans = Vec::new();
+        let mut start = 0;
+        for end in ends(true).or_else(|| ends(false)).unwrap() {
+            spans.push(start..end);
+            start = end + 1;
+        }
+        spans.push(start..text.len());
+        spans.retain(|s| code.iter().any(|t| s.contains(&(t.start as usize))));
+        spans
+    }
+
+    #[test]
+    fn the_one_pass_splitter_cuts_where_the_token_list_rules_do() {
+        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+        let mut texts = vec![
+            "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN true THEN 1 END; SELECT 2; END; SELECT 3;".to_string(),
+            "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN /* c */ ATOMIC SELECT 1; SELECT 2;".to_string(),
+            ";;; -- only comments\n/* and */ ;".to_string(),
+        ];
+        let mut stack = vec![corpus];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "sql") {
+                    texts.push(std::fs::read_to_string(path).unwrap());
+                }
+            }
+        }
+        for text in &texts {
+            assert_eq!(split_spans(text), reference_spans(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn an_unscannable_text_is_one_piece() {
+        let text = "SELECT 1; SELECT 'open";
+        assert_eq!(split_spans(text), vec![0..text.len()]);
+    }
+}
