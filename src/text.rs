@@ -41,7 +41,10 @@ impl<'a> LineIndex<'a> {
         let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
         let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
         let start = self.line_starts[line];
-        (line + 1, self.chars_up_to(offset) - self.chars_up_to(start) + 1)
+        (
+            line + 1,
+            self.chars_up_to(offset) - self.chars_up_to(start) + 1,
+        )
     }
 
     /// The text of 1-based line `line`, without its line ending.

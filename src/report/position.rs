@@ -50,7 +50,10 @@ impl<'a> SourceMap<'a> {
     pub fn file(&self, path: &Path) -> Option<(&'a SourceFile, &LineIndex<'a>)> {
         let id = *self.by_path.get(path)?;
         let source = &self.sources[id];
-        Some((source, self.lines[id].get_or_init(|| LineIndex::new(&source.text))))
+        Some((
+            source,
+            self.lines[id].get_or_init(|| LineIndex::new(&source.text)),
+        ))
     }
 
     /// Where `diagnostic` sits in its file; 1:1 when the file is not among the sources.

@@ -36,25 +36,30 @@ pub struct SyntaxError {
 
 /// Parses a whole file into statements, or reports the first syntax error with its position.
 pub fn parse_statements(text: &str) -> Result<Vec<Statement>, SyntaxError> {
-    match parse(text) {
-        Ok(result) => Ok(result
-            .stmts
-            .into_iter()
-            .map(|raw| {
-                let start = raw.stmt_location.max(0) as usize;
-                let end = if raw.stmt_len == 0 {
-                    text.len()
-                } else {
-                    start + raw.stmt_len as usize
-                };
-                Statement {
-                    node: raw.stmt.map(|b| *b),
-                    span: trim_leading_trivia(text, start..end),
-                }
-            })
-            .collect()),
-        Err(err) => Err(locate_syntax_error(text, &err.to_string())),
-    }
+    parse_statements_at(text, 0..text.len())
+        .map_err(|err| locate_syntax_error(text, &err.to_string()))
+}
+
+/// Parses `text[range]` (whole statements) into statements with spans in `text`; their node
+/// locations are relative to `range.start`.
+pub fn parse_statements_at(text: &str, range: Range<usize>) -> pg_query::Result<Vec<Statement>> {
+    let result = parse(&text[range.clone()])?;
+    Ok(result
+        .stmts
+        .into_iter()
+        .map(|raw| {
+            let start = range.start + raw.stmt_location.max(0) as usize;
+            let end = if raw.stmt_len == 0 {
+                range.end
+            } else {
+                start + raw.stmt_len as usize
+            };
+            Statement {
+                node: raw.stmt.map(|b| *b),
+                span: trim_leading_trivia(text, start..end),
+            }
+        })
+        .collect())
 }
 
 /// Parses statement by statement (for a file that fails as a whole): every statement that parses,
@@ -63,25 +68,30 @@ pub fn parse_each(text: &str) -> (Vec<(Statement, usize)>, Vec<SyntaxError>) {
     let mut parsed = Vec::new();
     let mut errors = Vec::new();
     for span in split_spans(text) {
-        let piece = &text[span.clone()];
-        match parse_statements(piece) {
-            Ok(statements) => parsed.extend(statements.into_iter().map(|s| {
-                let shifted = span.start + s.span.start..span.start + s.span.end;
-                (
-                    Statement {
-                        node: s.node,
-                        span: shifted,
-                    },
-                    span.start,
-                )
-            })),
-            Err(err) => errors.push(SyntaxError {
-                message: err.message,
-                offset: span.start + err.offset,
-            }),
+        match parse_piece(text, span.clone()) {
+            Ok(statements) => parsed.extend(statements.into_iter().map(|s| (s, span.start))),
+            Err(err) => errors.push(err),
         }
     }
     (parsed, errors)
+}
+
+/// Parses one statement as the scanner split it (`span`, without its `;`) on its own: its
+/// statements (node locations relative to `span.start`), or its syntax error.
+pub fn parse_piece(text: &str, span: Range<usize>) -> Result<Vec<Statement>, SyntaxError> {
+    match parse_statements(&text[span.clone()]) {
+        Ok(statements) => Ok(statements
+            .into_iter()
+            .map(|s| Statement {
+                node: s.node,
+                span: span.start + s.span.start..span.start + s.span.end,
+            })
+            .collect()),
+        Err(err) => Err(SyntaxError {
+            message: err.message,
+            offset: span.start + err.offset,
+        }),
+    }
 }
 
 /// Finds which statement fails and, inside it, the first token at which the parser gives up.

@@ -25,6 +25,10 @@ pub struct Piece {
     pub first: Option<Token>,
     /// Bit `i` is set when the statement holds a token of kind `watch[i]` (see [`pieces`]).
     pub watched: u8,
+    /// The grammar surely ends a statement where this one ends, so text may be cut after it
+    /// and the two sides parsed apart: its `;` is outside parentheses, and no `BEGIN ATOMIC`
+    /// body of the file is left open (which splits every body at its `;`s).
+    pub cut: bool,
 }
 
 /// The statements of `text`; `watch` (at most 8 token kinds) names the tokens to flag in
@@ -42,6 +46,7 @@ pub fn pieces(text: &str, watch: &[Token]) -> Vec<Piece> {
             through: text.len(),
             first: None,
             watched: u8::MAX,
+            cut: false,
         }],
     }
 }
@@ -61,6 +66,7 @@ fn scan_pieces(text: &str, watch: &[Token], atomic: bool) -> pg_query::Result<Op
         first: None,
         watched: 0,
         depth: 0,
+        parens: 0,
         after_begin: false,
     };
     ffi::for_each_token(text, |token| splitter.token(token))?;
@@ -83,6 +89,8 @@ struct Splitter<'w> {
     watched: u8,
     /// Open `BEGIN ATOMIC` bodies and `CASE`s inside them.
     depth: usize,
+    /// Open parentheses (negative after a stray `)`).
+    parens: i64,
     /// The previous code token was `BEGIN`.
     after_begin: bool,
 }
@@ -98,6 +106,8 @@ impl Splitter<'_> {
             Token::Atomic if self.atomic && self.after_begin => self.depth += 1,
             Token::Case if self.depth > 0 => self.depth += 1,
             Token::EndP if self.depth > 0 => self.depth -= 1,
+            Token::Ascii40 => self.parens += 1,
+            Token::Ascii41 => self.parens -= 1,
             Token::Ascii59 if self.depth == 0 => {
                 self.close(token.start as usize, token.end as usize);
                 self.start = token.end as usize;
@@ -132,6 +142,7 @@ impl Splitter<'_> {
                 through,
                 first: Some(first),
                 watched: std::mem::take(&mut self.watched),
+                cut: self.atomic && self.parens == 0,
             });
         }
     }
@@ -152,12 +163,22 @@ mod tests {
         assert_eq!(pieces[1].first, Some(Token::Create));
         assert_eq!((pieces[0].watched, pieces[1].watched), (0, 1));
         assert_eq!(pieces[2].through, text.len());
+        assert!(pieces.iter().all(|p| p.cut));
+    }
+
+    #[test]
+    fn no_cut_inside_parentheses_or_in_a_file_with_an_open_atomic_body() {
+        let rule = "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2)); SELECT 1;";
+        let cuts: Vec<bool> = pieces(rule, &[]).iter().map(|p| p.cut).collect();
+        assert_eq!(cuts, vec![false, true, true]);
+        let open = "SELECT 1; CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2;";
+        assert!(pieces(open, &[]).iter().all(|p| !p.cut));
     }
 
     /// The splitting rules applied to a token list held in full (the engine's earlier splitter).
     fn reference_spans(text: &str) -> Vec<Range<usize>> {
         let Ok(scanned) = pg_query::scan(text) else {
-            return vec![0..text.len()];
+            return std::iter::once(0..text.len()).collect();
         };
         let code: Vec<&ScanToken> = scanned
             .tokens
