@@ -483,7 +483,12 @@ fn resolve_settings(config: &Config, args: &LockArgs) -> Result<MigrateSettings>
 /// project's rule levels. Prints the errors and returns false otherwise.
 fn preflight_lint(config: &Config) -> Result<bool> {
     let options = crate::lint::LintOptions::from_config(config)?;
-    let report = super::lint::lint_paths_or_bundles(config, &[], &options)?;
+    let report = super::lint::lint_paths_or_bundles(
+        config,
+        &[],
+        crate::lint::discover::MAX_FILE_BYTES,
+        &options,
+    )?;
     let errors: Vec<_> = report
         .diagnostics
         .iter()

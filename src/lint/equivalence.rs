@@ -93,7 +93,7 @@ fn repo() -> PathBuf {
 /// The options `eventos lint <folder>` runs a folder with (its runner, exposed schemas and
 /// side-configured files), and its migrations.
 fn folder(path: &Path) -> (Vec<SourceFile>, LintOptions) {
-    let found = discover::discover(&[path.to_path_buf()]).unwrap();
+    let found = discover::discover(&[path.to_path_buf()], discover::MAX_FILE_BYTES).unwrap();
     let mut options = LintOptions::default();
     if let Some((runner, _)) = found.runner {
         options.runner = runner;
@@ -234,7 +234,7 @@ fn truncated_and_spliced_corpus_files_lint_the_same_and_never_panic() {
     let mut texts = Vec::new();
     for project in subfolders(&repo().join("tests/corpus")) {
         texts.extend(
-            discover::discover(&[project])
+            discover::discover(&[project], discover::MAX_FILE_BYTES)
                 .unwrap()
                 .sources
                 .into_iter()
