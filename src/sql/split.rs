@@ -7,12 +7,21 @@
 //! `CASE … END` pairs are counted so their `END` does not close it). A body whose `END` never
 //! comes is split at every `;` instead, so one broken body cannot swallow the rest of the file.
 //! Strings, dollar-quoted bodies and comments are single scanner tokens: never split.
+//!
+//! The scanner sees the file in windows of about [`WINDOW_BYTES`], each starting just after a
+//! `;` token (where the scanner is back in its initial state): the tokens up to a window's last
+//! `;` are exactly the whole file's, so only those are kept and the next window starts there. A
+//! window that ends inside a string, comment or body fails to scan and is doubled. Memory for
+//! tokens is bounded by the window (or the largest statement), not by the file.
 
 use std::ops::Range;
 
 use pg_query::protobuf::{ScanToken, Token};
 
 use super::ffi;
+
+/// The text the scanner sees at once (see the module documentation).
+const WINDOW_BYTES: usize = 256 * 1024;
 
 /// One statement as the scanner delimits it, with what its tokens say before any parse.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +67,16 @@ pub fn split_spans(text: &str) -> Vec<Range<usize>> {
 
 /// One scan: `None` when `atomic` bodies are still open at the end of the text.
 fn scan_pieces(text: &str, watch: &[Token], atomic: bool) -> pg_query::Result<Option<Vec<Piece>>> {
+    scan_pieces_in_windows(text, watch, atomic, WINDOW_BYTES)
+}
+
+/// [`scan_pieces`] with the scanner seeing `window` bytes at a time.
+fn scan_pieces_in_windows(
+    text: &str,
+    watch: &[Token],
+    atomic: bool,
+    window: usize,
+) -> pg_query::Result<Option<Vec<Piece>>> {
     let mut splitter = Splitter {
         watch,
         atomic,
@@ -69,12 +88,52 @@ fn scan_pieces(text: &str, watch: &[Token], atomic: bool) -> pg_query::Result<Op
         parens: 0,
         after_begin: false,
     };
-    ffi::for_each_token(text, |token| splitter.token(token))?;
+    for_each_token_in_windows(text, window, |token| splitter.token(token))?;
     if splitter.depth > 0 {
         return Ok(None);
     }
     splitter.close(text.len(), text.len());
     Ok(Some(splitter.pieces))
+}
+
+/// Calls `visit` on every token of `text` in order, as one scan of the whole text would give
+/// them, scanning `window` bytes at a time (see the module documentation).
+fn for_each_token_in_windows(
+    text: &str,
+    window: usize,
+    mut visit: impl FnMut(&ScanToken),
+) -> pg_query::Result<()> {
+    let semicolon = Token::Ascii59 as i32;
+    let (mut start, mut size) = (0, window);
+    let mut tokens = Vec::new();
+    while start < text.len() {
+        let end = text.floor_char_boundary(start.saturating_add(size));
+        if end >= text.len() {
+            return ffi::for_each_token(&text[start..], |t| visit(&shifted(t, start)));
+        }
+        tokens.clear();
+        let scanned = ffi::for_each_token(&text[start..end], |t| tokens.push(*t));
+        match tokens.iter().rposition(|t| t.token == semicolon) {
+            Some(last) if scanned.is_ok() => {
+                tokens[..=last]
+                    .iter()
+                    .for_each(|t| visit(&shifted(t, start)));
+                start += tokens[last].end as usize;
+                size = window;
+            }
+            _ => size = size.saturating_mul(2),
+        }
+    }
+    Ok(())
+}
+
+/// `token` of a scan of the text from `offset` on, as a scan of the whole text has it.
+fn shifted(token: &ScanToken, offset: usize) -> ScanToken {
+    ScanToken {
+        start: token.start + offset as i32,
+        end: token.end + offset as i32,
+        ..*token
+    }
 }
 
 /// The state of one pass over the tokens.
@@ -173,6 +232,47 @@ mod tests {
         assert_eq!(cuts, vec![false, true, true]);
         let open = "SELECT 1; CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2;";
         assert!(pieces(open, &[]).iter().all(|p| !p.cut));
+    }
+
+    #[test]
+    fn windowed_scans_give_the_whole_scan_s_tokens_and_errors() {
+        let mut texts = vec![
+            "SELECT 'a;b'; /* c; d */ SELECT $f$ x; y $f$; -- e; f\nSELECT 1e5; SELECT U&'d\\0061t' UESCAPE '\\'; SELECT 1".to_string(),
+            "SELECT 1; SELECT 'unterminated; SELECT 2; SELECT 3;".into(),
+            "SELECT 1; /* unterminated; SELECT 2;".into(),
+            "SELECT 'é;ü'; SELECT 'ß'; SELECT '€';".repeat(20),
+            String::new(),
+        ];
+        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+        let mut folders = vec![corpus];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(folder).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else if path.extension().is_some_and(|e| e == "sql") {
+                    texts.push(std::fs::read_to_string(path).unwrap());
+                }
+            }
+        }
+        for text in &texts {
+            let mut whole = Vec::new();
+            let whole_result = ffi::for_each_token(text, |t| whole.push(*t)).is_ok();
+            for window in [1, 7, 64, 1000] {
+                let mut windowed = Vec::new();
+                let result = for_each_token_in_windows(text, window, |t| windowed.push(*t)).is_ok();
+                assert_eq!(result, whole_result, "window {window}: {text}");
+                if whole_result {
+                    assert_eq!(windowed, whole, "window {window}: {text}");
+                }
+                let watch = [Token::Concurrently];
+                assert_eq!(
+                    scan_pieces_in_windows(text, &watch, true, window).ok(),
+                    scan_pieces_in_windows(text, &watch, true, usize::MAX).ok(),
+                    "window {window}: {text}"
+                );
+            }
+        }
     }
 
     /// The splitting rules applied to a token list held in full (the engine's earlier splitter).
