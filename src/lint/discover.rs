@@ -504,11 +504,15 @@ fn read_bytes(path: &Path, max_file_bytes: u64) -> Result<Vec<u8>> {
 /// A migration's text, at most `max_file_bytes`: BOM stripped, UTF-8 required (the error names
 /// the line).
 pub fn read_migration(path: &Path, max_file_bytes: u64) -> Result<String> {
-    let bytes = read_bytes(path, max_file_bytes)?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(text.to_string()),
+    let mut bytes = read_bytes(path, max_file_bytes)?;
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    // Converted in place: a large file is never held twice.
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text),
         Err(err) => {
+            let (bytes, err) = (err.as_bytes(), err.utf8_error());
             let offset = err.valid_up_to();
             let line = bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
             bail!(
