@@ -36,13 +36,13 @@ pub struct Tuning {
 }
 
 impl Tuning {
-    /// One worker per core, 32 KiB chunks (about 5 MB of parse trees each), two chunks in flight
+    /// One worker per core, 16 KiB chunks (a few MB of parse trees each), two chunks in flight
     /// per worker.
     pub fn for_this_machine() -> Tuning {
         let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
         Tuning {
             workers,
-            chunk_bytes: 32 * 1024,
+            chunk_bytes: 16 * 1024,
             in_flight: 2 * workers,
         }
     }
