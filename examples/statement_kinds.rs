@@ -29,7 +29,7 @@ fn main() {
         }
     }
     let mut rows: Vec<_> = tally.into_iter().collect();
-    rows.sort_by(|a, b| b.1.1.cmp(&a.1.1));
+    rows.sort_by_key(|(_, (_, bytes))| std::cmp::Reverse(*bytes));
     println!("{} files, {total} bytes of statements", files.len());
     println!("| first keyword | statements | bytes | share of bytes |");
     println!("|---|---:|---:|---:|");
