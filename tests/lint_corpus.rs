@@ -19,8 +19,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use common::{Pg, TestDb, eventos, repo_root, stdout};
+use eventos::lint::SourceFile;
 use eventos::lint::{LintOptions, discover, lint_sources};
-use eventos::report::SourceFile;
 use eventos::sql::LineIndex;
 
 /// At least this many migration files, as the issue asks.

@@ -26,7 +26,7 @@ pub mod unindexed_foreign_key;
 pub mod view_bypasses_rls;
 
 use super::{LintOptions, Symbols, UnitContext};
-use crate::report::{Diagnostic, Severity};
+use crate::lint::{Diagnostic, Severity};
 
 /// A statement check: pushes findings for one unit.
 pub type CheckFn = fn(&UnitContext<'_>, &Rule, &mut Vec<Diagnostic>);

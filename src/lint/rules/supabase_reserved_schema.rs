@@ -21,8 +21,8 @@ use crate::db::supabase::platform::{
     is_configurable_reserved_role, is_reserved_membership, is_reserved_role, is_reserved_schema,
 };
 use crate::lint::UnitContext;
-use crate::migrate::privileges::needs::{Name, Need, Owned, RoleChange, requirements};
-use crate::report::{Diagnostic, Severity};
+use crate::lint::needs::{Name, Need, Owned, RoleChange, requirements};
+use crate::lint::{Diagnostic, Severity};
 
 /// The rule's metadata and check.
 pub const RULE: Rule = Rule {

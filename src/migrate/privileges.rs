@@ -2,7 +2,7 @@
 //! privilege the pending migrations of the selected phases need?
 //!
 //! Every statement that runs during the migration (top level and `DO` blocks) is read for its
-//! needs ([`needs`]) and each need is checked against the live catalog, as the role itself:
+//! needs ([`crate::lint::needs`]) and each need is checked against the live catalog, as the role itself:
 //! CREATE on the schemas objects are created in, ownership of the existing objects that are
 //! altered, commented on or dropped, table privileges for triggers and foreign keys, policy
 //! rights (ownership or supautils' `policy_grants`), extensions (installed, allow-listed by
@@ -12,8 +12,6 @@
 //! decided statically (dynamic SQL, function bodies, objects that do not exist yet) are left to
 //! PostgreSQL, which reports them at the file and line when the migration runs.
 
-pub mod needs;
-
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::PathBuf;
@@ -21,9 +19,11 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use tokio_postgres::Client;
 
-use self::needs::{Name, Need, Owned, Requirement, RoleChange, created_trigger, requirements};
 use crate::bundle::{Migration, Project};
 use crate::db::BackupScope;
+use crate::lint::needs::{
+    Name, Need, Owned, Requirement, RoleChange, created_trigger, requirements,
+};
 use crate::lint::units::units_of;
 use crate::sql::{LineIndex, parse_statements};
 
@@ -860,21 +860,6 @@ fn regclass_text(name: &Name) -> String {
         Some(schema) => format!("{}.{}", quote(schema), quote(&name.name)),
         None => quote(&name.name),
     }
-}
-
-/// The preflight's report for a terminal: one line per problem and what to do.
-pub fn render_privilege_report(report: &PrivilegeReport) -> String {
-    let mut text = format!(
-        "migrate: preflight: role {} lacks privileges the pending migrations need; nothing was applied\n",
-        report.role
-    );
-    for problem in &report.problems {
-        text.push_str(&format!("  {problem}\n"));
-    }
-    text.push_str(
-        "help: change those migrations: on Supabase, auth, storage and the other service schemas belong to Supabase's own roles, and supautils reserves its roles; elsewhere grant the role what it lacks\n",
-    );
-    text
 }
 
 #[cfg(test)]

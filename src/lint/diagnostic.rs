@@ -1,26 +1,10 @@
-//! The one diagnostic type every linter rule and loader emits.
+//! The linter's findings as plain data: a rule id, a severity, a message and a byte span of a
+//! source file. Turning spans into `line:col` and text is the renderers' job (`report`).
 
 use std::ops::Range;
 use std::path::PathBuf;
 
-/// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Severity {
-    /// Reported, does not fail the run unless warnings are denied.
-    Warning,
-    /// Fails the run.
-    Error,
-}
-
-impl Severity {
-    /// The lowercase word used in every output format.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
+use crate::base::Severity;
 
 /// A SQL file as read from disk, shared by the linter and the renderers.
 #[derive(Debug, Clone)]

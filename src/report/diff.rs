@@ -1,12 +1,12 @@
 //! Rendering a diff: text grouped by object for people, a stable JSON document for machines.
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
-use super::compare::{Attribute, Change, Item, Sign};
-use super::{Diff, Report};
-use crate::report::Style;
+use super::style;
+use crate::diff::compare::{Attribute, Change, Item, Sign};
+use crate::diff::{Diff, Report};
 
-/// The version of the JSON document's layout; bumped on any incompatible change.
+/// The version of the diff document's layout; bumped on any incompatible change.
 pub const JSON_SCHEMA_VERSION: u32 = 1;
 
 /// `V0001 … V3004` or `no migrations`.
@@ -21,7 +21,7 @@ fn migrations_text(report: &Report) -> String {
 }
 
 /// The text report: a heading, the changes grouped by object, a summary and the notes.
-pub fn human(report: &Report, style: Style) -> String {
+pub fn human(report: &Report) -> String {
     let mut out = format!(
         "diff: {} against the bundles ({}) built on {} shadow\n",
         report.database,
@@ -40,16 +40,16 @@ pub fn human(report: &Report, style: Style) -> String {
     for change in &diff.changes {
         if group != Some(change.object.as_str()) {
             out.push('\n');
-            out.push_str(&style.bold(&change.object));
+            out.push_str(&style::bold(&change.object));
             out.push('\n');
             group = Some(&change.object);
         }
-        out.push_str(&change_text(change, style));
+        out.push_str(&change_text(change));
     }
     if diff.drifted() {
         out.push('\n');
     }
-    out.push_str(&summary(diff, style));
+    out.push_str(&summary(diff));
     for note in &report.notes {
         out.push_str(&format!("note: {note}\n"));
     }
@@ -57,11 +57,11 @@ pub fn human(report: &Report, style: Style) -> String {
 }
 
 /// The closing line: no drift, or how many differences of each sign.
-pub fn summary(diff: &Diff, style: Style) -> String {
+pub fn summary(diff: &Diff) -> String {
     if !diff.drifted() {
-        return style.ok("diff: no drift: the database matches the bundles\n");
+        return style::ok("diff: no drift: the database matches the bundles\n");
     }
-    style.error(&format!(
+    style::error(&format!(
         "diff: {} differences: {} only in the database (+), {} only in the bundles (-), {} changed (~)\n",
         diff.changes.len(),
         diff.count(Sign::OnlyInDatabase),
@@ -70,23 +70,23 @@ pub fn summary(diff: &Diff, style: Style) -> String {
     ))
 }
 
-fn painted_sign(sign: Sign, style: Style) -> String {
+fn painted_sign(sign: Sign) -> String {
     match sign {
-        Sign::OnlyInDatabase => style.ok("+"),
-        Sign::OnlyInBundles => style.error("-"),
-        Sign::Changed => style.warning("~"),
+        Sign::OnlyInDatabase => style::ok("+"),
+        Sign::OnlyInBundles => style::error("-"),
+        Sign::Changed => style::warning("~"),
     }
 }
 
 /// One change: its sign and name, then the definitions of both sides.
-fn change_text(change: &Change, style: Style) -> String {
+fn change_text(change: &Change) -> String {
     let name = if change.name.is_empty() {
         change.object.clone()
     } else {
         change.name.clone()
     };
     let attributes: Vec<&str> = change.attributes.iter().map(|a| a.name).collect();
-    let mut out = format!("  {} {name}", painted_sign(change.sign, style));
+    let mut out = format!("  {} {name}", painted_sign(change.sign));
     if !attributes.is_empty() {
         out.push_str(&format!(" ({})", attributes.join(", ")));
     }
@@ -153,57 +153,102 @@ fn first_difference(change: &Change, attribute: &Attribute) -> Option<(usize, St
     Some((line + 1, at(&d), at(&b)))
 }
 
-fn attribute_json(attribute: &Attribute) -> Value {
-    json!({
-        "name": attribute.name,
-        "database": attribute.database,
-        "bundles": attribute.bundles,
-    })
+/// The JSON document (documented in docs/diff.md).
+#[derive(Serialize)]
+struct Document<'a> {
+    schema_version: u32,
+    database: &'a str,
+    shadow: &'a str,
+    migrations: Vec<u32>,
+    drift: bool,
+    summary: Summary,
+    changes: Vec<ChangeEntry<'a>>,
+    notes: &'a [String],
+    catalog_queries: CatalogQueries,
 }
 
-fn change_json(change: &Change) -> Value {
-    json!({
-        "sign": change.sign.symbol(),
-        "kind": change.kind.as_str(),
-        "object": change.object,
-        "name": change.name,
-        "database": change.database,
-        "bundles": change.bundles,
-        "attributes": change.attributes.iter().map(attribute_json).collect::<Vec<_>>(),
-    })
+#[derive(Serialize)]
+struct Summary {
+    total: usize,
+    only_in_database: usize,
+    only_in_bundles: usize,
+    changed: usize,
+}
+
+#[derive(Serialize)]
+struct ChangeEntry<'a> {
+    sign: &'static str,
+    kind: &'static str,
+    object: &'a str,
+    name: &'a str,
+    database: Option<&'a str>,
+    bundles: Option<&'a str>,
+    attributes: Vec<AttributeEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct AttributeEntry<'a> {
+    name: &'a str,
+    database: &'a str,
+    bundles: &'a str,
+}
+
+#[derive(Serialize)]
+struct CatalogQueries {
+    database: usize,
+    bundles: usize,
+}
+
+fn change_entry(change: &Change) -> ChangeEntry<'_> {
+    ChangeEntry {
+        sign: change.sign.symbol(),
+        kind: change.kind.as_str(),
+        object: &change.object,
+        name: &change.name,
+        database: change.database.as_deref(),
+        bundles: change.bundles.as_deref(),
+        attributes: change
+            .attributes
+            .iter()
+            .map(|a| AttributeEntry {
+                name: a.name,
+                database: &a.database,
+                bundles: &a.bundles,
+            })
+            .collect(),
+    }
 }
 
 /// The JSON document (documented in docs/diff.md).
 pub fn json(report: &Report) -> String {
     let diff = &report.diff;
-    let document = json!({
-        "schema_version": JSON_SCHEMA_VERSION,
-        "database": report.database,
-        "shadow": report.shadow,
-        "migrations": report.migrations.iter().collect::<Vec<_>>(),
-        "drift": diff.drifted(),
-        "summary": {
-            "total": diff.changes.len(),
-            "only_in_database": diff.count(Sign::OnlyInDatabase),
-            "only_in_bundles": diff.count(Sign::OnlyInBundles),
-            "changed": diff.count(Sign::Changed),
+    let document = Document {
+        schema_version: JSON_SCHEMA_VERSION,
+        database: &report.database,
+        shadow: &report.shadow,
+        migrations: report.migrations.iter().copied().collect(),
+        drift: diff.drifted(),
+        summary: Summary {
+            total: diff.changes.len(),
+            only_in_database: diff.count(Sign::OnlyInDatabase),
+            only_in_bundles: diff.count(Sign::OnlyInBundles),
+            changed: diff.count(Sign::Changed),
         },
-        "changes": diff.changes.iter().map(change_json).collect::<Vec<_>>(),
-        "notes": report.notes,
-        "catalog_queries": {
-            "database": diff.database_queries,
-            "bundles": diff.bundles_queries,
+        changes: diff.changes.iter().map(change_entry).collect(),
+        notes: &report.notes,
+        catalog_queries: CatalogQueries {
+            database: diff.database_queries,
+            bundles: diff.bundles_queries,
         },
-    });
-    let mut text = serde_json::to_string_pretty(&document).expect("a JSON value always serialises");
-    text.push('\n');
-    text
+    };
+    super::to_pretty_json(&document)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::diff::snapshot::{Column, Relation, Snapshot};
+    use crate::report::strip;
 
     fn table() -> Relation {
         Relation {
@@ -277,55 +322,11 @@ mod tests {
 
     #[test]
     fn the_text_report_groups_by_object_with_both_definitions() {
-        assert_eq!(
-            human(&report(), Style::plain()),
-            "diff: postgres://postgres:***@db.example/postgres against the bundles (3 migrations, V0001…V1001) built on an ephemeral shadow
-legend: + only in the database, - only in the bundles, ~ changed
-
-table public.events
-  ~ table public.events (row level security)
-      database: table public.events (owner postgres, row level security disabled)
-      bundles:  table public.events (owner postgres, row level security enabled)
-  + column notes
-      database: text NOT NULL
-      bundles:  (absent)
-  ~ column status (default)
-      database: text NOT NULL DEFAULT 'published'::text
-      bundles:  text NOT NULL DEFAULT 'draft'::text
-
-diff: 3 differences: 1 only in the database (+), 0 only in the bundles (-), 2 changed (~)
-note: 1 bundle migration(s) are not applied
-"
-        );
+        insta::assert_snapshot!(strip(&human(&report())));
     }
 
     #[test]
     fn the_json_document_is_stable() {
-        let document: Value = serde_json::from_str(&json(&report())).unwrap();
-        assert_eq!(document["schema_version"], JSON_SCHEMA_VERSION);
-        assert_eq!(document["drift"], true);
-        assert_eq!(document["migrations"], json!([1, 2, 1001]));
-        assert_eq!(
-            document["summary"],
-            json!({"total": 3, "only_in_database": 1, "only_in_bundles": 0, "changed": 2})
-        );
-        assert_eq!(
-            document["changes"][2],
-            json!({
-                "sign": "~",
-                "kind": "column",
-                "object": "table public.events",
-                "name": "column status",
-                "database": "text NOT NULL DEFAULT 'published'::text",
-                "bundles": "text NOT NULL DEFAULT 'draft'::text",
-                "attributes": [
-                    {"name": "default", "database": "'published'::text", "bundles": "'draft'::text"}
-                ]
-            })
-        );
-        assert_eq!(
-            document["catalog_queries"],
-            json!({"database": 13, "bundles": 13})
-        );
+        insta::assert_snapshot!(json(&report()));
     }
 }

@@ -2,8 +2,9 @@
 //! schema an object goes into, ownership of the objects it alters, comments on or drops, table
 //! privileges, policy rights, extensions, role changes and memberships.
 //!
-//! Pure and static: the privilege preflight checks these needs against the live catalog, and
-//! the `supabase-reserved-schema` lint rule against Supabase's platform facts.
+//! Pure and static: the privilege preflight (`migrate::privileges`) checks these needs against
+//! the live catalog, and the `supabase-reserved-schema` lint rule against Supabase's platform
+//! facts.
 
 use pg_query::NodeEnum;
 use pg_query::protobuf::{
