@@ -866,3 +866,29 @@ fn anon_reaches_nothing_in_the_private_schema() {
         vec!["1"]
     );
 }
+
+/// The restore flag of unarchive_event() (`eventos.restoring`) is a setting anyone can set in
+/// their own session; the rules it relaxes ignore it for the API roles.
+#[test]
+fn the_restore_flag_relaxes_nothing_for_api_roles() {
+    let (_db, mut c) = world();
+    let (event, tier) = seed_event(&mut c, ALICE, "Flagged", 50);
+    let flag = "SELECT set_config('eventos.restoring', 'on', true);";
+    assert_err(
+        as_who(
+            &mut c,
+            Who::User(BOB),
+            &format!(
+                "{flag} INSERT INTO events (name, start_at, end_at) VALUES ('Back-dated', now() - interval '9 days', now() - interval '8 days')"
+            ),
+        ),
+        "cannot be in the past",
+    );
+    let orders = format!(
+        "{flag} INSERT INTO orders (event_id, tier_id, quantity) SELECT '{event}', '{tier}', 1 FROM generate_series(1, 5)"
+    );
+    assert_err(
+        as_who(&mut c, Who::User(CAROL), &orders),
+        "Too many unpaid orders",
+    );
+}

@@ -115,6 +115,43 @@ END;
 $$;
 COMMENT ON FUNCTION public.archive_old_events(integer) IS
   'Moves completed/cancelled events that ended more than p_days_old days ago into events_archive; skips events with financial records.';
+CREATE OR REPLACE FUNCTION public.validate_event_dates()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = ''
+AS $$
+BEGIN
+  IF NEW.end_at <= NEW.start_at THEN
+    RAISE EXCEPTION 'Event end date (%) must be after start date (%)', NEW.end_at, NEW.start_at
+      USING ERRCODE = 'check_violation';
+  END IF;
+  IF TG_OP = 'INSERT' AND NEW.start_at < pg_catalog.now() THEN
+    RAISE EXCEPTION 'New event start date (%) cannot be in the past', NEW.start_at
+      USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END;
+$$;
+CREATE OR REPLACE FUNCTION public.update_updated_at_column()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = ''
+AS $$
+BEGIN
+  NEW.updated_at := pg_catalog.now();
+  RETURN NEW;
+END;
+$$;
+CREATE OR REPLACE FUNCTION public.update_last_updated_column()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = ''
+AS $$
+BEGIN
+  NEW.last_updated := pg_catalog.now();
+  RETURN NEW;
+END;
+$$;
 DROP FUNCTION IF EXISTS public.unarchive_event(uuid);
 DROP FUNCTION IF EXISTS public.archive_event(uuid);
 DROP FUNCTION IF EXISTS eventos_private.archive_fk_match(oid, text);
