@@ -892,3 +892,41 @@ fn the_restore_flag_relaxes_nothing_for_api_roles() {
         "Too many unpaid orders",
     );
 }
+
+/// A participant could mark their own networking participation "attended".
+#[test]
+fn networking_attendance_is_recorded_by_the_organizer() {
+    let (_db, mut c) = world();
+    let event = free_event(&mut c, BOB, "NULL");
+    let carol = seed_attendee(&mut c, &event, CAROL, "carol@example.com");
+    c.batch_execute(&format!(
+        "UPDATE attendees SET networking_opt_in = true WHERE id = '{carol}'"
+    ))
+    .unwrap();
+    let activity = one(
+        &mut c,
+        &format!(
+            "INSERT INTO networking_events (event_id, activity_type, start_time) VALUES ('{event}', 'mixer', now() + interval '5 days') RETURNING id"
+        ),
+    );
+    as_who_commit(
+        &mut c,
+        Who::User(CAROL),
+        &format!("INSERT INTO networking_participants (networking_event_id, event_id, attendee_id) VALUES ('{activity}', '{event}', '{carol}') RETURNING id"),
+    )
+    .unwrap();
+    let set = |status: &str| {
+        format!("UPDATE networking_participants SET status = '{status}' RETURNING status")
+    };
+    assert_err(
+        as_who(&mut c, Who::User(CAROL), &set("attended")),
+        "row-level security",
+    );
+    // Legitimate: she cancels and comes back; the organizer records attendance.
+    as_who_commit(&mut c, Who::User(CAROL), &set("cancelled")).unwrap();
+    as_who_commit(&mut c, Who::User(CAROL), &set("registered")).unwrap();
+    assert_eq!(
+        as_who(&mut c, Who::User(BOB), &set("attended")).unwrap(),
+        vec!["attended"]
+    );
+}

@@ -335,9 +335,10 @@ CREATE POLICY networking_participants_select ON public.networking_participants F
   USING (attendee_id = ANY (ARRAY(SELECT eventos_private.own_attendee_ids())) OR event_id = ANY (ARRAY(SELECT eventos_private.organized_event_ids())));
 CREATE POLICY networking_participants_join ON public.networking_participants FOR INSERT TO authenticated
   WITH CHECK (attendee_id = ANY (ARRAY(SELECT eventos_private.networking_attendee_ids())) AND status = 'registered');
+-- a participant cancels or re-registers; only the organizer records attendance
 CREATE POLICY networking_participants_update_own ON public.networking_participants FOR UPDATE TO authenticated
   USING (attendee_id = ANY (ARRAY(SELECT eventos_private.own_attendee_ids())))
-  WITH CHECK (attendee_id = ANY (ARRAY(SELECT eventos_private.own_attendee_ids())));
+  WITH CHECK (attendee_id = ANY (ARRAY(SELECT eventos_private.own_attendee_ids())) AND status IN ('registered', 'cancelled'));
 CREATE POLICY networking_participants_organizer ON public.networking_participants FOR ALL TO authenticated
   USING (event_id = ANY (ARRAY(SELECT eventos_private.organized_event_ids())))
   WITH CHECK (event_id = ANY (ARRAY(SELECT eventos_private.organized_event_ids())));
