@@ -7,6 +7,7 @@ mod harness;
 mod bundles;
 mod cli;
 mod diff;
+mod imports;
 mod lint_cli;
 mod lint_corpus;
 mod migrate_apply;

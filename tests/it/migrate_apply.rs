@@ -265,9 +265,9 @@ fn dry_run_prints_the_script_and_leaves_the_schema_identical() {
     assert_eq!(schema_dump(&fresh), before);
 }
 
-#[test]
-fn a_transactional_file_that_hits_lock_timeout_is_retried_with_backoff() {
-    let db = TestDb::new(Pg::Stock);
+/// A copy of the `basic` fixture with phase 0 applied, a new phase-0 file that alters
+/// `public.notes`, and a retry backoff of `backoff` (so no test waits for the default 1s).
+fn project_with_a_blocked_file(db: &TestDb, backoff: &str) -> tempfile::TempDir {
     let project = fixture_copy("basic");
     db.migrate_up(project.path(), &["--phase", "0"]);
     std::fs::write(
@@ -275,6 +275,19 @@ fn a_transactional_file_that_hits_lock_timeout_is_retried_with_backoff() {
         "ALTER TABLE public.notes ADD COLUMN title text;\n",
     )
     .unwrap();
+    let config = project.path().join("eventos.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!(
+        "\n[migrate]\nlock_retry_backoff = \"{backoff}\"\n"
+    ));
+    std::fs::write(&config, text).unwrap();
+    project
+}
+
+#[test]
+fn a_transactional_file_that_hits_lock_timeout_is_retried_with_backoff() {
+    let db = TestDb::new(Pg::Stock);
+    let project = project_with_a_blocked_file(&db, "100ms");
     let mut blocker = db.client();
     let mut tx = blocker.transaction().unwrap();
     tx.batch_execute("LOCK TABLE public.notes IN ACCESS EXCLUSIVE MODE")
@@ -286,7 +299,19 @@ fn a_transactional_file_that_hits_lock_timeout_is_retried_with_backoff() {
     )
     .spawn()
     .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    // Release the table once the first attempt has waited for it longer than lock_timeout:
+    // one of the retries (at 100, 200, 400 ms after each failure) then gets it.
+    let waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                   AND application_name = 'eventos' AND wait_event_type = 'Lock'";
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while count(&db, waiting) == "0" {
+        assert!(
+            Instant::now() < deadline,
+            "the migration never waited for the table"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(300));
     tx.rollback().unwrap();
     let out = run.wait_with_output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
@@ -296,7 +321,7 @@ fn a_transactional_file_that_hits_lock_timeout_is_retried_with_backoff() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        text.contains("V0003__notes_title: lock_timeout hit; retry 1 in 1000 ms"),
+        text.contains("V0003__notes_title: lock_timeout hit; retry 1 in 100 ms"),
         "{text}"
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("lock_timeout=200ms"));
@@ -312,13 +337,7 @@ fn a_transactional_file_that_hits_lock_timeout_is_retried_with_backoff() {
 #[test]
 fn lock_timeout_gives_up_after_the_retries_with_the_sqlstate() {
     let db = TestDb::new(Pg::Stock);
-    let project = fixture_copy("basic");
-    db.migrate_up(project.path(), &["--phase", "0"]);
-    std::fs::write(
-        project.path().join("sql/phase0/V0003__notes_title.sql"),
-        "ALTER TABLE public.notes ADD COLUMN title text;\n",
-    )
-    .unwrap();
+    let project = project_with_a_blocked_file(&db, "10ms");
     let mut blocker = db.client();
     let mut tx = blocker.transaction().unwrap();
     tx.batch_execute("LOCK TABLE public.notes IN ACCESS EXCLUSIVE MODE")
@@ -333,7 +352,11 @@ fn lock_timeout_gives_up_after_the_retries_with_the_sqlstate() {
     let err = stderr(&failed);
     assert!(err.contains("55P03"), "{err}");
     assert!(err.contains("V0003__notes_title.sql:1:1"), "{err}");
-    assert!(stdout(&failed).contains("retry 3 in 4000 ms"));
+    assert!(
+        stdout(&failed).contains("retry 3 in 40 ms"),
+        "{}",
+        stdout(&failed)
+    );
     tx.rollback().unwrap();
 }
 

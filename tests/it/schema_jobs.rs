@@ -77,7 +77,7 @@ fn with_pg_cron_the_migration_schedules_every_job_idempotently_and_rollback_unsc
     // Rolling back phase 4 unschedules exactly its jobs.
     c.batch_execute("SELECT cron.schedule('someone-else', '0 0 * * *', 'SELECT 1')")
         .unwrap();
-    rollback(&mut c, 4);
+    db.migrate_down(&root, 4);
     assert_eq!(
         rows(&mut c, "SELECT jobname FROM cron.job"),
         vec!["someone-else"]

@@ -157,7 +157,7 @@ fn slow_queries_view_exists_only_with_pg_stat_statements() {
         rows(&mut c, "SELECT public.ensure_slow_queries_view()"),
         vec!["t"]
     );
-    crate::harness::schema::rollback(&mut c, 0);
+    db.migrate_down(&repo_root(), 0);
     assert_eq!(
         rows(&mut c, "SELECT to_regclass('public.slow_queries') IS NULL"),
         vec!["t"]

@@ -1,7 +1,8 @@
-//! Rollback scripts: each `sql/rollback/phase<N>.sql` restores exactly the catalog of phases
-//! 0..N-1 (compared object by object, ACLs included), and the bundles apply again afterwards.
+//! Rollback through `eventos migrate down`: each `sql/rollback/phase<N>.sql` restores exactly
+//! the catalog of phases 0..N-1 (compared object by object, ACLs included), and the bundles
+//! apply again afterwards.
 
-use crate::harness::schema::{assert_same_catalog, catalog, rollback, rows};
+use crate::harness::schema::{assert_same_catalog, catalog, rows};
 use crate::harness::{Pg, TestDb, repo_root};
 
 /// Applies phases 0..=max one at a time (snapshotting before each), rolls back max..=0
@@ -29,7 +30,7 @@ fn round_trip(pg: Pg, max: u32) {
     );
 
     for phase in (0..=max).rev() {
-        rollback(&mut client, phase);
+        db.migrate_down(&root, phase);
         let after = catalog(&mut client);
         assert_same_catalog(
             &before[phase as usize],
@@ -93,7 +94,7 @@ fn rollback_of_phase_2_keeps_phase_0_and_1_data_and_undoes_alters() {
         vec!["1"]
     );
 
-    rollback(&mut client, 2);
+    db.migrate_down(&root, 2);
 
     assert_eq!(
         rows(&mut client, "SELECT count(*) FROM public.events"),
@@ -146,7 +147,7 @@ fn phase_2_rollback_keeps_a_preexisting_vector_extension() {
         .batch_execute("CREATE EXTENSION vector WITH SCHEMA extensions")
         .unwrap();
     db.migrate_up(&root, &["--phase", "2"]);
-    rollback(&mut client, 2);
+    db.migrate_down(&root, 2);
     assert_eq!(
         rows(
             &mut client,

@@ -143,6 +143,18 @@ impl TestDb {
         self.eventos(dir, &args).assert().success()
     }
 
+    /// Runs `eventos migrate down --phase <phase> --supabase-compat` from `dir` (as the role
+    /// `migrate_up` applied with) and asserts success.
+    pub fn migrate_down(&self, dir: &Path, phase: u32) -> assert_cmd::assert::Assert {
+        let phase = phase.to_string();
+        self.eventos(
+            dir,
+            &["migrate", "down", "--supabase-compat", "--phase", &phase],
+        )
+        .assert()
+        .success()
+    }
+
     /// Runs one SQL query and returns the first column of each row as text.
     pub fn query_strings(&self, sql: &str) -> Vec<String> {
         self.client()

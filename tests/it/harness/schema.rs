@@ -4,8 +4,6 @@
 
 use postgres::{Client, SimpleQueryMessage};
 
-use super::repo_root;
-
 /// Fixed auth.users ids: two organizers / users, an attendee, a sponsor account.
 pub const ALICE: &str = "a11ce000-0000-4000-8000-000000000001";
 pub const BOB: &str = "b0b00000-0000-4000-8000-000000000002";
@@ -151,22 +149,6 @@ pub fn seed_attendee(client: &mut Client, event: &str, user: &str, email: &str) 
         ),
     )
     .remove(0)
-}
-
-/// Applies `sql/rollback/phase<N>.sql` in one transaction and removes the phase's rows from the
-/// migration history table, as the eventos tool does.
-pub fn rollback(client: &mut Client, phase: u32) {
-    let path = repo_root().join(format!("sql/rollback/phase{phase}.sql"));
-    let sql = std::fs::read_to_string(&path).expect("read rollback script");
-    client
-        .batch_execute(&format!("BEGIN;\n{sql}\n;COMMIT;"))
-        .unwrap_or_else(|e| panic!("rollback of phase {phase} failed: {}", message(&e)));
-    let (lo, hi) = (phase * 1000 + 1, phase * 1000 + 999);
-    client
-        .batch_execute(&format!(
-            "DELETE FROM eventos.schema_history WHERE version BETWEEN {lo} AND {hi}"
-        ))
-        .expect("forget the phase in the history table");
 }
 
 /// A sorted, OID-free description of everything migrations can create or change: relations
