@@ -512,6 +512,31 @@ pub(crate) mod tests {
             .collect()
     }
 
+    /// Every finding over in-memory files (name, text) as a user reads it, without styling:
+    /// `file:line:col`, `severity[rule]: message`, the source line and `= help: …` — what a
+    /// rule's snapshot pins.
+    pub(crate) fn messages(files: &[(&str, &str)]) -> String {
+        let mut out = String::new();
+        let report = lint_files(files);
+        for d in &report.diagnostics {
+            let source = report.sources.iter().find(|s| s.path == d.file).unwrap();
+            let index = LineIndex::new(&source.text);
+            let (line, col) = index.line_col(d.span.start);
+            out += &format!(
+                "{}:{line}:{col} {}[{}]: {}\n",
+                d.file.display(),
+                d.severity,
+                d.rule,
+                d.message
+            );
+            out += &format!("  | {}\n", index.line_text(line).trim_end());
+            if let Some(help) = &d.help {
+                out += &format!("  = help: {help}\n");
+            }
+        }
+        out
+    }
+
     /// The 1-based lines at which `rule` fires in one file.
     pub(crate) fn lines(text: &str, rule: &str) -> Vec<usize> {
         findings_in(&[("test.sql", text)], rule)
