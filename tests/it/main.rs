@@ -16,6 +16,7 @@ mod migrate_secrets;
 mod migrate_signals;
 mod migrate_tls;
 mod new;
+mod output;
 mod schema_archive;
 mod schema_attacks;
 mod schema_audit;
