@@ -3,7 +3,7 @@
 //! `verify` (human, json, junit) on a database with the `basic` fixture applied. Names that
 //! change per run (the test database, durations, timestamps) are replaced before comparing.
 
-use crate::harness::{Pg, TestDb, eventos, fixture, repo_root, stdout};
+use crate::harness::{Pg, TestDb, eventos, fixture, repo_root, stable_snapshots, stdout};
 
 /// `eventos lint` over the `forbidden` fixture (every forbidden command, several warnings).
 fn lint(format: &str) -> String {
@@ -29,28 +29,12 @@ fn rules_and_checks_tables() {
     }
 }
 
-/// Settings that hide what differs between runs: the database's name, durations, timestamps.
-fn stable() -> insta::Settings {
-    let mut settings = insta::Settings::clone_current();
-    settings.add_filter(r"t\d+_\d+", "[db]");
-    settings.add_filter(r"127\.0\.0\.1:\d+|localhost:\d+|\[::1\]:\d+", "[host]");
-    settings.add_filter(r"/tmp/[^ /\n]+", "[socket]");
-    settings.add_filter(
-        r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d(:?\d\d)?|Z)?",
-        "[timestamp]",
-    );
-    settings.add_filter(r#"(time="|"millis": |"elapsed_ms": )[0-9.]+"#, "$1[n]");
-    settings.add_filter(r"\b\d+ ?ms\b", "[n] ms");
-    settings.add_filter(r"\b\d+\.\d+ ?s\b", "[n] s");
-    settings
-}
-
 #[test]
 fn status_and_verify_output_on_the_basic_fixture() {
     let db = TestDb::new(Pg::Stock);
     let dir = fixture("basic");
     db.migrate_up(&dir, &["--phase", "0"]);
-    let _guard = stable().bind_to_scope();
+    let _guard = stable_snapshots().bind_to_scope();
     for format in ["human", "json"] {
         let assert = db
             .eventos(&dir, &["status", "--format", format])

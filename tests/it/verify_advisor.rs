@@ -167,6 +167,28 @@ fn every_splinter_lint_eventos_covers_catches_its_bad_object() {
             "{hit:#}"
         );
     }
+    // Every message of every finding, as the checks word them.
+    let findings: Vec<String> = results
+        .iter()
+        .filter(|r| r["status"] != "pass")
+        .map(|r| {
+            let messages: Vec<&str> = r["messages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|m| m.as_str())
+                .collect();
+            format!(
+                "{} {} {}\n  {}",
+                r["status"].as_str().unwrap(),
+                r["check"].as_str().unwrap(),
+                r["subject"].as_str().unwrap(),
+                messages.join("\n  ")
+            )
+        })
+        .collect();
+    let _guard = crate::harness::stable_snapshots().bind_to_scope();
+    insta::assert_snapshot!("verify-advisor-findings", findings.join("\n"));
     // Good objects of the same kinds pass.
     for (check, subject) in [
         ("public-bucket-listing", "bucket docs"),

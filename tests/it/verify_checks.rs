@@ -147,6 +147,8 @@ fn a_broken_schema_fails_naming_each_object_and_check() {
     );
     let failed = out.lines().filter(|l| l.starts_with("FAIL")).count();
     assert_eq!(failed, EXPECTED.len(), "{out}");
+    let _guard = crate::harness::stable_snapshots().bind_to_scope();
+    insta::assert_snapshot!("verify-broken-basic-human", out);
 }
 
 #[test]

@@ -233,6 +233,23 @@ pub fn count(db: &TestDb, sql: &str) -> String {
     db.query_strings(sql).remove(0)
 }
 
+/// insta settings that hide what differs between runs: the test database's name, the server's
+/// port, durations, timestamps (bind them with `stable_snapshots().bind_to_scope()`).
+pub fn stable_snapshots() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"t\d+_\d+", "[db]");
+    settings.add_filter(r"127\.0\.0\.1:\d+|localhost:\d+|\[::1\]:\d+", "[host]");
+    settings.add_filter(r"/tmp/[^ /\n]+", "[socket]");
+    settings.add_filter(
+        r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d(:?\d\d)?|Z)?",
+        "[timestamp]",
+    );
+    settings.add_filter(r#"(time="|"millis": |"elapsed_ms": )[0-9.]+"#, "$1[n]");
+    settings.add_filter(r"\b\d+ ?ms\b", "[n] ms");
+    settings.add_filter(r"\b\d+\.\d+ ?s\b", "[n] s");
+    settings
+}
+
 /// stdout of a finished command, as a string.
 pub fn stdout(assert: &assert_cmd::assert::Assert) -> String {
     String::from_utf8_lossy(&assert.get_output().stdout).into_owned()
