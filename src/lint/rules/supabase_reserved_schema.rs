@@ -274,7 +274,8 @@ mod tests {
     fn plain_postgresql_projects_own_their_auth_schema() {
         use crate::lint::{LintOptions, Runner, lint_sources};
         use crate::report::SourceFile;
-        let sql = "CREATE SCHEMA auth;\nCREATE TABLE auth.users (id bigint);\nCREATE EXTENSION file_fdw;";
+        let sql =
+            "CREATE SCHEMA auth;\nCREATE TABLE auth.users (id bigint);\nCREATE EXTENSION file_fdw;";
         let lint = |runner, exposed: &[&str]| {
             let options = LintOptions {
                 runner,
@@ -291,11 +292,23 @@ mod tests {
                 .filter(|d| d.rule == RULE)
                 .count()
         };
-        assert_eq!(lint(Runner::GolangMigrate, &[]), 0, "not a Supabase project");
+        assert_eq!(
+            lint(Runner::GolangMigrate, &[]),
+            0,
+            "not a Supabase project"
+        );
         assert_eq!(lint(Runner::Diesel, &[]), 0, "not a Supabase project");
-        assert_eq!(lint(Runner::GolangMigrate, &["public"]), 3, "inside a Supabase project");
+        assert_eq!(
+            lint(Runner::GolangMigrate, &["public"]),
+            3,
+            "inside a Supabase project"
+        );
         assert_eq!(lint(Runner::Supabase, &["public"]), 3);
-        assert_eq!(lint(Runner::Eventos, &[]), 3, "the bundles deploy to Supabase");
+        assert_eq!(
+            lint(Runner::Eventos, &[]),
+            3,
+            "the bundles deploy to Supabase"
+        );
     }
 
     #[test]
