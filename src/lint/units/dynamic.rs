@@ -170,8 +170,9 @@ pub struct Block {
     /// Its words (identifiers and keywords), lowercase: which catalog it reads (`pg_tables`,
     /// `pg_proc`, …), whether it filters with `LIKE`.
     pub words: BTreeSet<String>,
-    /// Whether it filters by exclusion or pattern its constants do not tell (`NOT IN`,
-    /// `NOT LIKE`, `<>`, `!=`, `~`, `SIMILAR TO`): then its constants do not tell what it visits.
+    /// Whether it filters by exclusion or pattern its constants do not tell (`NOT …`, `<>`,
+    /// `!=`, `IS DISTINCT FROM`, `EXCEPT`, `~`, `SIMILAR TO`): then its constants may name
+    /// the very objects its loops leave alone.
     pub excludes: bool,
 }
 
@@ -180,20 +181,28 @@ impl Block {
     pub fn of(text: &str) -> Block {
         let tokens = scan_tokens(text);
         let mut block = Block::default();
-        let mut after_not = false;
-        for token in &tokens {
+        let mut previous = None;
+        for (i, token) in tokens.iter().enumerate() {
             let Some(raw) = text.get(token.start as usize..token.end as usize) else {
                 continue;
             };
-            let kind = Token::try_from(token.token);
-            match kind {
-                Ok(Token::Sconst) => block.constants.extend(constant_value(raw)),
-                Ok(Token::NotEquals | Token::Similar) => block.excludes = true,
-                Ok(Token::Op) if raw.contains('~') => block.excludes = true,
-                Ok(Token::InP | Token::Like | Token::Ilike) if after_not => block.excludes = true,
-                _ => {}
-            }
-            after_not = kind == Ok(Token::Not);
+            let kind = Token::try_from(token.token).ok();
+            let next = tokens
+                .get(i + 1)
+                .and_then(|t| Token::try_from(t.token).ok());
+            block.excludes |= match kind {
+                Some(Token::Sconst) => {
+                    block.constants.extend(constant_value(raw));
+                    false
+                }
+                Some(Token::NotEquals | Token::Similar | Token::Except) => true,
+                Some(Token::Op) => raw.contains('~'),
+                // `NOT IN`, `NOT LIKE`, `NOT (… = ANY …)`, `NOT EXISTS`; not `IS NOT NULL`.
+                Some(Token::Not) => next != Some(Token::NullP),
+                Some(Token::Distinct) => previous == Some(Token::Is),
+                _ => false,
+            };
+            previous = kind;
             if raw.chars().all(|c| c.is_alphanumeric() || c == '_') {
                 block.words.insert(raw.to_lowercase());
             }
@@ -314,10 +323,15 @@ mod tests {
             "WHERE tablename != 'a'",
             "WHERE tablename ~ '^a'",
             "WHERE tablename SIMILAR TO 'a%'",
+            "WHERE NOT (tablename = ANY (ARRAY['a']))",
+            "WHERE NOT EXISTS (SELECT 1 FROM exempt e WHERE e.name = tablename)",
+            "WHERE tablename IS DISTINCT FROM 'a'",
+            "SELECT tablename FROM pg_tables EXCEPT SELECT 'a'",
         ] {
             assert!(Block::of(text).excludes, "{text}");
         }
-        let kept = Block::of("WHERE schemaname = 'public' AND tablename LIKE 'team%' AND NOT x");
+        let kept =
+            Block::of("WHERE schemaname = 'public' AND tablename LIKE 'team%' AND x IS NOT NULL");
         assert!(!kept.excludes);
         assert!(kept.words.contains("like"));
     }
