@@ -352,6 +352,15 @@ fn check_file(
     let rollback = is_rollback_path(&source.path);
     let (mut statement_index, mut next_statement) = (0, 0);
     for unit in prepared.units {
+        let site = symbols::Site {
+            file: source.path.clone(),
+            span: unit.span.clone(),
+            file_index,
+        };
+        if let Some(block) = &unit.dynamic {
+            symbols.apply_dynamic(&unit.node, block, &site);
+            continue;
+        }
         if unit.kind == UnitKind::TopLevel {
             statement_index = next_statement;
             next_statement += 1;
@@ -378,11 +387,6 @@ fn check_file(
                 check(&ctx, rule, out);
             }
         }
-        let site = symbols::Site {
-            file: source.path.clone(),
-            span: unit.span.clone(),
-            file_index,
-        };
         symbols.record_any(&unit.node, &site);
         if unit.kind.runs_now() {
             symbols.apply(&unit.node, &site);

@@ -23,6 +23,7 @@
 //! catalog, when given, answers for objects the files did not create.
 
 mod apply;
+mod dynamic;
 mod providers;
 pub mod reloptions;
 
