@@ -26,10 +26,9 @@ fn bound_allocator_memory() {
 
 fn main() -> ExitCode {
     bound_allocator_memory();
-    eventos::config::load_dotenv();
-    let cli = eventos::cli::Cli::parse();
-    match eventos::cmd::run(cli) {
-        Ok(outcome) => outcome.exit_code(),
-        Err(err) => eventos::cmd::report_error(&err),
+    for warning in eventos::config::load_dotenv() {
+        eprintln!("warning: {warning}");
     }
+    let cli = eventos::cli::Cli::parse();
+    eventos::cmd::exit_code(eventos::cmd::run(cli))
 }

@@ -5,12 +5,13 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
-use super::Outcome;
+use super::{Outcome, emit, note};
+use crate::base::{Runner, Severity};
 use crate::bundle::sum;
 use crate::cli::{LintArgs, LintFormat};
 use crate::config::Config;
-use crate::lint::{self, LintOptions, LintReport, RULES, Runner};
-use crate::report::{self, SarifRule, Severity, Style, render_human};
+use crate::lint::{self, LintOptions, LintReport, RULES};
+use crate::report;
 
 /// Lints the given paths, or the project's bundles (and their sum file) when none are given.
 pub async fn run(config: &Config, args: LintArgs) -> Result<Outcome> {
@@ -24,7 +25,7 @@ pub async fn run(config: &Config, args: LintArgs) -> Result<Outcome> {
     }
     let limit = args.max_file_mib * 1024 * 1024;
     let report = lint_paths_or_bundles(config, &args.paths, limit, &options)?;
-    print_report(&report, args.format);
+    print_report(&report, args.format)?;
     let failed = report.count(Severity::Error) > 0
         || (args.deny_warnings && report.count(Severity::Warning) > 0);
     Ok(Outcome::from_failed(failed))
@@ -94,28 +95,6 @@ fn lint_paths(
     Ok(report)
 }
 
-/// `public, api (from …)`, or the reason none is exposed.
-fn exposed_summary(setup: &lint::LintSetup) -> String {
-    let origin = match setup.exposed_origin.as_str() {
-        "default" => "default; set exposed_schemas in eventos.toml",
-        other => other,
-    };
-    if setup.exposed_schemas.is_empty() {
-        origin.to_string()
-    } else {
-        format!("{} ({origin})", setup.exposed_schemas.join(", "))
-    }
-}
-
-/// `eventos (default; …)`: the runner and where it came from.
-fn runner_summary(setup: &lint::LintSetup) -> String {
-    let origin = match setup.runner_origin.as_str() {
-        "default" => "default; choose with --runner",
-        other => other,
-    };
-    format!("{} ({origin})", setup.runner.id())
-}
-
 fn exposed_origin(config: &Config) -> &'static str {
     if config.exposed_schemas_explicit {
         "eventos.toml"
@@ -124,48 +103,19 @@ fn exposed_origin(config: &Config) -> &'static str {
     }
 }
 
-/// Prints diagnostics in `format`; the human format adds a summary line.
-pub(super) fn print_report(report: &LintReport, format: LintFormat) {
+/// Prints the setup warnings (stderr), then the diagnostics in `format`; the human format adds
+/// a summary line.
+pub(super) fn print_report(report: &LintReport, format: LintFormat) -> Result<()> {
     for warning in &report.setup.warnings {
-        eprintln!("warning: {warning}");
+        note(&format!("warning: {warning}\n"));
     }
     let (diagnostics, sources) = (&report.diagnostics, &report.sources);
-    let text = match format {
-        LintFormat::Human => return print_human(report),
+    emit(&match format {
+        LintFormat::Human => report::lint::human(report),
         LintFormat::Json => report::render_json(diagnostics, sources),
-        LintFormat::Sarif => {
-            let rules: Vec<SarifRule<'_>> = RULES
-                .iter()
-                .map(|r| SarifRule {
-                    id: r.id,
-                    summary: r.summary,
-                    severity: r.severity,
-                    doc: r.doc,
-                })
-                .collect();
-            report::render_sarif(diagnostics, sources, &rules)
-        }
+        LintFormat::Sarif => report::render_sarif(diagnostics, sources, RULES),
         LintFormat::Github => report::render_github(diagnostics, sources),
         LintFormat::Gcc => report::render_gcc(diagnostics, sources),
-    };
-    super::emit(&text);
-}
-
-fn print_human(report: &LintReport) {
-    let style = Style::for_stdout();
-    super::emit(&render_human(&report.diagnostics, &report.sources, style));
-    let errors = report.count(Severity::Error);
-    let warnings = report.count(Severity::Warning);
-    let setup = &report.setup;
-    let summary = format!(
-        "lint: {} files, {errors} errors, {warnings} warnings; runner: {}; exposed schemas: {}\n",
-        report.sources.len(),
-        runner_summary(setup),
-        exposed_summary(setup),
-    );
-    super::emit(&if errors > 0 {
-        style.error(&summary)
-    } else {
-        style.ok(&summary)
-    });
+    })?;
+    Ok(())
 }

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use super::*;
-use crate::report::{Style, render_gcc, render_human, render_json};
+use crate::report::{render_gcc, render_human, render_json};
 
 #[path = "../../examples/common/lint_corpus.rs"]
 mod generated;
@@ -68,7 +68,7 @@ fn assert_same(sequential: &LintReport, piped: &LintReport, tuning: &Tuning) {
     );
     let render = |r: &LintReport| {
         (
-            render_human(&r.diagnostics, &r.sources, Style::plain()),
+            render_human(&r.diagnostics, &r.sources),
             render_gcc(&r.diagnostics, &r.sources),
             render_json(&r.diagnostics, &r.sources),
         )

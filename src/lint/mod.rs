@@ -6,10 +6,12 @@
 //! see the symbol table as it stands before their statement; set rules run once at the end.
 
 pub mod catalog;
+mod diagnostic;
 pub mod discover;
 #[cfg(test)]
 mod equivalence;
 pub mod ignore;
+pub mod needs;
 mod parallel;
 mod prepare;
 pub mod rules;
@@ -23,33 +25,24 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
+use crate::base::LevelSetting;
+pub use crate::base::Severity;
 use crate::bundle::Project;
 use crate::config::Config;
-use crate::report::{Diagnostic, Severity, SourceFile};
+pub use diagnostic::{Diagnostic, SourceFile};
 use prepare::Tuning;
 pub use rules::{RULES, Rule};
 pub use runner::{FilePlan, Runner, TxState};
 pub use symbols::{Catalog, Symbols};
 pub use units::{Unit, UnitKind};
 
-/// A configured rule level (`eventos.toml` `[rules]`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    /// The rule does not run.
-    Off,
-    /// Findings are warnings.
-    Warning,
-    /// Findings are errors.
-    Error,
-}
-
 /// Everything that tunes a lint run.
 #[derive(Debug, Clone)]
 pub struct LintOptions {
     /// Schemas exposed through the Supabase API (RLS mandatory there).
     pub exposed_schemas: Vec<String>,
-    /// Per-rule level overrides.
-    pub levels: BTreeMap<String, Level>,
+    /// Per-rule level overrides (`None`: off).
+    pub levels: BTreeMap<String, Option<Severity>>,
     /// The live catalog, when `--database-url` was given.
     pub catalog: Option<Catalog>,
     /// The tool that applies the files: decides where transaction control is legal.
@@ -84,13 +77,12 @@ impl LintOptions {
                 rules::find(rule).is_some(),
                 "eventos.toml [rules]: unknown rule `{rule}`\nhelp: `eventos rules` lists every rule"
             );
-            let level = match level.as_str() {
-                "off" => Level::Off,
-                "warning" => Level::Warning,
-                "error" => Level::Error,
-                other => anyhow::bail!(
-                    "eventos.toml [rules]: `{rule}` = {other:?}\nhelp: use \"error\", \"warning\" or \"off\""
+            let level = match *level {
+                LevelSetting::Off => None,
+                LevelSetting::On(Severity::Info) => anyhow::bail!(
+                    "eventos.toml [rules]: `{rule}` = \"info\"\nhelp: use \"error\", \"warning\" or \"off\""
                 ),
+                LevelSetting::On(severity) => Some(severity),
             };
             levels.insert(rule.clone(), level);
         }
@@ -108,14 +100,12 @@ impl LintOptions {
         self.exposed_schemas.iter().any(|s| s == schema)
     }
 
-    fn level(&self, rule: &Rule) -> Level {
+    /// The severity `rule` reports at (`None`: off).
+    fn level(&self, rule: &Rule) -> Option<Severity> {
         self.levels
             .get(rule.id)
             .copied()
-            .unwrap_or(match rule.severity {
-                Severity::Error => Level::Error,
-                Severity::Warning => Level::Warning,
-            })
+            .unwrap_or(Some(rule.severity))
     }
 }
 
@@ -371,6 +361,15 @@ fn check_unit(
     options: &LintOptions,
     out: &mut Vec<Diagnostic>,
 ) {
+    let site = symbols::Site {
+        file: file.source.path.clone(),
+        span: unit.span.clone(),
+        file_index: file.index,
+    };
+    if let Some(block) = &unit.dynamic {
+        symbols.apply_dynamic(&unit.node, block, &site);
+        return;
+    }
     let ctx = UnitContext {
         file: file.source,
         plan: file.plan,
@@ -389,16 +388,11 @@ fn check_unit(
     };
     for rule in RULES {
         if let Some(check) = rule.check
-            && options.level(rule) != Level::Off
+            && options.level(rule).is_some()
         {
             check(&ctx, rule, out);
         }
     }
-    let site = symbols::Site {
-        file: file.source.path.clone(),
-        span: unit.span.clone(),
-        file_index: file.index,
-    };
     symbols.record_any(&unit.node, &site);
     if unit.kind.runs_now() {
         symbols.apply(&unit.node, &site);
@@ -415,7 +409,7 @@ fn report(
 ) -> LintReport {
     for rule in RULES {
         if let Some(finish) = rule.finish
-            && options.level(rule) != Level::Off
+            && options.level(rule).is_some()
         {
             finish(symbols, options, rule, &mut raw);
         }
@@ -454,12 +448,8 @@ fn apply_levels(diagnostics: Vec<Diagnostic>, options: &LintOptions) -> Vec<Diag
     diagnostics
         .into_iter()
         .filter_map(|mut d| {
-            let level = rules::find(d.rule).map_or(Level::Error, |rule| options.level(rule));
-            d.severity = match level {
-                Level::Off => return None,
-                Level::Warning => Severity::Warning,
-                Level::Error => Severity::Error,
-            };
+            d.severity =
+                rules::find(d.rule).map_or(Some(Severity::Error), |rule| options.level(rule))?;
             Some(d)
         })
         .collect()
@@ -553,6 +543,31 @@ pub(crate) mod tests {
             .collect()
     }
 
+    /// Every finding over in-memory files (name, text) as a user reads it, without styling:
+    /// `file:line:col`, `severity[rule]: message`, the source line and `= help: …` — what a
+    /// rule's snapshot pins.
+    pub(crate) fn messages(files: &[(&str, &str)]) -> String {
+        let mut out = String::new();
+        let report = lint_files(files);
+        for d in &report.diagnostics {
+            let source = report.sources.iter().find(|s| s.path == d.file).unwrap();
+            let index = LineIndex::new(&source.text);
+            let (line, col) = index.line_col(d.span.start);
+            out += &format!(
+                "{}:{line}:{col} {}[{}]: {}\n",
+                d.file.display(),
+                d.severity,
+                d.rule,
+                d.message
+            );
+            out += &format!("  | {}\n", index.line_text(line).trim_end());
+            if let Some(help) = &d.help {
+                out += &format!("  = help: {help}\n");
+            }
+        }
+        out
+    }
+
     /// The 1-based lines at which `rule` fires in one file.
     pub(crate) fn lines(text: &str, rule: &str) -> Vec<usize> {
         findings_in(&[("test.sql", text)], rule)
@@ -592,8 +607,10 @@ pub(crate) mod tests {
     #[test]
     fn configured_levels_change_or_silence_rules() {
         let mut options = LintOptions::default();
-        options.levels.insert("alter-system".into(), Level::Warning);
-        options.levels.insert("copy-to-file".into(), Level::Off);
+        options
+            .levels
+            .insert("alter-system".into(), Some(Severity::Warning));
+        options.levels.insert("copy-to-file".into(), None);
         let source = SourceFile {
             path: "t.sql".into(),
             text: "ALTER SYSTEM RESET ALL; COPY t TO '/x';".into(),

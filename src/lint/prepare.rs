@@ -21,7 +21,7 @@ use std::sync::Arc;
 use super::runner::{self, FilePlan, StatementFacts};
 use super::units::{self, Unit};
 use super::{LintOptions, rules};
-use crate::report::{Diagnostic, SourceFile};
+use crate::lint::{Diagnostic, SourceFile};
 use crate::sql::{self, Piece, Statement};
 
 /// How the pipeline cuts and schedules work (the report does not depend on it).

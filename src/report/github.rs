@@ -2,7 +2,8 @@
 //! show as annotations on the pull request.
 
 use super::position::SourceMap;
-use super::{Diagnostic, Severity, SourceFile};
+use crate::base::Severity;
+use crate::lint::{Diagnostic, SourceFile};
 
 /// One annotation line per finding.
 pub fn render_github(diagnostics: &[Diagnostic], sources: &[SourceFile]) -> String {
@@ -14,6 +15,7 @@ pub fn render_github(diagnostics: &[Diagnostic], sources: &[SourceFile]) -> Stri
             let command = match d.severity {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
+                Severity::Info => "notice",
             };
             let message = match &d.help {
                 Some(help) => format!("{}\nhelp: {help}", d.message),

@@ -8,7 +8,7 @@ use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::{Diagnostic, SourceFile};
+use crate::lint::{Diagnostic, SourceFile};
 use crate::text::LineIndex;
 
 /// 1-based start and end (inclusive end column of the last character) of a diagnostic.

@@ -11,6 +11,7 @@ mod split;
 
 use std::ops::Range;
 
+pub use crate::text::LineIndex;
 pub use ffi::parse;
 use pg_query::protobuf::{Node, ScanToken};
 pub use plpgsql::{PlpgsqlError, Rejection, parse_plpgsql};
@@ -174,6 +175,17 @@ fn is_comment(token: &ScanToken) -> bool {
         Token::try_from(token.token),
         Ok(Token::SqlComment | Token::CComment)
     )
+}
+
+/// The string values of a list of `String` nodes (a qualified name in the parse tree).
+pub fn string_list(nodes: &[Node]) -> Vec<String> {
+    nodes
+        .iter()
+        .filter_map(|n| match n.node.as_ref() {
+            Some(pg_query::NodeEnum::String(s)) => Some(s.sval.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -10,8 +10,8 @@ use pg_query::NodeEnum;
 
 use super::Rule;
 use crate::lint::symbols::display;
+use crate::lint::{Diagnostic, Severity};
 use crate::lint::{UnitContext, UnitKind};
-use crate::report::{Diagnostic, Severity};
 
 /// The rule's metadata and check.
 pub const RULE: Rule = Rule {
