@@ -286,6 +286,11 @@ pub struct LintArgs {
     /// objects created outside the bundles (read-only; not taken from DATABASE_URL).
     #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
+
+    /// The largest migration file to read, in MiB: a named file over it is refused, one inside
+    /// a folder skipped with a warning.
+    #[arg(long, value_name = "MIB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_file_mib: u64,
 }
 
 /// How `eventos lint` prints its findings.

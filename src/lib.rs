@@ -27,4 +27,5 @@ pub mod maintain;
 pub mod migrate;
 pub mod report;
 pub mod sql;
+pub mod text;
 pub mod verify;

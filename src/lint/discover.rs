@@ -15,8 +15,10 @@
 //! before `10_x`); Flyway versioned files (`V1.1__x.sql`) by version, repeatables (`R__x.sql`)
 //! after them. A folder without any migration is an error, so is a path that is not a regular
 //! file or folder; FIFOs, sockets and devices met inside a folder (directly or through a
-//! symlink) are skipped with a warning. Files are opened without blocking and read up to
-//! [`MAX_FILE_BYTES`], so lint never hangs on or exhausts memory for a file.
+//! symlink) are skipped with a warning. Files are opened without blocking and read up to a size
+//! limit ([`MAX_FILE_BYTES`] unless chosen, `eventos lint --max-file-mib`), so lint never hangs
+//! on or exhausts memory for a file: a named file over it is refused, one met inside a folder is
+//! skipped with a warning.
 //!
 //! The layout also says which runner applies the folder, first match wins:
 //!
@@ -38,15 +40,17 @@ use anyhow::{Context, Result, bail};
 use super::Runner;
 use crate::lint::SourceFile;
 
-/// The largest migration file lint reads.
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// The largest migration file lint reads by default.
+pub const MAX_FILE_BYTES: u64 = 64 * MIB;
+
+const MIB: u64 = 1024 * 1024;
 
 /// What the given paths hold.
 #[derive(Debug, Default)]
 pub struct Discovery {
     /// The migrations, in lint order.
     pub sources: Vec<SourceFile>,
-    /// Non-regular files skipped inside folders, as messages.
+    /// Non-regular files and files over the size limit skipped inside folders, as messages.
     pub warnings: Vec<String>,
     /// The runner the layout points to, and why.
     pub runner: Option<(Runner, String)>,
@@ -56,17 +60,22 @@ pub struct Discovery {
     pub no_transaction_files: BTreeSet<PathBuf>,
 }
 
-/// Finds the migrations of `paths` (files or folders).
-pub fn discover(paths: &[PathBuf]) -> Result<Discovery> {
+/// Finds the migrations of `paths` (files or folders), reading none larger than
+/// `max_file_bytes`.
+pub fn discover(paths: &[PathBuf], max_file_bytes: u64) -> Result<Discovery> {
     let mut found = Discovery::default();
     let mut files = Vec::new();
     for path in paths {
         match classify(path, true)? {
             Entry::Dir => {
                 let before = files.len();
-                let mut visited = BTreeSet::new();
-                let folder = supabase_migrations(path).unwrap_or_else(|| path.clone());
-                walk(&folder, &mut files, &mut found, &mut visited)?;
+                let mut walk = Walk {
+                    files: &mut files,
+                    found: &mut found,
+                    visited: BTreeSet::new(),
+                    max_file_bytes,
+                };
+                walk.folder(&supabase_migrations(path).unwrap_or_else(|| path.clone()))?;
                 if files.len() == before {
                     bail!(
                         "{}: no migration files found (looked for *.sql, *.up.sql and <migration>/up.sql)\nhelp: point eventos lint at the folder holding the migrations",
@@ -74,7 +83,8 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovery> {
                     );
                 }
             }
-            Entry::File => files.push(path.clone()),
+            Entry::File(size) if size > max_file_bytes => bail!(too_large(path, max_file_bytes)),
+            Entry::File(_) => files.push(path.clone()),
             Entry::Other(kind) => bail!(
                 "{}: not a regular file ({kind}); eventos lint reads regular .sql files and folders of them",
                 path.display()
@@ -90,7 +100,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovery> {
         .into_iter()
         .map(|path| {
             Ok(SourceFile {
-                text: read_migration(&path)?,
+                text: read_migration(&path, max_file_bytes)?,
                 path,
             })
         })
@@ -126,7 +136,8 @@ fn shown(path: PathBuf) -> PathBuf {
 /// What a path is, symlinks followed.
 enum Entry {
     Dir,
-    File,
+    /// A regular file of this many bytes.
+    File(u64),
     /// A FIFO, socket, device or dangling link.
     Other(&'static str),
 }
@@ -151,7 +162,7 @@ fn file_kind(metadata: &std::fs::Metadata) -> Entry {
     if kind.is_dir() {
         Entry::Dir
     } else if kind.is_file() {
-        Entry::File
+        Entry::File(metadata.len())
     } else if kind.is_fifo() {
         Entry::Other("a FIFO")
     } else if kind.is_socket() {
@@ -163,36 +174,68 @@ fn file_kind(metadata: &std::fs::Metadata) -> Entry {
     }
 }
 
-/// Collects the migrations under `dir` in lint order.
-fn walk(
-    dir: &Path,
-    files: &mut Vec<PathBuf>,
-    found: &mut Discovery,
-    visited: &mut BTreeSet<PathBuf>,
-) -> Result<()> {
-    let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    if !visited.insert(canonical) {
-        return Ok(());
-    }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("{}: cannot list the folder", dir.display()))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .collect();
-    entries.sort_by(|a, b| compare_entries(a, b));
-    for path in entries {
-        let name = file_name(&path);
-        match classify(&path, false)? {
-            Entry::Dir if !name.starts_with('.') => walk(&path, files, found, visited)?,
-            Entry::Dir => {}
-            Entry::File if is_forward_migration(&name) => files.push(path),
-            Entry::File => {}
-            Entry::Other(kind) => found.warnings.push(format!(
-                "skipped {}: {kind}, not a regular file",
-                path.display()
-            )),
+/// A walk collecting the migrations of a folder.
+struct Walk<'a> {
+    files: &'a mut Vec<PathBuf>,
+    found: &'a mut Discovery,
+    /// Folders already walked (canonical), so symlink loops end.
+    visited: BTreeSet<PathBuf>,
+    max_file_bytes: u64,
+}
+
+impl Walk<'_> {
+    /// Collects the migrations under `dir` in lint order.
+    fn folder(&mut self, dir: &Path) -> Result<()> {
+        let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        if !self.visited.insert(canonical) {
+            return Ok(());
         }
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .with_context(|| format!("{}: cannot list the folder", dir.display()))?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .collect();
+        entries.sort_by(|a, b| compare_entries(a, b));
+        for path in entries {
+            let name = file_name(&path);
+            match classify(&path, false)? {
+                Entry::Dir if !name.starts_with('.') => self.folder(&path)?,
+                Entry::Dir => {}
+                Entry::File(size) if is_forward_migration(&name) && size > self.max_file_bytes => {
+                    self.found.warnings.push(format!(
+                        "skipped {}: {}, over the {} limit (raise it with --max-file-mib)",
+                        path.display(),
+                        mib(size),
+                        mib(self.max_file_bytes)
+                    ))
+                }
+                Entry::File(_) if is_forward_migration(&name) => self.files.push(path),
+                Entry::File(_) => {}
+                Entry::Other(kind) => self.found.warnings.push(format!(
+                    "skipped {}: {kind}, not a regular file",
+                    path.display()
+                )),
+            }
+        }
+        Ok(())
     }
-    Ok(())
+}
+
+/// The refusal of a named file over the size limit.
+fn too_large(path: &Path, max_file_bytes: u64) -> String {
+    format!(
+        "{}: larger than the {} limit on a migration file\nhelp: raise it with --max-file-mib",
+        path.display(),
+        mib(max_file_bytes)
+    )
+}
+
+/// `12.3 MiB`, or `900 bytes` below one MiB.
+fn mib(bytes: u64) -> String {
+    if bytes < MIB {
+        format!("{bytes} bytes")
+    } else {
+        format!("{:.1} MiB", bytes as f64 / MIB as f64)
+    }
 }
 
 /// Whether a file name is a forward migration.
@@ -425,13 +468,14 @@ fn side_configured_no_transaction(files: &[PathBuf]) -> Result<BTreeSet<PathBuf>
     Ok(out)
 }
 
-/// Reads a regular file without blocking on FIFOs and without reading more than the limit.
+/// Reads a regular file without blocking on FIFOs and without reading more than the default
+/// limit.
 fn read_bounded(path: &Path) -> Result<String> {
-    let bytes = read_bytes(path)?;
+    let bytes = read_bytes(path, MAX_FILE_BYTES)?;
     String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("{}: not UTF-8", path.display()))
 }
 
-fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+fn read_bytes(path: &Path, max_file_bytes: u64) -> Result<Vec<u8>> {
     use std::os::unix::fs::OpenOptionsExt;
     let file = std::fs::OpenOptions::new()
         .read(true)
@@ -448,26 +492,27 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>> {
         );
     }
     let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
+    file.take(max_file_bytes + 1)
         .read_to_end(&mut bytes)
         .with_context(|| format!("{}: cannot read", path.display()))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        bail!(
-            "{}: larger than {} MiB; eventos lint reads migration files up to that size",
-            path.display(),
-            MAX_FILE_BYTES / (1024 * 1024)
-        );
+    if bytes.len() as u64 > max_file_bytes {
+        bail!(too_large(path, max_file_bytes));
     }
     Ok(bytes)
 }
 
-/// A migration's text: BOM stripped, UTF-8 required (the error names the line).
-pub fn read_migration(path: &Path) -> Result<String> {
-    let bytes = read_bytes(path)?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(text.to_string()),
+/// A migration's text, at most `max_file_bytes`: BOM stripped, UTF-8 required (the error names
+/// the line).
+pub fn read_migration(path: &Path, max_file_bytes: u64) -> Result<String> {
+    let mut bytes = read_bytes(path, max_file_bytes)?;
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    // Converted in place: a large file is never held twice.
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text),
         Err(err) => {
+            let (bytes, err) = (err.as_bytes(), err.utf8_error());
             let offset = err.valid_up_to();
             let line = bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
             bail!(
@@ -508,7 +553,7 @@ mod tests {
         ] {
             touch(dir.path(), name);
         }
-        let found = discover(&[dir.path().to_path_buf()]).unwrap();
+        let found = discover(&[dir.path().to_path_buf()], MAX_FILE_BYTES).unwrap();
         assert_eq!(
             names(&found, dir.path()),
             ["1_a.up.sql", "2_b.up.sql", "10_c.up.sql"]
@@ -527,7 +572,7 @@ mod tests {
             "run_in_transaction = false\n",
         )
         .unwrap();
-        let found = discover(&[dir.path().to_path_buf()]).unwrap();
+        let found = discover(&[dir.path().to_path_buf()], MAX_FILE_BYTES).unwrap();
         assert_eq!(
             names(&found, dir.path()),
             [
@@ -551,7 +596,7 @@ mod tests {
         ] {
             touch(dir.path(), name);
         }
-        let found = discover(&[dir.path().to_path_buf()]).unwrap();
+        let found = discover(&[dir.path().to_path_buf()], MAX_FILE_BYTES).unwrap();
         assert_eq!(
             names(&found, dir.path()),
             ["V1__a.sql", "V1.2__b.sql", "V1.10__c.sql", "R__views.sql"]
@@ -569,7 +614,7 @@ mod tests {
         )
         .unwrap();
         touch(dir.path(), "migrations/20240101000000_init.up.sql");
-        let found = discover(&[dir.path().join("migrations")]).unwrap();
+        let found = discover(&[dir.path().join("migrations")], MAX_FILE_BYTES).unwrap();
         assert_eq!(found.runner.unwrap().0, Runner::Sqlx);
     }
 
@@ -583,13 +628,13 @@ mod tests {
         )
         .unwrap();
         touch(dir.path(), "supabase/migrations/20240101000000_init.sql");
-        let found = discover(&[dir.path().join("supabase/migrations")]).unwrap();
+        let found = discover(&[dir.path().join("supabase/migrations")], MAX_FILE_BYTES).unwrap();
         assert_eq!(found.runner.unwrap().0, Runner::Supabase);
         assert_eq!(found.exposed_schemas.unwrap().0, ["public", "api"]);
         touch(dir.path(), "supabase/seed.sql");
         touch(dir.path(), "supabase/schemas/profiles.sql");
         for project in [dir.path().to_path_buf(), dir.path().join("supabase")] {
-            let found = discover(std::slice::from_ref(&project)).unwrap();
+            let found = discover(std::slice::from_ref(&project), MAX_FILE_BYTES).unwrap();
             assert_eq!(
                 found.sources.len(),
                 1,
@@ -602,7 +647,7 @@ mod tests {
     #[test]
     fn empty_folders_and_special_files_are_refused_fifos_inside_skipped() {
         let dir = tempfile::tempdir().unwrap();
-        let err = discover(&[dir.path().to_path_buf()])
+        let err = discover(&[dir.path().to_path_buf()], MAX_FILE_BYTES)
             .unwrap_err()
             .to_string();
         assert!(err.contains("no migration files"), "{err}");
@@ -610,15 +655,36 @@ mod tests {
         let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
         touch(dir.path(), "0001_a.sql");
-        let found = discover(&[dir.path().to_path_buf()]).unwrap();
+        let found = discover(&[dir.path().to_path_buf()], MAX_FILE_BYTES).unwrap();
         assert_eq!(found.sources.len(), 1);
         assert!(found.warnings[0].contains("FIFO"), "{:?}", found.warnings);
-        let err = discover(&[fifo]).unwrap_err().to_string();
+        let err = discover(&[fifo], MAX_FILE_BYTES).unwrap_err().to_string();
         assert!(err.contains("not a regular file (a FIFO)"), "{err}");
-        let err = discover(&[PathBuf::from("/dev/zero")])
+        let err = discover(&[PathBuf::from("/dev/zero")], MAX_FILE_BYTES)
             .unwrap_err()
             .to_string();
         assert!(err.contains("a device"), "{err}");
+    }
+
+    #[test]
+    fn files_over_the_size_limit_are_refused_when_named_and_skipped_inside_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("0001_small.sql"), "SELECT 1;\n").unwrap();
+        let big = dir.path().join("0002_big.sql");
+        std::fs::write(&big, "SELECT 1;\n".repeat(300)).unwrap();
+        let found = discover(&[dir.path().to_path_buf()], 1000).unwrap();
+        assert_eq!(found.sources.len(), 1);
+        assert!(
+            found.warnings[0].contains("0002_big.sql: 3000 bytes, over the 1000 bytes limit"),
+            "{:?}",
+            found.warnings
+        );
+        let err = discover(std::slice::from_ref(&big), 1000)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("0002_big.sql: larger than the"), "{err}");
+        assert!(err.contains("--max-file-mib"), "{err}");
+        assert_eq!(discover(&[big], 3000).unwrap().sources.len(), 1);
     }
 
     #[test]
@@ -626,7 +692,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.sql");
         std::fs::write(&path, b"SELECT 1;\nSELECT '\xff';\n").unwrap();
-        let err = read_migration(&path).unwrap_err().to_string();
+        let err = read_migration(&path, MAX_FILE_BYTES)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("a.sql:2"), "{err}");
     }
 }

@@ -10,7 +10,7 @@ use pg_query::protobuf::Token;
 
 use super::rules::{self, invalid_ignore};
 use crate::lint::{Diagnostic, SourceFile};
-use crate::sql::{Statement, scan_tokens};
+use crate::sql::scan_tokens;
 
 const STATEMENT_PREFIX: &str = "eventos:ignore";
 const FILE_PREFIX: &str = "eventos:ignore-file";
@@ -23,10 +23,11 @@ pub struct Suppressions {
 }
 
 impl Suppressions {
-    /// Reads the directives of `source`; malformed ones are pushed to `problems`.
+    /// Reads the directives of `source`, whose parsed statements span `statements` (in file
+    /// order); malformed directives are pushed to `problems`.
     pub fn parse(
         source: &SourceFile,
-        statements: &[Statement],
+        statements: &[Range<usize>],
         problems: &mut Vec<Diagnostic>,
     ) -> Self {
         let mut out = Suppressions::default();
@@ -52,8 +53,10 @@ impl Suppressions {
             };
             if file_level {
                 out.file_rules.extend(rules);
-            } else if let Some(next) = statements.iter().find(|s| s.span.start >= span.end) {
-                out.statement_rules.push((next.span.clone(), rules));
+            } else if let Some(next) =
+                statements.get(statements.partition_point(|s| s.start < span.end))
+            {
+                out.statement_rules.push((next.clone(), rules));
             }
         }
         out

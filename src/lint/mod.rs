@@ -8,9 +8,12 @@
 pub mod catalog;
 mod diagnostic;
 pub mod discover;
+#[cfg(test)]
+mod equivalence;
 pub mod ignore;
 pub mod needs;
 mod parallel;
+mod prepare;
 pub mod rules;
 pub mod runner;
 pub mod symbols;
@@ -26,8 +29,8 @@ use crate::base::LevelSetting;
 pub use crate::base::Severity;
 use crate::bundle::Project;
 use crate::config::Config;
-use crate::sql;
 pub use diagnostic::{Diagnostic, SourceFile};
+use prepare::Tuning;
 pub use rules::{RULES, Rule};
 pub use runner::{FilePlan, Runner, TxState};
 pub use symbols::{Catalog, Symbols};
@@ -233,39 +236,182 @@ impl LintReport {
 
 /// Lints files in the given order.
 ///
-/// Parsing and body expansion — nearly all the cost — run on every core; the rule pass then sees
-/// the files strictly in order, because the symbol table is built in version order.
+/// Splitting, parsing and body expansion — nearly all the cost — run on every core, in chunks of
+/// statements even inside one file ([`prepare`]); the rule pass sees the statements strictly in
+/// order, because the symbol table is built in version order, and drops each chunk's trees as
+/// soon as it is done with them.
 pub fn lint_sources(sources: Vec<SourceFile>, options: &LintOptions) -> LintReport {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    lint_sources_with_workers(cores, sources, options)
+    lint_sources_tuned(Tuning::for_this_machine(), sources, options)
 }
 
-/// [`lint_sources`] preparing files on at most `workers` threads; the report does not depend
-/// on `workers`.
-fn lint_sources_with_workers(
-    workers: usize,
+/// [`lint_sources`] with explicit threads and chunk sizes; the report does not depend on them.
+fn lint_sources_tuned(
+    tuning: Tuning,
     sources: Vec<SourceFile>,
     options: &LintOptions,
 ) -> LintReport {
-    let mut symbols = Symbols::new(options.catalog.clone());
-    let mut raw = Vec::new();
-    let mut suppressions = Vec::with_capacity(sources.len());
-    parallel::prepare_with_workers(workers, &sources, prepare_file, |file_index, prepared| {
-        let source = &sources[file_index];
-        suppressions.push(check_file(
-            source,
-            file_index,
-            prepared,
+    let mut pass = RulePass::new(&sources, options);
+    let mut jobs = prepare::Jobs::new(&sources, options, tuning.chunk_bytes);
+    parallel::run_ordered(
+        tuning.workers,
+        tuning.in_flight,
+        move || jobs.next_job(),
+        |job| prepare::run(&sources, options, tuning.chunk_bytes, job),
+        |part| pass.consume(part),
+    );
+    let (raw, suppressions, symbols) = pass.into_parts();
+    report(sources, raw, &suppressions, &symbols, options)
+}
+
+/// The rule pass: consumes prepared parts in file order, runs the statement rules over every unit
+/// and grows the symbol table.
+struct RulePass<'a> {
+    sources: &'a [SourceFile],
+    options: &'a LintOptions,
+    symbols: Symbols,
+    raw: Vec<Diagnostic>,
+    /// One per file consumed so far.
+    suppressions: Vec<ignore::Suppressions>,
+    /// The file being consumed.
+    open: Option<OpenFile>,
+}
+
+/// What the rule pass knows about the file it is in.
+struct OpenFile {
+    index: usize,
+    plan: FilePlan,
+    rollback: bool,
+    /// Spans of its parsed statements so far (where ignore directives attach).
+    spans: Vec<Range<usize>>,
+}
+
+impl<'a> RulePass<'a> {
+    fn new(sources: &'a [SourceFile], options: &'a LintOptions) -> Self {
+        RulePass {
+            sources,
             options,
-            &mut symbols,
-            &mut raw,
-        ));
-    });
+            symbols: Symbols::new(options.catalog.clone()),
+            raw: Vec::new(),
+            suppressions: Vec::with_capacity(sources.len()),
+            open: None,
+        }
+    }
+
+    /// Consumes the next part of the next file (parts arrive in file order).
+    fn consume(&mut self, part: prepare::Prepared) {
+        if let Some(plan) = part.plan {
+            self.symbols.start_file();
+            self.open = Some(OpenFile {
+                index: part.file,
+                plan,
+                rollback: is_rollback_path(&self.sources[part.file].path),
+                spans: Vec::new(),
+            });
+        }
+        let Some(open) = self.open.as_mut() else {
+            unreachable!("a file's first part carries its plan")
+        };
+        let source = &self.sources[open.index];
+        self.raw.extend(part.problems);
+        for statement in part.statements {
+            open.spans.push(statement.span);
+            for unit in statement.units {
+                check_unit(
+                    &FileContext {
+                        source,
+                        index: open.index,
+                        plan: &open.plan,
+                        rollback: open.rollback,
+                    },
+                    statement.index,
+                    &unit,
+                    &mut self.symbols,
+                    self.options,
+                    &mut self.raw,
+                );
+            }
+        }
+        if part.last
+            && let Some(open) = self.open.take()
+        {
+            let suppressions = ignore::Suppressions::parse(source, &open.spans, &mut self.raw);
+            self.suppressions.push(suppressions);
+        }
+    }
+
+    fn into_parts(self) -> (Vec<Diagnostic>, Vec<ignore::Suppressions>, Symbols) {
+        (self.raw, self.suppressions, self.symbols)
+    }
+}
+
+/// The file a unit belongs to, as the statement rules see it.
+struct FileContext<'a> {
+    source: &'a SourceFile,
+    index: usize,
+    plan: &'a FilePlan,
+    rollback: bool,
+}
+
+/// Runs the statement rules over one unit, then records what it does in the symbol table.
+fn check_unit(
+    file: &FileContext<'_>,
+    statement_index: usize,
+    unit: &Unit,
+    symbols: &mut Symbols,
+    options: &LintOptions,
+    out: &mut Vec<Diagnostic>,
+) {
+    let site = symbols::Site {
+        file: file.source.path.clone(),
+        span: unit.span.clone(),
+        file_index: file.index,
+    };
+    if let Some(block) = &unit.dynamic {
+        symbols.apply_dynamic(&unit.node, block, &site);
+        return;
+    }
+    let ctx = UnitContext {
+        file: file.source,
+        plan: file.plan,
+        statement_index,
+        transaction: file
+            .plan
+            .states
+            .get(statement_index)
+            .copied()
+            .unwrap_or(TxState::Unknown),
+        rollback: file.rollback,
+        file_index: file.index,
+        unit,
+        symbols,
+        options,
+    };
+    for rule in RULES {
+        if let Some(check) = rule.check
+            && options.level(rule).is_some()
+        {
+            check(&ctx, rule, out);
+        }
+    }
+    symbols.record_any(&unit.node, &site);
+    if unit.kind.runs_now() {
+        symbols.apply(&unit.node, &site);
+    }
+}
+
+/// The report: set rules over the final symbol table, then suppressions, levels and order.
+fn report(
+    sources: Vec<SourceFile>,
+    mut raw: Vec<Diagnostic>,
+    suppressions: &[ignore::Suppressions],
+    symbols: &Symbols,
+    options: &LintOptions,
+) -> LintReport {
     for rule in RULES {
         if let Some(finish) = rule.finish
             && options.level(rule).is_some()
         {
-            finish(&symbols, options, rule, &mut raw);
+            finish(symbols, options, rule, &mut raw);
         }
     }
     let file_index = file_positions(&sources);
@@ -290,125 +436,6 @@ fn lint_sources_with_workers(
             exposed_schemas: options.exposed_schemas.clone(),
             ..LintSetup::default()
         },
-    }
-}
-
-/// One file parsed and expanded into units, ready for the rule pass.
-#[derive(Debug)]
-struct PreparedFile {
-    units: Vec<Unit>,
-    problems: Vec<Diagnostic>,
-    suppressions: ignore::Suppressions,
-}
-
-/// Parses a file and expands every statement into its units (no symbol table needed).
-fn prepare_file(source: &SourceFile) -> PreparedFile {
-    let (statements, bases, errors) = parse_leniently(&source.text);
-    let mut problems: Vec<Diagnostic> = errors
-        .iter()
-        .map(|err| rules::syntax_error::diagnostic(source, err))
-        .collect();
-    let suppressions = ignore::Suppressions::parse(source, &statements, &mut problems);
-    let mut units = Vec::with_capacity(statements.len());
-    for (statement, base) in statements.into_iter().zip(bases) {
-        let expansion = units::units_of(&source.text, statement, base);
-        problems.extend(
-            expansion
-                .errors
-                .iter()
-                .map(|err| rules::syntax_error::body_diagnostic(source, err)),
-        );
-        units.extend(expansion.units);
-    }
-    PreparedFile {
-        units,
-        problems,
-        suppressions,
-    }
-}
-
-/// Runs the statement rules over a prepared file's units in order, growing the symbol table.
-fn check_file(
-    source: &SourceFile,
-    file_index: usize,
-    prepared: PreparedFile,
-    options: &LintOptions,
-    symbols: &mut Symbols,
-    out: &mut Vec<Diagnostic>,
-) -> ignore::Suppressions {
-    out.extend(prepared.problems);
-    symbols.start_file();
-    let top_level: Vec<&pg_query::NodeEnum> = prepared
-        .units
-        .iter()
-        .filter(|u| u.kind == UnitKind::TopLevel)
-        .map(|u| &u.node)
-        .collect();
-    let facts = runner::FileFacts {
-        text: &source.text,
-        configured_no_transaction: options.no_transaction_files.contains(&source.path),
-    };
-    let plan = runner::plan(options.runner, facts, &top_level);
-    let rollback = is_rollback_path(&source.path);
-    let (mut statement_index, mut next_statement) = (0, 0);
-    for unit in prepared.units {
-        let site = symbols::Site {
-            file: source.path.clone(),
-            span: unit.span.clone(),
-            file_index,
-        };
-        if let Some(block) = &unit.dynamic {
-            symbols.apply_dynamic(&unit.node, block, &site);
-            continue;
-        }
-        if unit.kind == UnitKind::TopLevel {
-            statement_index = next_statement;
-            next_statement += 1;
-        }
-        let ctx = UnitContext {
-            file: source,
-            plan: &plan,
-            statement_index,
-            transaction: plan
-                .states
-                .get(statement_index)
-                .copied()
-                .unwrap_or(TxState::Unknown),
-            rollback,
-            file_index,
-            unit: &unit,
-            symbols,
-            options,
-        };
-        for rule in RULES {
-            if let Some(check) = rule.check
-                && options.level(rule).is_some()
-            {
-                check(&ctx, rule, out);
-            }
-        }
-        symbols.record_any(&unit.node, &site);
-        if unit.kind.runs_now() {
-            symbols.apply(&unit.node, &site);
-        }
-    }
-    prepared.suppressions
-}
-
-/// Parses a whole file; when that fails, parses statement by statement so the statements that do
-/// parse are still linted. Returns statements, the offset each one's locations are relative to,
-/// and the syntax errors.
-fn parse_leniently(text: &str) -> (Vec<sql::Statement>, Vec<usize>, Vec<sql::SyntaxError>) {
-    match sql::parse_statements(text) {
-        Ok(statements) => {
-            let bases = vec![0; statements.len()];
-            (statements, bases, Vec::new())
-        }
-        Err(_) => {
-            let (parsed, errors) = sql::parse_each(text);
-            let (statements, bases) = parsed.into_iter().unzip();
-            (statements, bases, errors)
-        }
     }
 }
 
@@ -459,7 +486,7 @@ pub fn bundle_sources(project: &Project) -> Vec<SourceFile> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::sql::LineIndex;
+    use crate::text::LineIndex;
 
     /// Lints in-memory files (name, text) in order with default options.
     pub(crate) fn lint_files(files: &[(&str, &str)]) -> LintReport {
@@ -470,7 +497,7 @@ pub(crate) mod tests {
                 text: (*text).into(),
             })
             .collect();
-        lint_sources(sources, &LintOptions::default())
+        equivalence::lint_checked(sources, &LintOptions::default())
     }
 
     /// Lints one in-memory file and returns the rule ids found, in order.
@@ -507,7 +534,7 @@ pub(crate) mod tests {
             runner,
             ..LintOptions::default()
         };
-        let report = lint_sources(vec![source], &options);
+        let report = equivalence::lint_checked(vec![source], &options);
         report
             .diagnostics
             .iter()
@@ -547,64 +574,6 @@ pub(crate) mod tests {
             .iter()
             .map(|at| at.rsplit(':').next().unwrap().parse().unwrap())
             .collect()
-    }
-
-    #[test]
-    fn the_report_is_the_same_on_one_thread_and_on_many() {
-        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
-        let mut sources = Vec::new();
-        for project in std::fs::read_dir(&corpus).unwrap() {
-            let project = project.unwrap().path();
-            if project.is_dir() {
-                sources.extend(discover::discover(&[project]).unwrap().sources);
-            }
-        }
-        assert!(sources.len() > 40);
-        let one = lint_sources_with_workers(1, sources.clone(), &LintOptions::default());
-        for workers in [2, 4, 8] {
-            let many = lint_sources_with_workers(workers, sources.clone(), &LintOptions::default());
-            assert_eq!(one.diagnostics, many.diagnostics, "{workers} workers");
-        }
-        assert!(!one.diagnostics.is_empty());
-    }
-
-    #[test]
-    fn truncated_and_spliced_corpus_files_never_panic() {
-        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
-        let mut texts = Vec::new();
-        for project in std::fs::read_dir(&corpus).unwrap() {
-            let project = project.unwrap().path();
-            if project.is_dir() {
-                texts.extend(
-                    discover::discover(&[project])
-                        .unwrap()
-                        .sources
-                        .into_iter()
-                        .map(|s| s.text),
-                );
-            }
-        }
-        for text in &texts {
-            let cuts: Vec<usize> = text
-                .char_indices()
-                .map(|(i, _)| i)
-                .step_by(text.len() / 40 + 1)
-                .collect();
-            for &cut in &cuts {
-                for piece in [&text[..cut], &text[cut..]] {
-                    let _ = rule_ids(piece);
-                    let options = LintOptions {
-                        runner: Runner::GolangMigrate,
-                        ..LintOptions::default()
-                    };
-                    let source = SourceFile {
-                        path: "x.sql".into(),
-                        text: piece.to_string(),
-                    };
-                    let _ = lint_sources(vec![source], &options);
-                }
-            }
-        }
     }
 
     #[test]

@@ -1,45 +1,60 @@
-//! Order-preserving parallel map: workers prepare items on every core while the caller consumes
-//! the results strictly in input order, as soon as each next one is ready.
+//! An ordered, bounded work pipeline: workers run jobs on every core while the caller consumes
+//! the results strictly in the order the jobs were handed out, as soon as each next one is ready.
+//!
+//! At most `in_flight` jobs are handed out and not yet consumed, so memory is bounded by that
+//! many results whatever the input's size. Jobs are handed out in consumption order, so the
+//! earliest unconsumed job is always running on some worker and the pipeline cannot stall.
 //!
 //! libpg_query redirects the process's stderr (fd 2) into a pipe around every parse and puts
 //! it back afterwards; two threads doing that at once can leave fd 2 pointing at a closed pipe.
 //! The process's stderr is therefore saved before the workers start and restored when they end.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex, mpsc};
 
-/// Results a worker may have queued before it waits for the consumer.
-const QUEUE_PER_WORKER: usize = 4;
-
-/// Calls `consume(i, prepare(&items[i]))` for every item, in index order, with `prepare` running
-/// on up to `workers` threads (1, or a single item: inline, in the caller's thread).
-pub fn prepare_with_workers<T, P, F, C>(workers: usize, items: &[T], prepare: F, mut consume: C)
-where
-    T: Sync,
-    P: Send,
-    F: Fn(&T) -> P + Sync,
-    C: FnMut(usize, P),
+/// Calls `consume(work(job))` for every job `next_job` hands out, in hand-out order, with `work`
+/// running on up to `workers` threads (1: inline, in the caller's thread).
+pub fn run_ordered<J, R>(
+    workers: usize,
+    in_flight: usize,
+    mut next_job: impl FnMut() -> Option<J> + Send,
+    work: impl Fn(J) -> R + Sync,
+    mut consume: impl FnMut(R),
+) where
+    J: Send,
+    R: Send,
 {
-    let workers = workers.min(items.len());
     if workers <= 1 {
-        for (index, item) in items.iter().enumerate() {
-            consume(index, prepare(item));
+        while let Some(job) = next_job() {
+            consume(work(job));
         }
         return;
     }
     let _stderr = StderrGuard::save();
-    let next = AtomicUsize::new(0);
-    let (sender, receiver) = mpsc::sync_channel(workers * QUEUE_PER_WORKER);
+    let source = Mutex::new((0usize, next_job));
+    let credits = Credits::new(in_flight.max(workers));
+    let (sender, receiver) = mpsc::channel::<(usize, R)>();
     std::thread::scope(|scope| {
         for _ in 0..workers {
             let sender = sender.clone();
-            let (next, prepare) = (&next, &prepare);
+            let (source, credits, work) = (&source, &credits, &work);
             scope.spawn(move || {
-                loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(item) = items.get(index) else { break };
-                    if sender.send((index, prepare(item))).is_err() {
+                let _abort = AbortOnPanic(credits);
+                while credits.acquire() {
+                    let job = {
+                        let mut source = source.lock().unwrap_or_else(|e| e.into_inner());
+                        let (next_seq, next_job) = &mut *source;
+                        next_job().map(|job| {
+                            *next_seq += 1;
+                            (*next_seq - 1, job)
+                        })
+                    };
+                    let Some((seq, job)) = job else {
+                        credits.release();
+                        break;
+                    };
+                    if sender.send((seq, work(job))).is_err() {
                         break;
                     }
                 }
@@ -48,14 +63,73 @@ where
         drop(sender);
         let mut ready = BTreeMap::new();
         let mut expected = 0;
-        for (index, prepared) in receiver {
-            ready.insert(index, prepared);
-            while let Some(prepared) = ready.remove(&expected) {
-                consume(expected, prepared);
+        for (seq, result) in receiver {
+            ready.insert(seq, result);
+            while let Some(result) = ready.remove(&expected) {
+                consume(result);
+                credits.release();
                 expected += 1;
             }
         }
     });
+}
+
+/// A counting semaphore of jobs that may be handed out; closed when a worker panics.
+struct Credits {
+    available: Mutex<usize>,
+    changed: Condvar,
+    closed: AtomicBool,
+}
+
+impl Credits {
+    fn new(count: usize) -> Credits {
+        Credits {
+            available: Mutex::new(count),
+            changed: Condvar::new(),
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    /// Takes a credit, waiting for one; `false` once closed.
+    fn acquire(&self) -> bool {
+        let mut available = self.available.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if self.closed.load(Ordering::Acquire) {
+                return false;
+            }
+            if *available > 0 {
+                *available -= 1;
+                return true;
+            }
+            available = self
+                .changed
+                .wait(available)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn release(&self) {
+        *self.available.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        self.changed.notify_one();
+    }
+
+    fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        let _lock = self.available.lock().unwrap_or_else(|e| e.into_inner());
+        self.changed.notify_all();
+    }
+}
+
+/// Closes the credits when its worker unwinds, so the other workers stop and the panic reaches
+/// the caller instead of a hang.
+struct AbortOnPanic<'a>(&'a Credits);
+
+impl Drop for AbortOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.close();
+        }
+    }
 }
 
 /// Restores the process's stderr (fd 2) on drop to what it was when saved.
@@ -84,29 +158,76 @@ impl Drop for StderrGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::AtomicUsize;
 
-    #[test]
-    fn results_arrive_in_input_order_whatever_the_finishing_order() {
-        let items: Vec<u64> = (0..200).collect();
-        let mut seen = Vec::new();
-        prepare_with_workers(
-            4,
-            &items,
-            |&n| {
-                // Uneven work so workers finish out of order.
-                std::thread::sleep(std::time::Duration::from_micros((n * 37) % 500));
-                n * 2
-            },
-            |index, doubled| seen.push((index, doubled)),
-        );
-        let expected: Vec<(usize, u64)> = (0..200).map(|n| (n as usize, n * 2)).collect();
-        assert_eq!(seen, expected);
+    fn numbers(n: u64) -> impl FnMut() -> Option<u64> + Send {
+        let mut next = 0;
+        move || {
+            next += 1;
+            (next <= n).then_some(next - 1)
+        }
     }
 
     #[test]
-    fn no_items_means_no_calls() {
+    fn results_arrive_in_hand_out_order_whatever_the_finishing_order() {
+        for workers in [1, 2, 4] {
+            let mut seen = Vec::new();
+            run_ordered(
+                workers,
+                3,
+                numbers(200),
+                |n| {
+                    // Uneven work so workers finish out of order.
+                    std::thread::sleep(std::time::Duration::from_micros((n * 37) % 500));
+                    n * 2
+                },
+                |doubled| seen.push(doubled),
+            );
+            let expected: Vec<u64> = (0..200).map(|n| n * 2).collect();
+            assert_eq!(seen, expected, "{workers} workers");
+        }
+    }
+
+    #[test]
+    fn no_more_than_in_flight_results_exist_at_once() {
+        let alive = AtomicUsize::new(0);
+        let peak = AtomicUsize::new(0);
+        run_ordered(
+            4,
+            5,
+            numbers(300),
+            |n| {
+                let now = alive.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(now, Ordering::SeqCst);
+                std::thread::sleep(std::time::Duration::from_micros((n * 53) % 300));
+                n
+            },
+            |_| {
+                alive.fetch_sub(1, Ordering::SeqCst);
+                std::thread::sleep(std::time::Duration::from_micros(50));
+            },
+        );
+        assert!(peak.load(Ordering::SeqCst) <= 5, "{peak:?}");
+    }
+
+    #[test]
+    fn no_jobs_means_no_calls() {
         let mut calls = 0;
-        prepare_with_workers(4, &[] as &[u8], |_| (), |_, _| calls += 1);
+        run_ordered(4, 8, || None::<u8>, |_| (), |_| calls += 1);
         assert_eq!(calls, 0);
+    }
+
+    #[test]
+    fn a_panicking_job_reaches_the_caller() {
+        let outcome = std::panic::catch_unwind(|| {
+            run_ordered(
+                2,
+                2,
+                numbers(50),
+                |n| assert!(n != 17, "job 17 fails"),
+                |_| {},
+            )
+        });
+        assert!(outcome.is_err());
     }
 }

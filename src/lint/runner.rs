@@ -14,7 +14,7 @@
 //! | `none` | not modelled: transaction rules stay silent | |
 
 use pg_query::NodeEnum;
-use pg_query::protobuf::{AlterTableType, TransactionStmtKind};
+use pg_query::protobuf::{AlterTableType, Token, TransactionStmtKind};
 
 pub use crate::base::Runner;
 
@@ -143,15 +143,74 @@ pub struct FilePlan {
     pub flyway_mixed: Vec<usize>,
 }
 
-/// Plans a file: `statements` are its top-level statements in order.
-pub fn plan(runner: Runner, facts: FileFacts<'_>, statements: &[&NodeEnum]) -> FilePlan {
+/// What a file's plan needs to know about one of its top-level statements.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatementFacts {
+    /// `Some(true)` when it opens a transaction block, `Some(false)` when it ends one.
+    pub transaction: Option<bool>,
+    /// Flyway's parser recognises it as non-transactional.
+    pub flyway_non_transactional: bool,
+    /// The Supabase CLI runs it alone, outside the file's transaction.
+    pub supabase_standalone: bool,
+}
+
+impl StatementFacts {
+    /// The facts of a parsed statement.
+    pub fn of(node: &NodeEnum) -> StatementFacts {
+        StatementFacts {
+            transaction: ends_or_begins(node),
+            flyway_non_transactional: flyway_non_transactional(node),
+            supabase_standalone: supabase_standalone(node),
+        }
+    }
+}
+
+/// Tokens one of which every statement with facts beginning `CREATE`, `DROP` or `ALTER` holds
+/// (`CONCURRENTLY`, `DATABASE`, `TABLESPACE`, `SUBSCRIPTION`, `SYSTEM`): with
+/// [`may_have_facts`], they let a file be planned from its scanner tokens, parsing only the
+/// statements that may matter.
+pub const FACT_TOKENS: [Token; 5] = [
+    Token::Concurrently,
+    Token::Database,
+    Token::Tablespace,
+    Token::Subscription,
+    Token::SystemP,
+];
+
+/// Whether a statement whose first token is `first` (`None`: unknown) and which holds the
+/// [`FACT_TOKENS`] flagged in `watched` (bit `i` for `FACT_TOKENS[i]`) can have facts other than
+/// the default. A superset: the statement is parsed to decide.
+pub fn may_have_facts(first: Option<Token>, watched: u8) -> bool {
+    match first {
+        None => true,
+        Some(
+            Token::AbortP
+            | Token::BeginP
+            | Token::Start
+            | Token::Commit
+            | Token::EndP
+            | Token::Rollback
+            | Token::Prepare
+            | Token::Reindex
+            | Token::Vacuum
+            | Token::Discard
+            | Token::Cluster,
+        ) => true,
+        Some(Token::Create | Token::Drop | Token::Alter) => watched != 0,
+        Some(_) => false,
+    }
+}
+
+/// Plans a file: `statements` are the facts of its top-level statements in order, as the
+/// scanner splits them (a statement that does not parse has the default facts).
+pub fn plan(runner: Runner, facts: FileFacts<'_>, statements: &[StatementFacts]) -> FilePlan {
     let flyway_detected: Vec<usize> = statements
         .iter()
         .enumerate()
-        .filter(|(_, s)| flyway_non_transactional(s))
+        .filter(|(_, s)| s.flyway_non_transactional)
         .map(|(i, _)| i)
         .collect();
-    let has_transaction_control = statements.iter().any(|s| ends_or_begins(s).is_some());
+    let has_transaction_control = statements.iter().any(|s| s.transaction.is_some());
     let execution = match runner {
         Runner::Eventos if crate::bundle::has_no_transaction_directive(facts.text) => {
             Execution::EachStatement
@@ -198,7 +257,7 @@ pub fn plan(runner: Runner, facts: FileFacts<'_>, statements: &[&NodeEnum]) -> F
 fn states(
     runner: Runner,
     execution: Execution,
-    statements: &[&NodeEnum],
+    statements: &[StatementFacts],
 ) -> (Vec<TxState>, Option<usize>) {
     let base = match execution {
         Execution::Wrapped | Execution::WrappedExceptStandalone => {
@@ -215,13 +274,13 @@ fn states(
     for (i, statement) in statements.iter().enumerate() {
         let state = match (open, execution) {
             (Some(_), _) => TxState::InTransaction(Cause::Explicit),
-            (None, Execution::WrappedExceptStandalone) if supabase_standalone(statement) => {
+            (None, Execution::WrappedExceptStandalone) if statement.supabase_standalone => {
                 TxState::Autocommit
             }
             (None, _) => base,
         };
         out.push(state);
-        match ends_or_begins(statement) {
+        match statement.transaction {
             Some(true) if open.is_none() => open = Some(i),
             Some(false) => open = None,
             _ => {}
@@ -339,12 +398,12 @@ mod tests {
             .into_iter()
             .filter_map(|s| s.stmt.and_then(|n| n.node))
             .collect();
-        let refs: Vec<&NodeEnum> = nodes.iter().collect();
+        let statements: Vec<StatementFacts> = nodes.iter().map(StatementFacts::of).collect();
         let facts = FileFacts {
             text: sql,
             configured_no_transaction: configured,
         };
-        plan(runner, facts, &refs)
+        plan(runner, facts, &statements)
     }
 
     const AUTO: TxState = TxState::Autocommit;
@@ -438,6 +497,53 @@ mod tests {
             undetected.wrapped,
             "Flyway does not recognise REINDEX INDEX CONCURRENTLY"
         );
+    }
+
+    #[test]
+    fn every_statement_with_facts_is_flagged_by_its_tokens() {
+        let battery = "BEGIN; begin work; START TRANSACTION ISOLATION LEVEL SERIALIZABLE; COMMIT; \
+            commit and chain; END; ROLLBACK; ABORT; PREPARE TRANSACTION 'x'; SAVEPOINT s; \
+            CREATE INDEX CONCURRENTLY i ON t (a); create unique index concurrently if not exists i on t (a); \
+            DROP INDEX CONCURRENTLY IF EXISTS i; REINDEX INDEX CONCURRENTLY i; REINDEX (CONCURRENTLY) TABLE t; \
+            REINDEX SCHEMA s; REINDEX DATABASE; VACUUM; VACUUM (ANALYZE) t; VACUUM FULL t; ANALYZE t; \
+            ALTER TABLE p DETACH PARTITION c CONCURRENTLY; ALTER TABLE p DETACH PARTITION c FINALIZE; \
+            CREATE DATABASE d; DROP DATABASE IF EXISTS d WITH (FORCE); CREATE TABLESPACE s LOCATION '/x'; \
+            DROP TABLESPACE s; CREATE SUBSCRIPTION s CONNECTION 'x' PUBLICATION p; DROP SUBSCRIPTION s; \
+            DISCARD ALL; DISCARD PLANS; ALTER SYSTEM SET work_mem = '1MB'; alter system reset all; \
+            CLUSTER t USING i; CLUSTER; CREATE TABLE t (a int); DROP TABLE t; ALTER TABLE t ADD b int;";
+        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+        let mut texts = vec![battery.to_string()];
+        let mut folders = vec![corpus];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(folder).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else if path.extension().is_some_and(|e| e == "sql") {
+                    texts.push(std::fs::read_to_string(path).unwrap());
+                }
+            }
+        }
+        let mut with_facts = 0;
+        for text in &texts {
+            for piece in crate::sql::pieces(text, &FACT_TOKENS) {
+                let Ok(parsed) = crate::sql::parse(&text[piece.span.clone()]) else {
+                    continue;
+                };
+                for raw in parsed.stmts {
+                    let node = raw.stmt.and_then(|n| n.node).unwrap();
+                    if StatementFacts::of(&node) != StatementFacts::default() {
+                        with_facts += 1;
+                        assert!(
+                            may_have_facts(piece.first, piece.watched),
+                            "{}",
+                            &text[piece.span.clone()]
+                        );
+                    }
+                }
+            }
+        }
+        assert!(with_facts >= 30, "{with_facts}");
     }
 
     #[test]

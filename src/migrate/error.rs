@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use tokio_postgres::error::{DbError, ErrorPosition};
 
-use crate::sql::LineIndex;
+use crate::text::LineIndex;
 
 /// A migration that failed: where, and what PostgreSQL said.
 #[derive(Debug, Clone)]

@@ -25,7 +25,8 @@ use crate::lint::needs::{
     Name, Need, Owned, Requirement, RoleChange, created_trigger, requirements,
 };
 use crate::lint::units::units_of;
-use crate::sql::{LineIndex, parse_statements};
+use crate::sql::parse_statements;
+use crate::text::LineIndex;
 
 /// A privilege the role lacks, at the statement that needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]

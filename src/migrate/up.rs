@@ -359,7 +359,7 @@ async fn run_statements_autocommit(
 
 /// The failure of a no-transaction file stopped between two statements by an interrupt.
 fn interrupted_before(migration: &Migration, offset: usize, signal: i32) -> FailedMigration {
-    let index = crate::sql::LineIndex::new(&migration.sql);
+    let index = crate::text::LineIndex::new(&migration.sql);
     let (line, column) = index.line_col(offset);
     FailedMigration {
         file: migration.path.clone(),

@@ -1,15 +1,16 @@
 //! `--format gcc`: `file:line:column: severity: message [rule]`, one line per finding, as editors
 //! and `errorformat` parsers expect.
 
-use super::position::locate;
+use super::position::SourceMap;
 use crate::lint::{Diagnostic, SourceFile};
 
 /// One line per finding.
 pub fn render_gcc(diagnostics: &[Diagnostic], sources: &[SourceFile]) -> String {
+    let map = SourceMap::new(sources);
     diagnostics
         .iter()
         .map(|d| {
-            let p = locate(d, sources);
+            let p = map.locate(d);
             format!(
                 "{}:{}:{}: {}: {} [{}]\n",
                 d.file.display(),

@@ -1,16 +1,17 @@
 //! `--format github`: GitHub Actions workflow commands (`::error file=…,line=…::message`), which
 //! show as annotations on the pull request.
 
-use super::position::locate;
+use super::position::SourceMap;
 use crate::base::Severity;
 use crate::lint::{Diagnostic, SourceFile};
 
 /// One annotation line per finding.
 pub fn render_github(diagnostics: &[Diagnostic], sources: &[SourceFile]) -> String {
+    let map = SourceMap::new(sources);
     diagnostics
         .iter()
         .map(|d| {
-            let p = locate(d, sources);
+            let p = map.locate(d);
             let command = match d.severity {
                 Severity::Error => "error",
                 Severity::Warning => "warning",

@@ -6,17 +6,19 @@
 
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 
+use super::position::SourceMap;
 use crate::base::Severity;
 use crate::lint::{Diagnostic, SourceFile};
-use crate::sql::LineIndex;
+use crate::text::LineIndex;
 
 /// Renders diagnostics against their source files, a blank line after each; a file not in
 /// `sources` is shown without a source line. Styled: write it through `anstream`.
 pub fn render_human(diagnostics: &[Diagnostic], sources: &[SourceFile]) -> String {
     let renderer = Renderer::styled();
+    let map = SourceMap::new(sources);
     let mut out = String::new();
     for diagnostic in diagnostics {
-        let source = sources.iter().find(|s| s.path == diagnostic.file);
+        let source = map.file(&diagnostic.file);
         out.push_str(&renderer.render(&[group(diagnostic, source)]));
         out.push_str("\n\n");
     }
@@ -32,13 +34,13 @@ fn level(severity: Severity) -> Level<'static> {
 }
 
 /// The report of one diagnostic: title, source line (or just the path) and help.
-fn group<'a>(d: &'a Diagnostic, source: Option<&'a SourceFile>) -> Group<'a> {
+fn group<'a>(d: &'a Diagnostic, source: Option<(&'a SourceFile, &LineIndex<'a>)>) -> Group<'a> {
     let path = d.file.display().to_string();
     let title = level(d.severity)
         .primary_title(d.message.as_str())
         .id(d.rule);
     let group = match source {
-        Some(source) => title.element(first_line_snippet(d, source, path)),
+        Some((_, index)) => title.element(first_line_snippet(d, index, path)),
         None => title.element(Origin::path(path)),
     };
     match &d.help {
@@ -50,10 +52,9 @@ fn group<'a>(d: &'a Diagnostic, source: Option<&'a SourceFile>) -> Group<'a> {
 /// The span's first line, annotated from the span's start to its end or the line's end.
 fn first_line_snippet<'a>(
     d: &Diagnostic,
-    source: &'a SourceFile,
+    index: &LineIndex<'a>,
     path: String,
 ) -> Snippet<'a, annotate_snippets::Annotation<'a>> {
-    let index = LineIndex::new(&source.text);
     let (line, column) = index.line_col(d.span.start);
     let text = index.line_text(line);
     let start = text

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::position::locate;
+use super::position::SourceMap;
 use crate::base::Severity;
 use crate::lint::{Diagnostic, SourceFile};
 
@@ -42,12 +42,13 @@ struct Summary {
 /// Renders the findings and a summary as pretty JSON.
 pub fn render_json(diagnostics: &[Diagnostic], sources: &[SourceFile]) -> String {
     let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
+    let map = SourceMap::new(sources);
     let document = Document {
         schema_version: super::JSON_SCHEMA_VERSION,
         diagnostics: diagnostics
             .iter()
             .map(|d| {
-                let p = locate(d, sources);
+                let p = map.locate(d);
                 Finding {
                     file: d.file.display().to_string(),
                     line: p.line,

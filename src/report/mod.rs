@@ -27,7 +27,7 @@ pub use gcc::render_gcc;
 pub use github::render_github;
 pub use human::render_human;
 pub use json::render_json;
-pub use position::{Position, locate};
+pub use position::{Position, SourceMap};
 pub use sarif::render_sarif;
 pub use style::{accent, bold, error, ok, strip, warning};
 

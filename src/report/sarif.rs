@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::position::locate;
+use super::position::SourceMap;
 use crate::base::Severity;
 use crate::lint::{Diagnostic, Rule, SourceFile};
 
@@ -115,7 +115,8 @@ pub fn render_sarif(diagnostics: &[Diagnostic], sources: &[SourceFile], rules: &
             },
         })
         .collect();
-    let results = diagnostics.iter().map(|d| result(d, sources)).collect();
+    let map = SourceMap::new(sources);
+    let results = diagnostics.iter().map(|d| result(d, &map)).collect();
     let log = Log {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
         version: "2.1.0",
@@ -133,8 +134,8 @@ pub fn render_sarif(diagnostics: &[Diagnostic], sources: &[SourceFile], rules: &
     super::to_pretty_json(&log)
 }
 
-fn result<'a>(d: &'a Diagnostic, sources: &[SourceFile]) -> SarifResult<'a> {
-    let p = locate(d, sources);
+fn result<'a>(d: &'a Diagnostic, map: &SourceMap<'_>) -> SarifResult<'a> {
+    let p = map.locate(d);
     let text = match &d.help {
         Some(help) => format!("{} (help: {help})", d.message),
         None => d.message.clone(),

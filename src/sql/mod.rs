@@ -1,16 +1,21 @@
-//! The pg_query wrapper: split a file into statements with byte spans, locate syntax errors,
-//! and turn byte offsets into 1-based line/column positions.
+//! The pg_query wrapper: split a file into statements with byte spans, parse them, locate syntax
+//! errors.
 //!
 //! Everything here uses libpg_query — PostgreSQL's own scanner and grammar — never a home-made
 //! lexer, so comments, strings and dollar quotes are always understood the way the server does.
 
 pub mod catalog_free;
+mod ffi;
 mod plpgsql;
+mod split;
 
 use std::ops::Range;
 
+pub use crate::text::LineIndex;
+pub use ffi::parse;
 use pg_query::protobuf::{Node, ScanToken};
 pub use plpgsql::{PlpgsqlError, Rejection, parse_plpgsql};
+pub use split::{Piece, pieces, split_spans};
 
 /// One top-level statement of a file.
 #[derive(Debug, Clone)]
@@ -32,26 +37,30 @@ pub struct SyntaxError {
 
 /// Parses a whole file into statements, or reports the first syntax error with its position.
 pub fn parse_statements(text: &str) -> Result<Vec<Statement>, SyntaxError> {
-    match pg_query::parse(text, 0) {
-        Ok(result) => Ok(result
-            .protobuf
-            .stmts
-            .into_iter()
-            .map(|raw| {
-                let start = raw.stmt_location.max(0) as usize;
-                let end = if raw.stmt_len == 0 {
-                    text.len()
-                } else {
-                    start + raw.stmt_len as usize
-                };
-                Statement {
-                    node: raw.stmt.map(|b| *b),
-                    span: trim_leading_trivia(text, start..end),
-                }
-            })
-            .collect()),
-        Err(err) => Err(locate_syntax_error(text, &err.to_string())),
-    }
+    parse_statements_at(text, 0..text.len())
+        .map_err(|err| locate_syntax_error(text, &err.to_string()))
+}
+
+/// Parses `text[range]` (whole statements) into statements with spans in `text`; their node
+/// locations are relative to `range.start`.
+pub fn parse_statements_at(text: &str, range: Range<usize>) -> pg_query::Result<Vec<Statement>> {
+    let result = parse(&text[range.clone()])?;
+    Ok(result
+        .stmts
+        .into_iter()
+        .map(|raw| {
+            let start = range.start + raw.stmt_location.max(0) as usize;
+            let end = if raw.stmt_len == 0 {
+                range.end
+            } else {
+                start + raw.stmt_len as usize
+            };
+            Statement {
+                node: raw.stmt.map(|b| *b),
+                span: trim_leading_trivia(text, start..end),
+            }
+        })
+        .collect())
 }
 
 /// Parses statement by statement (for a file that fails as a whole): every statement that parses,
@@ -60,85 +69,37 @@ pub fn parse_each(text: &str) -> (Vec<(Statement, usize)>, Vec<SyntaxError>) {
     let mut parsed = Vec::new();
     let mut errors = Vec::new();
     for span in split_spans(text) {
-        let piece = &text[span.clone()];
-        match parse_statements(piece) {
-            Ok(statements) => parsed.extend(statements.into_iter().map(|s| {
-                let shifted = span.start + s.span.start..span.start + s.span.end;
-                (
-                    Statement {
-                        node: s.node,
-                        span: shifted,
-                    },
-                    span.start,
-                )
-            })),
-            Err(err) => errors.push(SyntaxError {
-                message: err.message,
-                offset: span.start + err.offset,
-            }),
+        match parse_piece(text, span.clone()) {
+            Ok(statements) => parsed.extend(statements.into_iter().map(|s| (s, span.start))),
+            Err(err) => errors.push(err),
         }
     }
     (parsed, errors)
 }
 
-/// Splits `text` into statement spans with the scanner (valid even when the grammar fails).
-///
-/// A span runs from the end of the previous `;` to just before the next one; spans holding only
-/// whitespace and comments are dropped, and the unterminated last statement is kept. A `;`
-/// inside a SQL-standard `BEGIN ATOMIC … END` body does not end the statement (inside the body,
-/// `CASE … END` pairs are counted so their `END` does not close it). A body whose `END` never
-/// comes is split at every `;` instead, so one broken body cannot swallow the rest of the file.
-/// Strings, dollar-quoted bodies and comments are single scanner tokens: never split.
-pub fn split_spans(text: &str) -> Vec<Range<usize>> {
-    let Ok(scanned) = pg_query::scan(text) else {
-        return std::iter::once(0..text.len()).collect();
-    };
-    let tokens: Vec<&ScanToken> = scanned.tokens.iter().filter(|t| !is_comment(t)).collect();
-    let ends = statement_ends(&tokens, true).unwrap_or_else(|| {
-        statement_ends(&tokens, false).expect("splitting without BEGIN ATOMIC always ends")
-    });
-    let mut spans = Vec::with_capacity(ends.len() + 1);
-    let mut start = 0;
-    for end in ends {
-        spans.push(start..end);
-        start = end + 1;
+/// Parses one statement as the scanner split it (`span`, without its `;`) on its own: its
+/// statements (node locations relative to `span.start`), or its syntax error.
+pub fn parse_piece(text: &str, span: Range<usize>) -> Result<Vec<Statement>, SyntaxError> {
+    match parse_statements(&text[span.clone()]) {
+        Ok(statements) => Ok(statements
+            .into_iter()
+            .map(|s| Statement {
+                node: s.node,
+                span: span.start + s.span.start..span.start + s.span.end,
+            })
+            .collect()),
+        Err(err) => Err(SyntaxError {
+            message: err.message,
+            offset: span.start + err.offset,
+        }),
     }
-    spans.push(start..text.len());
-    spans.retain(|span| has_code(&tokens, span));
-    spans
-}
-
-/// Byte offsets of the `;` tokens that end statements; `None` when a `BEGIN ATOMIC` body is
-/// still open at the end of the text (only possible with `atomic`).
-fn statement_ends(tokens: &[&ScanToken], atomic: bool) -> Option<Vec<usize>> {
-    use pg_query::protobuf::Token;
-    let kind = |i: usize| tokens.get(i).and_then(|t| Token::try_from(t.token).ok());
-    let mut ends = Vec::new();
-    let mut depth = 0usize;
-    for (i, token) in tokens.iter().enumerate() {
-        match kind(i) {
-            Some(Token::BeginP) if atomic && kind(i + 1) == Some(Token::Atomic) => depth += 1,
-            Some(Token::Case) if depth > 0 => depth += 1,
-            Some(Token::EndP) if depth > 0 => depth -= 1,
-            Some(Token::Ascii59) if depth == 0 => ends.push(token.start as usize),
-            _ => {}
-        }
-    }
-    (depth == 0).then_some(ends)
-}
-
-/// Whether a span holds at least one token that is not a comment.
-fn has_code(tokens: &[&ScanToken], span: &Range<usize>) -> bool {
-    tokens
-        .iter()
-        .any(|t| span.contains(&(t.start as usize)) && !is_comment(t))
 }
 
 /// Finds which statement fails and, inside it, the first token at which the parser gives up.
 fn locate_syntax_error(text: &str, fallback_message: &str) -> SyntaxError {
     for span in split_spans(text) {
         let statement = &text[span.clone()];
-        if let Err(err) = pg_query::parse(statement, 0) {
+        if let Err(err) = parse(statement) {
             let message = strip_error_prefix(&err.to_string());
             let offset = span.start + failing_token_offset(statement);
             return SyntaxError { message, offset };
@@ -156,7 +117,7 @@ fn failing_token_offset(statement: &str) -> usize {
     let tokens = scan_tokens(statement);
     for token in &tokens {
         let prefix = &statement[..token.end as usize];
-        if let Err(err) = pg_query::parse(prefix, 0)
+        if let Err(err) = parse(prefix)
             && !err.to_string().contains("at end of input")
         {
             return token.start as usize;
@@ -167,7 +128,7 @@ fn failing_token_offset(statement: &str) -> usize {
 
 /// The scanner's tokens of `text` (comments included); empty when the scanner fails.
 pub fn scan_tokens(text: &str) -> Vec<ScanToken> {
-    pg_query::scan(text).map(|r| r.tokens).unwrap_or_default()
+    pg_query::scan_tokens(text).unwrap_or_default()
 }
 
 /// The scanner's tokens of `text` without comments; empty when the scanner fails.
@@ -216,46 +177,6 @@ fn is_comment(token: &ScanToken) -> bool {
     )
 }
 
-/// Maps byte offsets of one text to 1-based line and column (columns count characters).
-#[derive(Debug, Clone)]
-pub struct LineIndex<'a> {
-    text: &'a str,
-    line_starts: Vec<usize>,
-}
-
-impl<'a> LineIndex<'a> {
-    /// Indexes the line starts of `text`.
-    pub fn new(text: &'a str) -> Self {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        LineIndex { text, line_starts }
-    }
-
-    /// 1-based (line, column) of a byte offset.
-    pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
-        let start = self.line_starts[line];
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(1, |s| s.chars().count() + 1);
-        (line + 1, column)
-    }
-
-    /// The text of 1-based line `line`, without its line ending.
-    pub fn line_text(&self, line: usize) -> &'a str {
-        let start = self.line_starts[line - 1];
-        let end = self
-            .line_starts
-            .get(line)
-            .copied()
-            .unwrap_or(self.text.len());
-        self.text[start..end].trim_end_matches(['\n', '\r'])
-    }
-}
-
 /// The string values of a list of `String` nodes (a qualified name in the parse tree).
 pub fn string_list(nodes: &[Node]) -> Vec<String> {
     nodes
@@ -270,6 +191,7 @@ pub fn string_list(nodes: &[Node]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::LineIndex;
 
     #[test]
     fn statements_carry_spans_without_leading_comments() {
@@ -328,16 +250,5 @@ mod tests {
             pieces("SELECT 1; -- done\n; asdf; /* x */"),
             vec!["SELECT 1", "asdf"]
         );
-    }
-
-    #[test]
-    fn line_index_counts_characters_and_crlf() {
-        let text = "ab\r\nçd\nx";
-        let index = LineIndex::new(text);
-        assert_eq!(index.line_col(0), (1, 1));
-        assert_eq!(index.line_col(4), (2, 1));
-        assert_eq!(index.line_col(6), (2, 2));
-        assert_eq!(index.line_text(1), "ab");
-        assert_eq!(index.line_text(3), "x");
     }
 }

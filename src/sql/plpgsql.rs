@@ -6,19 +6,11 @@
 //! function, repairs exactly that defect, then parses the JSON. A rejection keeps the compiler's
 //! "near line N" context, so callers can place it in the body.
 
-use std::ffi::{CStr, CString, c_char, c_int};
+use std::ffi::{CStr, CString, c_char};
 
 use serde_json::Value;
 
-#[repr(C)]
-struct PgQueryError {
-    message: *mut c_char,
-    funcname: *mut c_char,
-    filename: *mut c_char,
-    lineno: c_int,
-    cursorpos: c_int,
-    context: *mut c_char,
-}
+use super::ffi::PgQueryError;
 
 #[repr(C)]
 struct PgQueryPlpgsqlParseResult {

@@ -341,6 +341,43 @@ fn a_folder_without_migrations_is_an_error_not_a_clean_run() {
 }
 
 #[test]
+fn files_over_the_size_limit_are_skipped_in_folders_and_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("0001_init.sql"), "SELECT 1;\n").unwrap();
+    let statement = "CREATE TABLE private.t (id int);\n";
+    let big = statement.repeat(2 * 1024 * 1024 / statement.len());
+    std::fs::write(dir.path().join("0002_baseline.sql"), big).unwrap();
+    let assert = eventos(dir.path())
+        .args(["lint", ".", "--max-file-mib", "1"])
+        .assert()
+        .success();
+    let err = crate::harness::stderr(&assert);
+    assert!(
+        err.contains("skipped ./0002_baseline.sql: 2.0 MiB, over the 1.0 MiB limit"),
+        "{err}"
+    );
+    assert!(
+        stdout(&assert).contains("lint: 1 files"),
+        "{}",
+        stdout(&assert)
+    );
+    let assert = eventos(dir.path())
+        .args(["lint", "0002_baseline.sql", "--max-file-mib", "1"])
+        .assert()
+        .code(2);
+    let err = crate::harness::stderr(&assert);
+    assert!(
+        err.contains("0002_baseline.sql: larger than the 1.0 MiB limit"),
+        "{err}"
+    );
+    assert!(err.contains("help: raise it with --max-file-mib"), "{err}");
+    eventos(dir.path())
+        .args(["lint", "0002_baseline.sql", "--max-file-mib", "3"])
+        .assert()
+        .success();
+}
+
+#[test]
 fn special_files_are_skipped_in_folders_and_refused_by_name_without_hanging() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(

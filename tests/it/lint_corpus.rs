@@ -48,7 +48,7 @@ fn runner_of(project: &Path) -> Option<String> {
 
 /// A project's migrations in lint order.
 fn migrations(project: &Path) -> Vec<SourceFile> {
-    discover::discover(&[project.to_path_buf()])
+    discover::discover(&[project.to_path_buf()], discover::MAX_FILE_BYTES)
         .unwrap()
         .sources
 }

@@ -1,0 +1,267 @@
+//! The pipeline against the sequential engine: every file parsed whole, on one thread, in order
+//! ([`prepare::prepare_whole_file`]), the plan read from every statement's tree. Whatever the
+//! threads and chunk sizes, the pipeline's findings (everything the renderers print is a function
+//! of them and the sources) must be identical, on every corpus the repository has and on
+//! generated large inputs.
+
+use std::path::{Path, PathBuf};
+
+use super::*;
+
+#[path = "../../examples/common/lint_corpus.rs"]
+mod generated;
+
+/// The sequential engine.
+pub(crate) fn lint_sequential(sources: Vec<SourceFile>, options: &LintOptions) -> LintReport {
+    let mut pass = RulePass::new(&sources, options);
+    for (index, source) in sources.iter().enumerate() {
+        pass.consume(prepare::prepare_whole_file(index, source, options));
+    }
+    let (raw, suppressions, symbols) = pass.into_parts();
+    report(sources, raw, &suppressions, &symbols, options)
+}
+
+/// Tunings that cut files every way: a chunk per statement, small and default chunks, one to
+/// eight threads, as few chunks in flight as allowed.
+const TUNINGS: &[Tuning] = &[
+    Tuning {
+        workers: 1,
+        chunk_bytes: 32 * 1024,
+        in_flight: 2,
+    },
+    Tuning {
+        workers: 2,
+        chunk_bytes: 1,
+        in_flight: 2,
+    },
+    Tuning {
+        workers: 2,
+        chunk_bytes: 300,
+        in_flight: 3,
+    },
+    Tuning {
+        workers: 4,
+        chunk_bytes: 4096,
+        in_flight: 8,
+    },
+    Tuning {
+        workers: 8,
+        chunk_bytes: 64,
+        in_flight: 8,
+    },
+];
+
+/// Lints `sources` with the sequential engine and the pipeline (a chunk per statement, two
+/// threads), asserts the reports are identical, and returns it.
+pub(crate) fn lint_checked(sources: Vec<SourceFile>, options: &LintOptions) -> LintReport {
+    let tuning = TUNINGS[1];
+    let piped = lint_sources_tuned(tuning, sources.clone(), options);
+    let sequential = lint_sequential(sources, options);
+    assert_same(&sequential, &piped, &tuning);
+    piped
+}
+
+fn assert_same(sequential: &LintReport, piped: &LintReport, tuning: &Tuning) {
+    // The renderers are functions of the findings and the sources alone (the sources are the
+    // same), so equal findings render to identical bytes in every format.
+    assert_eq!(
+        sequential.diagnostics, piped.diagnostics,
+        "pipeline {tuning:?} differs from the sequential engine"
+    );
+}
+
+/// Asserts every tuning's report equals the sequential engine's; returns the number of findings.
+fn assert_every_tuning(sources: &[SourceFile], options: &LintOptions) -> usize {
+    let sequential = lint_sequential(sources.to_vec(), options);
+    for tuning in TUNINGS {
+        let piped = lint_sources_tuned(*tuning, sources.to_vec(), options);
+        assert_same(&sequential, &piped, tuning);
+    }
+    sequential.diagnostics.len()
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The options `eventos lint <folder>` runs a folder with (its runner, exposed schemas and
+/// side-configured files), and its migrations.
+fn folder(path: &Path) -> (Vec<SourceFile>, LintOptions) {
+    let found = discover::discover(&[path.to_path_buf()], discover::MAX_FILE_BYTES).unwrap();
+    let mut options = LintOptions::default();
+    if let Some((runner, _)) = found.runner {
+        options.runner = runner;
+    }
+    if let Ok(runner) = std::fs::read_to_string(path.join("runner")) {
+        options.runner = Runner::from_id(runner.trim()).unwrap();
+    }
+    if let Some((schemas, _)) = found.exposed_schemas {
+        options.exposed_schemas = schemas;
+    }
+    options.no_transaction_files = found.no_transaction_files;
+    (found.sources, options)
+}
+
+fn subfolders(path: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(path)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+#[test]
+fn every_corpus_and_fixture_folder_lints_the_same_in_the_pipeline() {
+    let mut findings = 0;
+    let folders = subfolders(&repo().join("tests/corpus"))
+        .into_iter()
+        .chain(subfolders(&repo().join("tests/fixtures/lint")));
+    for path in folders {
+        let (sources, options) = folder(&path);
+        findings += assert_every_tuning(&sources, &options);
+    }
+    assert!(findings > 50, "{findings}");
+}
+
+#[test]
+fn every_bundle_lints_the_same_in_the_pipeline() {
+    let projects = std::iter::once(repo())
+        .chain(subfolders(&repo().join("tests/fixtures/bundles")))
+        .filter(|root| root.join("eventos.toml").is_file());
+    let mut files = 0;
+    for root in projects {
+        let config = crate::config::Config::load(Some(&root.join("eventos.toml"))).unwrap();
+        let Ok(project) = Project::load(&config) else {
+            continue; // fixtures that exist to be refused
+        };
+        let sources = bundle_sources(&project);
+        files += sources.len();
+        let options = LintOptions::from_config(&config).unwrap();
+        assert_every_tuning(&sources, &options);
+    }
+    assert!(files > 20, "{files}");
+}
+
+/// `(name, text)` files as sources.
+fn sources_of(files: Vec<generated::File>) -> Vec<SourceFile> {
+    files
+        .into_iter()
+        .filter(|f| f.name.ends_with(".sql"))
+        .map(|f| SourceFile {
+            path: f.name.into(),
+            text: f.text,
+        })
+        .collect()
+}
+
+#[test]
+fn generated_large_inputs_lint_the_same_in_the_pipeline() {
+    let supabase = LintOptions {
+        runner: Runner::Supabase,
+        exposed_schemas: vec!["public".into(), "graphql_public".into()],
+        ..LintOptions::default()
+    };
+    let shapes = [
+        (
+            sources_of(vec![generated::big_file(250)]),
+            LintOptions::default(),
+        ),
+        (sources_of(generated::real_world(150, 2)), supabase),
+        (
+            sources_of(vec![generated::findings_file(400)]),
+            LintOptions::default(),
+        ),
+        (
+            sources_of(generated::findings_among(150, 200)),
+            LintOptions::default(),
+        ),
+    ];
+    for (sources, options) in shapes {
+        assert!(!sources.is_empty());
+        assert_every_tuning(&sources, &options);
+    }
+}
+
+#[test]
+fn files_the_scanner_cannot_cut_safely_lint_the_same_in_the_pipeline() {
+    let texts = [
+        // A multi-action rule: `;` inside parentheses, with and without an error elsewhere.
+        "CREATE TABLE a (x int); CREATE TABLE b (x int);\n\
+         CREATE RULE r AS ON INSERT TO a DO ALSO (INSERT INTO b VALUES (1); INSERT INTO b VALUES (2));\n\
+         ALTER SYSTEM SET work_mem = '1MB';",
+        "CREATE RULE r AS ON INSERT TO a DO ALSO (INSERT INTO b VALUES (1); INSERT INTO b VALUES (2));\n\
+         CREATE TABEL broken (x int);\nALTER SYSTEM RESET ALL;",
+        // An unclosed BEGIN ATOMIC body after a closed one.
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\n\
+         CREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1;\nCOPY t TO '/x';",
+        // Unbalanced parentheses, then transaction control for the plan.
+        "CREATE TABLE t (a int;\nBEGIN;\nCREATE INDEX CONCURRENTLY i ON t (a);\nCOMMIT;",
+        // Ignore directives before statements that do and do not parse.
+        "-- eventos:ignore alter-system -- ok\nALTER SYSTEM RESET ALL;\n\
+         -- eventos:ignore alter-system -- before a broken one\nSELEC 1;\nALTER SYSTEM RESET ALL;\n\
+         -- eventos:ignore nope\nSELECT 1;",
+    ];
+    for runner in [
+        Runner::Eventos,
+        Runner::GolangMigrate,
+        Runner::Flyway,
+        Runner::Supabase,
+    ] {
+        let options = LintOptions {
+            runner,
+            ..LintOptions::default()
+        };
+        for text in texts {
+            let sources = vec![SourceFile {
+                path: "V1__x.sql".into(),
+                text: text.into(),
+            }];
+            assert_every_tuning(&sources, &options);
+        }
+    }
+}
+
+#[test]
+fn truncated_and_spliced_corpus_files_lint_the_same_and_never_panic() {
+    let mut texts = Vec::new();
+    for project in subfolders(&repo().join("tests/corpus")) {
+        texts.extend(
+            discover::discover(&[project], discover::MAX_FILE_BYTES)
+                .unwrap()
+                .sources
+                .into_iter()
+                .map(|s| s.text),
+        );
+    }
+    let tuning = Tuning {
+        workers: 2,
+        chunk_bytes: 1,
+        in_flight: 2,
+    };
+    for text in &texts {
+        let cuts: Vec<usize> = text
+            .char_indices()
+            .map(|(i, _)| i)
+            .step_by(text.len() / 40 + 1)
+            .collect();
+        for &cut in &cuts {
+            for piece in [&text[..cut], &text[cut..]] {
+                for runner in [Runner::Eventos, Runner::GolangMigrate] {
+                    let options = LintOptions {
+                        runner,
+                        ..LintOptions::default()
+                    };
+                    let sources = vec![SourceFile {
+                        path: "x.sql".into(),
+                        text: piece.to_string(),
+                    }];
+                    let piped = lint_sources_tuned(tuning, sources.clone(), &options);
+                    let sequential = lint_sequential(sources, &options);
+                    assert_eq!(sequential.diagnostics, piped.diagnostics, "{piece}");
+                }
+            }
+        }
+    }
+}

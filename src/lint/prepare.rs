@@ -1,0 +1,362 @@
+//! Preparing files for the rule pass, on worker threads: split with the scanner, plan from the
+//! scanner's tokens, parse in chunks, expand every statement into its units.
+//!
+//! A file is split into statements by libpg_query's scanner ([`sql::pieces`]) and planned at
+//! once: the runner's view of each statement (transaction control, non-transactional commands)
+//! comes from parsing only the few statements whose tokens can carry it
+//! ([`runner::may_have_facts`]). The statements are then parsed in chunks of about
+//! [`Tuning::chunk_bytes`], each chunk on whichever worker is free, and the rule pass consumes
+//! the chunks in file order as they come: a file's parse trees are never all held at once.
+//!
+//! A chunk is cut only after a `;` that the grammar also ends a statement at (outside
+//! parentheses and `BEGIN ATOMIC` bodies), so a chunk parses to exactly the statements a parse of
+//! the whole file would give. A chunk that does not parse is parsed statement by statement, as
+//! the whole file would be once it fails. Files the scanner cannot cut safely (a `;` inside
+//! parentheses, as in a multi-action `CREATE RULE` or unbalanced brackets; an unclosed
+//! `BEGIN ATOMIC` body) are prepared whole, the way [`prepare_whole_file`] does.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use super::runner::{self, FilePlan, StatementFacts};
+use super::units::{self, Unit};
+use super::{LintOptions, rules};
+use crate::lint::{Diagnostic, SourceFile};
+use crate::sql::{self, Piece, Statement};
+
+/// How the pipeline cuts and schedules work (the report does not depend on it).
+#[derive(Debug, Clone, Copy)]
+pub struct Tuning {
+    /// Worker threads (1: everything on the calling thread).
+    pub workers: usize,
+    /// Target size of a chunk of statements parsed at once, in bytes of SQL.
+    pub chunk_bytes: usize,
+    /// Chunks handed out and not yet consumed by the rule pass, at most.
+    pub in_flight: usize,
+}
+
+impl Tuning {
+    /// One worker per core, 16 KiB chunks (a few MB of parse trees each), two chunks in flight
+    /// per worker.
+    pub fn for_this_machine() -> Tuning {
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Tuning {
+            workers,
+            chunk_bytes: 16 * 1024,
+            in_flight: 2 * workers,
+        }
+    }
+}
+
+/// A file split into statements and planned, before its statements are parsed for the rules.
+#[derive(Debug)]
+pub struct Layout {
+    /// The statements as the scanner splits them.
+    pieces: Vec<Piece>,
+    /// How the runner executes each of them.
+    plan: FilePlan,
+    /// Ranges of `pieces` parsed together; empty when the file must be prepared whole.
+    chunks: Vec<Range<usize>>,
+}
+
+impl Layout {
+    /// Splits and plans `source`.
+    pub fn of(source: &SourceFile, options: &LintOptions, chunk_bytes: usize) -> Layout {
+        let pieces = sql::pieces(&source.text, &runner::FACT_TOKENS);
+        let facts: Vec<StatementFacts> = pieces
+            .iter()
+            .map(|piece| facts_from_tokens(&source.text, piece))
+            .collect();
+        let plan = plan(source, options, &facts);
+        let chunks = if pieces.iter().all(|p| p.cut) {
+            chunk(&pieces, chunk_bytes)
+        } else {
+            Vec::new()
+        };
+        Layout {
+            pieces,
+            plan,
+            chunks,
+        }
+    }
+}
+
+/// A part of a file, ready for the rule pass.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The file's position in lint order.
+    pub file: usize,
+    /// The file's plan, on its first part.
+    pub plan: Option<FilePlan>,
+    /// Whether this is the file's last part.
+    pub last: bool,
+    /// Syntax errors of the part's statements and of their bodies.
+    pub problems: Vec<Diagnostic>,
+    /// The statements that parsed, in order.
+    pub statements: Vec<PreparedStatement>,
+}
+
+/// One parsed top-level statement and its units.
+#[derive(Debug)]
+pub struct PreparedStatement {
+    /// Its index among the file's statements as the scanner splits them.
+    pub index: usize,
+    /// Its span (leading trivia excluded).
+    pub span: Range<usize>,
+    /// The statement itself first, then what runs inside it.
+    pub units: Vec<Unit>,
+}
+
+/// Prepares a whole file in one go: in chunks when it can be cut, else as a sequential engine
+/// would, parsing the whole text at once and statement by statement when that fails.
+pub fn prepare_file(
+    file: usize,
+    source: &SourceFile,
+    options: &LintOptions,
+    chunk_bytes: usize,
+) -> Prepared {
+    let layout = Layout::of(source, options, chunk_bytes);
+    if layout.chunks.is_empty() {
+        return prepare_whole_file(file, source, options);
+    }
+    let mut whole = Prepared {
+        file,
+        plan: Some(layout.plan.clone()),
+        last: true,
+        problems: Vec::new(),
+        statements: Vec::new(),
+    };
+    for index in 0..layout.chunks.len() {
+        let part = prepare_chunk(file, source, &layout, index);
+        whole.problems.extend(part.problems);
+        whole.statements.extend(part.statements);
+    }
+    whole
+}
+
+/// Prepares chunk `index` of a file laid out as `layout`.
+pub fn prepare_chunk(file: usize, source: &SourceFile, layout: &Layout, index: usize) -> Prepared {
+    let text = &source.text;
+    let range = layout.chunks[index].clone();
+    let pieces = &layout.pieces[range.clone()];
+    let mut parsed: Vec<(usize, Statement, usize)> = Vec::with_capacity(pieces.len());
+    let mut errors = Vec::new();
+    let (Some(first), Some(last)) = (pieces.first(), pieces.last()) else {
+        // A file without statements: one empty chunk, carrying the plan.
+        let mut part = expand(source, file, parsed, &errors);
+        part.plan = Some(layout.plan.clone());
+        part.last = true;
+        return part;
+    };
+    let (start, end) = (first.span.start, last.through);
+    match sql::parse_statements_at(text, start..end) {
+        Ok(statements) if statements.len() == pieces.len() => {
+            parsed.extend(
+                statements
+                    .into_iter()
+                    .zip(range)
+                    .map(|(statement, i)| (i, statement, start)),
+            );
+        }
+        _ => {
+            for (i, piece) in range.zip(pieces) {
+                match sql::parse_piece(text, piece.span.clone()) {
+                    Ok(statements) => parsed.extend(
+                        statements
+                            .into_iter()
+                            .map(|statement| (i, statement, piece.span.start)),
+                    ),
+                    Err(err) => errors.push(err),
+                }
+            }
+        }
+    }
+    let mut part = expand(source, file, parsed, &errors);
+    part.plan = (index == 0).then(|| layout.plan.clone());
+    part.last = index + 1 == layout.chunks.len();
+    part
+}
+
+/// Prepares a file as a sequential engine does: the whole text parsed at once and, when that
+/// fails, statement by statement; the plan from every parsed statement's tree.
+pub fn prepare_whole_file(file: usize, source: &SourceFile, options: &LintOptions) -> Prepared {
+    let text = &source.text;
+    let pieces = sql::pieces(text, &[]);
+    let (statements, errors) = match sql::parse_statements(text) {
+        Ok(statements) => (statements.into_iter().map(|s| (s, 0)).collect(), Vec::new()),
+        Err(_) => sql::parse_each(text),
+    };
+    let mut facts = vec![StatementFacts::default(); pieces.len()];
+    let parsed: Vec<(usize, Statement, usize)> = statements
+        .into_iter()
+        .map(|(statement, base)| {
+            let index = pieces
+                .partition_point(|p| p.span.start <= statement.span.start)
+                .saturating_sub(1);
+            if let Some(node) = statement.node.as_ref().and_then(|n| n.node.as_ref())
+                && let Some(slot) = facts.get_mut(index)
+            {
+                *slot = StatementFacts::of(node);
+            }
+            (index, statement, base)
+        })
+        .collect();
+    let mut whole = expand(source, file, parsed, &errors);
+    whole.plan = Some(plan(source, options, &facts));
+    whole.last = true;
+    whole
+}
+
+/// The file's plan from the facts of its statements.
+fn plan(source: &SourceFile, options: &LintOptions, facts: &[StatementFacts]) -> FilePlan {
+    let file_facts = runner::FileFacts {
+        text: &source.text,
+        configured_no_transaction: options.no_transaction_files.contains(&source.path),
+    };
+    runner::plan(options.runner, file_facts, facts)
+}
+
+/// The runner facts of a statement, parsing it only when its tokens say it may have some.
+fn facts_from_tokens(text: &str, piece: &Piece) -> StatementFacts {
+    if !runner::may_have_facts(piece.first, piece.watched) {
+        return StatementFacts::default();
+    }
+    match sql::parse(&text[piece.span.clone()]) {
+        Ok(parsed) => match parsed.stmts.as_slice() {
+            [raw] => raw
+                .stmt
+                .as_ref()
+                .and_then(|n| n.node.as_ref())
+                .map(StatementFacts::of)
+                .unwrap_or_default(),
+            _ => StatementFacts::default(),
+        },
+        Err(_) => StatementFacts::default(),
+    }
+}
+
+/// Groups consecutive pieces into chunks of about `chunk_bytes`.
+fn chunk(pieces: &[Piece], chunk_bytes: usize) -> Vec<Range<usize>> {
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    for (i, piece) in pieces.iter().enumerate() {
+        let size = piece.through - pieces[start].span.start;
+        if size >= chunk_bytes {
+            chunks.push(start..i + 1);
+            start = i + 1;
+        }
+    }
+    if start < pieces.len() {
+        chunks.push(start..pieces.len());
+    }
+    if chunks.is_empty() {
+        // A file without statements is one empty chunk, so it still gets its plan.
+        chunks.push(0..0);
+    }
+    chunks
+}
+
+/// Expands parsed statements (index, statement, the offset its locations are relative to) into
+/// units; `errors` are the statements that did not parse.
+fn expand(
+    source: &SourceFile,
+    file: usize,
+    parsed: Vec<(usize, Statement, usize)>,
+    errors: &[sql::SyntaxError],
+) -> Prepared {
+    let mut problems: Vec<Diagnostic> = errors
+        .iter()
+        .map(|err| rules::syntax_error::diagnostic(source, err))
+        .collect();
+    let mut statements = Vec::with_capacity(parsed.len());
+    for (index, statement, base) in parsed {
+        let span = statement.span.clone();
+        let expansion = units::units_of(&source.text, statement, base);
+        problems.extend(
+            expansion
+                .errors
+                .iter()
+                .map(|err| rules::syntax_error::body_diagnostic(source, err)),
+        );
+        statements.push(PreparedStatement {
+            index,
+            span,
+            units: expansion.units,
+        });
+    }
+    Prepared {
+        file,
+        plan: None,
+        last: false,
+        problems,
+        statements,
+    }
+}
+
+/// Hands out the pipeline's jobs in file order: a small file whole, a large one chunk by chunk
+/// (its layout computed here, while the workers parse the previous chunks).
+pub struct Jobs<'a> {
+    sources: &'a [SourceFile],
+    options: &'a LintOptions,
+    chunk_bytes: usize,
+    next_file: usize,
+    current: Option<(usize, Arc<Layout>, usize)>,
+}
+
+/// One job of the pipeline.
+#[derive(Debug)]
+pub enum Job {
+    /// Prepare file `0` whole.
+    File(usize),
+    /// Prepare chunk `2` of file `0`, laid out as `1`.
+    Chunk(usize, Arc<Layout>, usize),
+}
+
+impl<'a> Jobs<'a> {
+    /// The jobs of linting `sources` in order.
+    pub fn new(sources: &'a [SourceFile], options: &'a LintOptions, chunk_bytes: usize) -> Self {
+        Jobs {
+            sources,
+            options,
+            chunk_bytes,
+            next_file: 0,
+            current: None,
+        }
+    }
+
+    /// The next job, if any.
+    pub fn next_job(&mut self) -> Option<Job> {
+        if let Some((file, layout, next)) = &mut self.current {
+            if *next < layout.chunks.len() {
+                *next += 1;
+                return Some(Job::Chunk(*file, Arc::clone(layout), *next - 1));
+            }
+            self.current = None;
+        }
+        let file = self.next_file;
+        let source = self.sources.get(file)?;
+        self.next_file += 1;
+        if source.text.len() <= self.chunk_bytes {
+            return Some(Job::File(file));
+        }
+        let layout = Arc::new(Layout::of(source, self.options, self.chunk_bytes));
+        if layout.chunks.len() <= 1 {
+            return Some(Job::File(file));
+        }
+        self.current = Some((file, Arc::clone(&layout), 1));
+        Some(Job::Chunk(file, layout, 0))
+    }
+}
+
+/// Runs one job over `sources`.
+pub fn run(
+    sources: &[SourceFile],
+    options: &LintOptions,
+    chunk_bytes: usize,
+    job: Job,
+) -> Prepared {
+    match job {
+        Job::File(file) => prepare_file(file, &sources[file], options, chunk_bytes),
+        Job::Chunk(file, layout, index) => prepare_chunk(file, &sources[file], &layout, index),
+    }
+}
