@@ -8,7 +8,11 @@
 pub mod catalog;
 pub mod discover;
 pub mod ignore;
+pub mod live;
+pub mod lock_report;
+pub mod locks;
 mod parallel;
+pub mod release;
 pub mod rules;
 pub mod runner;
 pub mod symbols;
@@ -57,6 +61,12 @@ pub struct LintOptions {
     /// Files the runner's side configuration marks non-transactional (diesel `metadata.toml`
     /// `run_in_transaction = false`, Flyway `<file>.conf` `executeInTransaction=false`).
     pub no_transaction_files: BTreeSet<PathBuf>,
+    /// Which migrations are already applied where the files are deployed.
+    pub release: release::Release,
+    /// Live tables with fewer rows get lock-safety warnings instead of errors.
+    pub small_table_rows: u64,
+    /// Also collect every statement's locks (`--explain-locks`).
+    pub explain_locks: bool,
 }
 
 impl Default for LintOptions {
@@ -68,6 +78,9 @@ impl Default for LintOptions {
             runner: Runner::Eventos,
             runner_origin: None,
             no_transaction_files: BTreeSet::new(),
+            release: release::Release::Unknown,
+            small_table_rows: live::DEFAULT_SMALL_TABLE_ROWS,
+            explain_locks: false,
         }
     }
 }
@@ -96,6 +109,15 @@ impl LintOptions {
             levels,
             runner: config.runner.unwrap_or(Runner::Eventos),
             runner_origin: config.runner.map(|_| "eventos.toml".to_string()),
+            release: match &config.released_through {
+                Some(value) => {
+                    release::Release::from_setting(value, "eventos.toml released_through")?
+                }
+                None => release::Release::Unknown,
+            },
+            small_table_rows: config
+                .small_table_rows
+                .unwrap_or(live::DEFAULT_SMALL_TABLE_ROWS),
             ..LintOptions::default()
         })
     }
@@ -106,13 +128,13 @@ impl LintOptions {
     }
 
     fn level(&self, rule: &Rule) -> Level {
-        self.levels
-            .get(rule.id)
-            .copied()
-            .unwrap_or(match rule.severity {
-                Severity::Error => Level::Error,
-                Severity::Warning => Level::Warning,
-            })
+        self.levels.get(rule.id).copied().unwrap_or(
+            match (rules::is_opt_in(rule.id), rule.severity) {
+                (true, _) => Level::Off,
+                (false, Severity::Error) => Level::Error,
+                (false, Severity::Warning) => Level::Warning,
+            },
+        )
     }
 }
 
@@ -195,6 +217,8 @@ pub struct LintReport {
     pub diagnostics: Vec<Diagnostic>,
     /// What the run assumed (for the summary line).
     pub setup: LintSetup,
+    /// Every statement's locks, when asked for (`--explain-locks`).
+    pub locks: Vec<lock_report::Entry>,
 }
 
 /// What a lint run assumed, and why: shown in the summary line so a user sees which profile
@@ -209,6 +233,8 @@ pub struct LintSetup {
     pub exposed_schemas: Vec<String>,
     /// Where they came from (`eventos.toml`, a Supabase `config.toml`, `default`).
     pub exposed_origin: String,
+    /// Which files are released, and how eventos knows (`12 of 31 files (…)`).
+    pub released: String,
     /// Things skipped on the way (non-regular files in folders).
     pub warnings: Vec<String>,
 }
@@ -220,6 +246,7 @@ impl Default for LintSetup {
             runner_origin: "default".into(),
             exposed_schemas: vec!["public".into()],
             exposed_origin: "default".into(),
+            released: release::Release::Unknown.summary(None),
             warnings: Vec::new(),
         }
     }
@@ -258,7 +285,11 @@ fn lint_sources_with_workers(
     options: &LintOptions,
 ) -> LintReport {
     let mut symbols = Symbols::new(options.catalog.clone());
+    let released = options.release.released(&sources);
+    let released_summary = options.release.summary(released.as_deref());
+    symbols.set_released(released);
     let mut raw = Vec::new();
+    let mut locks = Vec::new();
     let mut suppressions = Vec::with_capacity(sources.len());
     parallel::prepare_with_workers(workers, &sources, prepare_file, |file_index, prepared| {
         let source = &sources[file_index];
@@ -268,7 +299,7 @@ fn lint_sources_with_workers(
             prepared,
             options,
             &mut symbols,
-            &mut raw,
+            (&mut raw, &mut locks),
         ));
     });
     for rule in RULES {
@@ -288,6 +319,7 @@ fn lint_sources_with_workers(
         .collect();
     let mut diagnostics = apply_levels(kept, options);
     sort_diagnostics(&mut diagnostics, &sources);
+    let sources = rules::hardcoded_secret::redact(sources, &mut diagnostics);
     LintReport {
         sources,
         diagnostics,
@@ -298,8 +330,10 @@ fn lint_sources_with_workers(
                 .clone()
                 .unwrap_or_else(|| "default".into()),
             exposed_schemas: options.exposed_schemas.clone(),
+            released: released_summary,
             ..LintSetup::default()
         },
+        locks,
     }
 }
 
@@ -318,6 +352,7 @@ fn prepare_file(source: &SourceFile) -> PreparedFile {
         .iter()
         .map(|err| rules::syntax_error::diagnostic(source, err))
         .collect();
+    problems.extend(rules::hardcoded_secret::scan_file(source));
     let suppressions = ignore::Suppressions::parse(source, &statements, &mut problems);
     let mut units = Vec::with_capacity(statements.len());
     for (statement, base) in statements.into_iter().zip(bases) {
@@ -344,7 +379,7 @@ fn check_file(
     prepared: PreparedFile,
     options: &LintOptions,
     symbols: &mut Symbols,
-    out: &mut Vec<Diagnostic>,
+    (out, locks): (&mut Vec<Diagnostic>, &mut Vec<lock_report::Entry>),
 ) -> ignore::Suppressions {
     out.extend(prepared.problems);
     symbols.start_file();
@@ -388,6 +423,9 @@ fn check_file(
                 check(&ctx, rule, out);
             }
         }
+        if options.explain_locks {
+            locks.extend(lock_report::entry(&ctx));
+        }
         let site = symbols::Site {
             file: source.path.clone(),
             span: unit.span.clone(),
@@ -423,14 +461,19 @@ fn is_rollback_path(path: &Path) -> bool {
     path.components().any(|c| c.as_os_str() == "rollback")
 }
 
+/// Gives each finding its rule's configured level. A finding its rule emitted below the
+/// rule's default severity (a lock-safety finding on a small table) stays a warning.
 fn apply_levels(diagnostics: Vec<Diagnostic>, options: &LintOptions) -> Vec<Diagnostic> {
     diagnostics
         .into_iter()
         .filter_map(|mut d| {
-            let level = rules::find(d.rule).map_or(Level::Error, |rule| options.level(rule));
+            let rule = rules::find(d.rule);
+            let level = rule.map_or(Level::Error, |rule| options.level(rule));
+            let downgraded = rule.is_some_and(|r| d.severity < r.severity);
             d.severity = match level {
                 Level::Off => return None,
                 Level::Warning => Severity::Warning,
+                Level::Error if downgraded => Severity::Warning,
                 Level::Error => Severity::Error,
             };
             Some(d)
@@ -526,6 +569,42 @@ pub(crate) mod tests {
             .collect()
     }
 
+    /// Lints in-memory files with `options` and renders `rule`'s findings the way a user reads
+    /// them (rustc style, no colour): what snapshot tests compare.
+    pub(crate) fn render_rule_with(
+        options: &LintOptions,
+        files: &[(&str, &str)],
+        rule: &str,
+    ) -> String {
+        let sources = files
+            .iter()
+            .map(|(name, text)| SourceFile {
+                path: (*name).into(),
+                text: (*text).into(),
+            })
+            .collect();
+        let report = lint_sources(sources, options);
+        let found: Vec<Diagnostic> = report
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.rule == rule)
+            .collect();
+        crate::report::render_human(&found, &report.sources, crate::report::Style::plain())
+    }
+
+    /// [`render_rule_with`] under the default options.
+    pub(crate) fn render_rule(files: &[(&str, &str)], rule: &str) -> String {
+        render_rule_with(&LintOptions::default(), files, rule)
+    }
+
+    /// Default options, with every migration up to `version` released.
+    pub(crate) fn released_through(version: &str) -> LintOptions {
+        LintOptions {
+            release: release::Release::from_setting(version, "test").unwrap(),
+            ..LintOptions::default()
+        }
+    }
+
     /// The 1-based lines at which `rule` fires in one file.
     pub(crate) fn lines(text: &str, rule: &str) -> Vec<usize> {
         findings_in(&[("test.sql", text)], rule)
@@ -594,7 +673,7 @@ pub(crate) mod tests {
 
     #[test]
     fn clean_file_has_no_findings() {
-        assert!(rule_ids("CREATE TABLE private.t (id int PRIMARY KEY);").is_empty());
+        assert!(rule_ids("CREATE TABLE private.t (id bigint PRIMARY KEY);").is_empty());
     }
 
     #[test]
