@@ -178,6 +178,8 @@ ALTER TABLE public.networking_events ADD COLUMN participant_count integer NOT NU
 ALTER TABLE public.networking_events
   ADD CONSTRAINT networking_events_participants_check
     CHECK (participant_count >= 0 AND (max_participants IS NULL OR participant_count <= max_participants)) NOT VALID;
+-- eventos:ignore validate-in-same-transaction -- this file holds ACCESS EXCLUSIVE on networking_events
+-- from its ADD COLUMN until commit anyway; the check reads only the column added here with DEFAULT 0
 ALTER TABLE public.networking_events VALIDATE CONSTRAINT networking_events_participants_check;
 COMMENT ON COLUMN public.networking_events.participant_count IS
   'Active participants (networking_participants registered/attended); maintained by a trigger.';
