@@ -136,7 +136,7 @@ pub fn render_text(entries: &[Entry], sources: &[SourceFile]) -> String {
             let target = describe_target(lock);
             let _ = writeln!(
                 out,
-                "        {:<22}  {:<28}  {:<32}  {}",
+                "        {:<22}  {:<28}  {:<34}  {}",
                 lock.mode.name(),
                 target,
                 lock.work.describe(),
