@@ -70,9 +70,12 @@ fn the_same_alter_is_silent_on_a_new_table_and_sized_on_live_ones() {
     // The database's history (eventos's table is absent: nothing applied): V1 is not
     // released, so public.fresh is empty until this deploy; orders and tiny are live.
     let online = stdout(
-        &db.eventos(dir.path(), &["lint", ".", "--format", "json", "--runner", "eventos"])
-            .assert()
-            .code(1),
+        &db.eventos(
+            dir.path(),
+            &["lint", ".", "--format", "json", "--runner", "eventos"],
+        )
+        .assert()
+        .code(1),
     );
     let found = json_findings(&online);
     let ids: Vec<&str> = found.iter().map(|(id, _)| id.as_str()).collect();
@@ -91,9 +94,12 @@ fn the_same_alter_is_silent_on_a_new_table_and_sized_on_live_ones() {
     // A lower threshold keeps the small table an error too.
     std::fs::write(dir.path().join("eventos.toml"), "small_table_rows = 10\n").unwrap();
     let strict = stdout(
-        &db.eventos(dir.path(), &["lint", ".", "--format", "json", "--runner", "eventos"])
-            .assert()
-            .code(1),
+        &db.eventos(
+            dir.path(),
+            &["lint", ".", "--format", "json", "--runner", "eventos"],
+        )
+        .assert()
+        .code(1),
     );
     assert!(
         json_findings(&strict)[1]
@@ -124,7 +130,16 @@ fn the_same_alter_is_silent_on_a_new_table_and_sized_on_live_ones() {
     // Told that nothing is released yet, the earlier file's table is new again.
     let none = stdout(
         &eventos(dir.path())
-            .args(["lint", ".", "--format", "json", "--runner", "eventos", "--released-through", "none"])
+            .args([
+                "lint",
+                ".",
+                "--format",
+                "json",
+                "--runner",
+                "eventos",
+                "--released-through",
+                "none",
+            ])
             .assert()
             .code(1),
     );
@@ -145,10 +160,7 @@ fn history_table_rows_make_files_released() {
              INSERT INTO public.schema_migrations VALUES (1, false);",
         )
         .unwrap();
-    let dir = project(&[
-        ("1_fresh.up.sql", NEW_TABLE),
-        ("2_alters.up.sql", ALTERS),
-    ]);
+    let dir = project(&[("1_fresh.up.sql", NEW_TABLE), ("2_alters.up.sql", ALTERS)]);
     // golang-migrate's history says version 1 ran: its statements are history, and the table
     // it created is live with the catalog's size.
     let out = stdout(

@@ -20,6 +20,10 @@ pub async fn run(config: &Config, args: LintArgs) -> Result<Outcome> {
         options.runner_origin = Some("--runner".into());
     }
     options.explain_locks = args.explain_locks;
+    if !args.paths.is_empty() && !inside(&args.paths, &config.sql_dir) {
+        // `released_through` in eventos.toml describes the project's bundles, not other folders.
+        options.release = lint::release::Release::Unknown;
+    }
     if let Some(value) = &args.released_through {
         options.release = lint::release::Release::from_setting(value, "--released-through")?;
     }
@@ -43,6 +47,16 @@ pub async fn run(config: &Config, args: LintArgs) -> Result<Outcome> {
     let failed = report.count(Severity::Error) > 0
         || (args.deny_warnings && report.count(Severity::Warning) > 0);
     Ok(Outcome::from_failed(failed))
+}
+
+/// Whether every path lies inside `dir` (both resolved; a path that cannot be resolved is not).
+fn inside(paths: &[PathBuf], dir: &std::path::Path) -> bool {
+    let Ok(dir) = dir.canonicalize() else {
+        return false;
+    };
+    paths
+        .iter()
+        .all(|p| p.canonicalize().is_ok_and(|p| p.starts_with(&dir)))
 }
 
 /// The runner whose history table tells what is released: the chosen one, else the one the
@@ -190,10 +204,11 @@ fn print_human(report: &LintReport) {
     let warnings = report.count(Severity::Warning);
     let setup = &report.setup;
     let summary = format!(
-        "lint: {} files, {errors} errors, {warnings} warnings; runner: {}; exposed schemas: {}\n",
+        "lint: {} files, {errors} errors, {warnings} warnings; runner: {}; exposed schemas: {}; released: {}\n",
         report.sources.len(),
         runner_summary(setup),
         exposed_summary(setup),
+        setup.released,
     );
     super::emit(&if errors > 0 {
         style.error(&summary)
