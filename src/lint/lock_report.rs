@@ -77,7 +77,7 @@ fn state_label(state: &TableState, target: Target) -> String {
         (_, Target::Index) => String::new(),
         (_, Target::DomainUsers) => "tables not named".into(),
         (TableState::New, _) => "new (empty until this deploy)".into(),
-        (TableState::Live(Live::InCatalog(size)), _) => format!("live: {}", size.describe()),
+        (TableState::Live(Live::InCatalog(size)), _) => format!("live ({})", size.describe()),
         (TableState::Live(Live::Released(_)), _) => "live (released migration)".into(),
         (TableState::Live(Live::Earlier(_)), _) => "live (assumed: earlier file)".into(),
         (TableState::Live(Live::Outside), _) => "live (not created by these files)".into(),
