@@ -219,3 +219,21 @@ fn archive_old_events_archives_events_with_financial_records() {
         "permission denied",
     );
 }
+
+/// Supabase's `postgres` is no superuser: no phase 4 function may depend on a superuser-only
+/// setting (phase 4's first un-archive switched `session_replication_role`).
+#[test]
+fn archiving_needs_no_superuser_setting() {
+    let db = TestDb::new(Pg::Vector);
+    db.migrate_up(&repo_root(), &[]);
+    let mut c = db.client();
+    assert_eq!(
+        rows(
+            &mut c,
+            "SELECT p.oid::regprocedure::text FROM pg_proc AS p
+             WHERE p.pronamespace IN ('public'::regnamespace, 'eventos_private'::regnamespace)
+               AND p.prosrc ~* 'session_replication_role|ALTER SYSTEM|DISABLE TRIGGER ALL'"
+        ),
+        Vec::<String>::new()
+    );
+}

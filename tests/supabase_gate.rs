@@ -110,7 +110,7 @@ fn refused_operations(server: Server) -> Vec<Refused> {
         Refused {
             sql: "CREATE FUNCTION auth.hello() RETURNS int LANGUAGE sql AS 'SELECT 1';",
             dynamic: Some(
-                "DO $$ BEGIN EXECUTE format('CREATE FUNCTION %I.hello() RETURNS int LANGUAGE sql AS %L', 'auth', 'SELECT 1'); END $$;",
+                "DO $$ DECLARE n text := 'auth'; BEGIN EXECUTE format('CREATE FUNCTION %I.hello() RETURNS int LANGUAGE sql AS %L', n, 'SELECT 1'); END $$;",
             ),
             preflight: "has no CREATE privilege on schema auth",
             server: "permission denied for schema auth",
@@ -118,7 +118,7 @@ fn refused_operations(server: Server) -> Vec<Refused> {
         Refused {
             sql: "ALTER TABLE auth.users ADD COLUMN nickname text;",
             dynamic: Some(
-                "DO $$ BEGIN EXECUTE format('ALTER TABLE auth.%I ADD COLUMN nickname text', 'users'); END $$;",
+                "DO $$ DECLARE n text := 'users'; BEGIN EXECUTE format('ALTER TABLE auth.%I ADD COLUMN nickname text', n); END $$;",
             ),
             preflight: "is not the owner of table auth.users (owner: supabase_auth_admin)",
             server: "must be owner of table users",
@@ -137,14 +137,14 @@ fn refused_operations(server: Server) -> Vec<Refused> {
         cases.push(Refused {
             sql: "ALTER ROLE service_role NOBYPASSRLS;",
             dynamic: Some(
-                "DO $$ BEGIN EXECUTE format('ALTER ROLE %I NOBYPASSRLS', 'service_role'); END $$;",
+                "DO $$ DECLARE n text := 'service_role'; BEGIN EXECUTE format('ALTER ROLE %I NOBYPASSRLS', n); END $$;",
             ),
             preflight: "may not change the BYPASSRLS attribute",
             server: "must be superuser to change bypassrls attribute",
         });
         cases.push(Refused {
             sql: "CREATE EXTENSION file_fdw;",
-            dynamic: Some("DO $$ BEGIN EXECUTE format('CREATE EXTENSION %I', 'file_fdw'); END $$;"),
+            dynamic: Some("DO $$ DECLARE n text := 'file_fdw'; BEGIN EXECUTE format('CREATE EXTENSION %I', n); END $$;"),
             preflight: "may not create extension file_fdw",
             server: "permission denied to create extension \"file_fdw\"",
         });
@@ -177,9 +177,9 @@ fn what_supabase_refuses_fails_lint_and_check_at_its_file_and_line() {
             assert!(err.contains("nothing was applied"), "{err}");
             assert!(!stdout(&out).contains("applied phase"), "{}", stdout(&out));
 
-            // Where no static check can see it, PostgreSQL refuses it as Supabase does. (An
-            // error raised inside EXECUTE carries no position in the file, so the statement is
-            // the file's first.)
+            // Where no static check can see it (a name from a variable), PostgreSQL refuses it
+            // as Supabase does. (An error raised inside EXECUTE carries no position in the
+            // file, so the statement is the file's first.)
             if let Some(dynamic) = case.dynamic {
                 let project = project_with(&format!("{dynamic}\n"));
                 eventos(project.path()).arg("lint").assert().success();

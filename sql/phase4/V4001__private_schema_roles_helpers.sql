@@ -1,7 +1,9 @@
 -- Phase 4 · schema v2 foundations (issue 14).
 --  * schema eventos_private: RLS helpers, platform settings and maintenance state. It is not
 --    an API schema (PostgREST exposes public), so none of its SECURITY DEFINER helpers is an
---    RPC endpoint; the API roles get USAGE only so that policies can call the helpers.
+--    RPC endpoint; only authenticated (and the service role) get USAGE and EXECUTE, so that
+--    policies and triggers can call the helpers. anon's policies need none of them: anon can
+--    reach nothing in the schema.
 --  * role helpers: profiles.role becomes part of authorization (organizers create events,
 --    admins read audit/analytics/monitoring through checked functions, V4007).
 --  * membership helpers returning sets, used by the policies of V4006 in the
@@ -13,10 +15,10 @@ CREATE SCHEMA eventos_private;
 COMMENT ON SCHEMA eventos_private IS
   'eventos: RLS helpers, settings and maintenance state. Not exposed through the API.';
 REVOKE ALL ON SCHEMA eventos_private FROM PUBLIC;
-GRANT USAGE ON SCHEMA eventos_private TO anon, authenticated, service_role;
+GRANT USAGE ON SCHEMA eventos_private TO authenticated, service_role;
 
 -- ---------------------------------------------------------------------------------------
--- Platform settings (one row). Changed by the service role or an admin (admin_update_settings).
+-- Platform settings (one row). Changed by the service role (UPDATE eventos_private.settings).
 CREATE TABLE eventos_private.settings (
   singleton                       boolean PRIMARY KEY DEFAULT true,
   pending_order_hold              interval NOT NULL DEFAULT interval '15 minutes',
@@ -25,11 +27,15 @@ CREATE TABLE eventos_private.settings (
   max_free_registrations_per_day  integer NOT NULL DEFAULT 20,
   archive_after                   interval NOT NULL DEFAULT interval '730 days',
   audit_seal_grace                interval NOT NULL DEFAULT interval '1 hour',
+  max_rows_per_request            integer NOT NULL DEFAULT 200,
+  max_meeting_invitations_per_day integer NOT NULL DEFAULT 20,
+  max_venues_per_owner            integer NOT NULL DEFAULT 50,
   updated_at                      timestamptz NOT NULL DEFAULT now(),
   CONSTRAINT settings_singleton_check CHECK (singleton),
   CONSTRAINT settings_hold_check CHECK (pending_order_hold BETWEEN interval '1 minute' AND interval '1 day'),
   CONSTRAINT settings_caps_check CHECK (max_pending_orders_per_tier >= 1 AND max_pending_units_per_tier >= 1
-                                        AND max_free_registrations_per_day >= 1),
+                                        AND max_free_registrations_per_day >= 1 AND max_rows_per_request >= 1
+                                        AND max_meeting_invitations_per_day >= 1 AND max_venues_per_owner >= 1),
   CONSTRAINT settings_archive_after_check CHECK (archive_after >= interval '1 day'),
   CONSTRAINT settings_seal_grace_check CHECK (audit_seal_grace >= interval '1 minute')
 );
@@ -273,7 +279,8 @@ AS $$
 $$;
 
 -- Every function of the schema: no PUBLIC EXECUTE (Supabase's default privileges grant it);
--- the helpers the policies call are executable by the API roles, nothing else is.
+-- the helpers are executable by authenticated (policies, triggers) and the service role; anon
+-- executes none of them.
 DO $$
 DECLARE
   v_fn regprocedure;
@@ -283,7 +290,7 @@ BEGIN
     WHERE p.pronamespace = 'eventos_private'::regnamespace
   LOOP
     EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC, anon, authenticated', v_fn);
-    EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO anon, authenticated, service_role', v_fn);
+    EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO authenticated, service_role', v_fn);
   END LOOP;
 END
 $$;

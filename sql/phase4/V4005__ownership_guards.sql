@@ -117,12 +117,15 @@ BEGIN
     RETURN NEW;
   END IF;
   IF TG_OP = 'INSERT' THEN
-    IF NOT eventos_private.venue_bookable(NEW.venue_id) THEN
-      RAISE EXCEPTION 'Venue not found or not open for bookings' USING ERRCODE = 'foreign_key_violation';
-    END IF;
     IF NEW.status <> 'pending' THEN
       RAISE EXCEPTION 'A booking starts as a request (status pending); the venue''s owner confirms it'
         USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NOT eventos_private.organizes_event(NEW.event_id) THEN
+      RETURN NEW;   -- not the caller's event: the policy refuses, nothing is said about the venue
+    END IF;
+    IF NOT eventos_private.venue_bookable(NEW.venue_id) THEN
+      RAISE EXCEPTION 'Venue not found or not open for bookings' USING ERRCODE = 'foreign_key_violation';
     END IF;
     RETURN NEW;
   END IF;
@@ -152,11 +155,16 @@ BEGIN
 END;
 $$;
 
-CREATE TRIGGER trg_venue_bookings_rules
+-- Named to fire before phase 0's trg_venue_bookings_no_overlap (BEFORE triggers fire in name
+-- order): by the time the overlap is checked, a row that is not the venue owner's confirmation
+-- has been refused or turned back into a request.
+CREATE TRIGGER trg_venue_bookings_guard
   BEFORE INSERT OR UPDATE ON public.venue_bookings
   FOR EACH ROW EXECUTE FUNCTION eventos_private.venue_booking_rules();
 
--- Phase 0's overlap guard said which dates were taken; same rule, no dates.
+-- Phase 0's overlap guard said which dates were taken; same rule, no dates — and for an API
+-- caller only when they own the venue (its bookings are theirs to see): anyone else probing a
+-- "confirmed" row would learn from the answer whether the venue is free.
 CREATE OR REPLACE FUNCTION public.prevent_venue_double_booking()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -164,7 +172,12 @@ SECURITY DEFINER
 SET search_path = ''
 AS $$
 BEGIN
-  IF NEW.status <> 'confirmed' THEN
+  IF NEW.status <> 'confirmed'
+     OR (eventos_private.is_api_caller() AND NOT eventos_private.owns_venue(NEW.venue_id)) THEN
+    RETURN NEW;
+  END IF;
+  -- unarchive_event() puts historical bookings back as they were (V4008).
+  IF NOT eventos_private.is_api_caller() AND pg_catalog.current_setting('eventos.restoring', true) = 'on' THEN
     RETURN NEW;
   END IF;
   PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('venue_bookings:' || NEW.venue_id::text, 0));
@@ -182,9 +195,16 @@ END;
 $$;
 
 -- ---------------------------------------------------------------------------------------
--- Meetings: both participants are attendees of one event; a referenced match is theirs; only
--- the invitee accepts or declines; only the inviter moves the time or place (which re-opens the
--- invitation); either may cancel or complete.
+-- Meetings: both participants are attendees of one event; a referenced match is theirs. The
+-- invitation's state machine (API callers; docs/schema.md):
+--   proposed  → accepted | declined (invitee) · cancelled (either)
+--   accepted  → declined (invitee) · cancelled | completed (either)
+--   declined  → accepted (invitee) · proposed (inviter) · cancelled (either)
+--   cancelled → proposed (inviter)
+--   completed → nothing
+-- Only the inviter moves the time or place, which re-opens the invitation (proposed). An
+-- inviter has at most one open proposal per invitee and settings.max_meeting_invitations_per_day
+-- invitations a day.
 CREATE FUNCTION eventos_private.meeting_pair_ok(p_organizer uuid, p_invitee uuid, p_match uuid)
 RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = ''
@@ -205,39 +225,72 @@ SECURITY INVOKER
 SET search_path = ''
 AS $$
 DECLARE
+  v_api      boolean := eventos_private.is_api_caller();
   v_inviter  boolean;
   v_invitee  boolean;
+  v_from     text;
+  v_to       text;
 BEGIN
   IF TG_OP = 'INSERT' OR (NEW.organizer_id, NEW.invitee_id, NEW.match_id) IS DISTINCT FROM (OLD.organizer_id, OLD.invitee_id, OLD.match_id) THEN
+    IF v_api AND NOT (NEW.organizer_id = ANY (ARRAY(SELECT eventos_private.networking_attendee_ids()))
+                      AND NEW.invitee_id = ANY (ARRAY(SELECT eventos_private.networking_peer_ids()))) THEN
+      RETURN NEW;   -- not between the caller and one of their peers: the policy refuses
+    END IF;
     IF NOT eventos_private.meeting_pair_ok(NEW.organizer_id, NEW.invitee_id, NEW.match_id) THEN
       RAISE EXCEPTION 'Meeting participants must be attendees of one event (and the match theirs)'
         USING ERRCODE = 'check_violation';
     END IF;
   END IF;
-  IF NOT eventos_private.is_api_caller() THEN
+  IF NOT v_api THEN
     RETURN NEW;
   END IF;
   IF TG_OP = 'INSERT' THEN
     IF NEW.status <> 'proposed' THEN
       RAISE EXCEPTION 'A meeting starts as a proposal' USING ERRCODE = 'insufficient_privilege';
     END IF;
+    -- One inviter's invitations queue here (the counts below are the caller's own rows).
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('meetings:' || NEW.organizer_id::text, 0));
+    IF EXISTS (SELECT 1 FROM public.meetings AS m
+               WHERE m.organizer_id = NEW.organizer_id AND m.invitee_id = NEW.invitee_id AND m.status = 'proposed') THEN
+      RAISE EXCEPTION 'You already have an open invitation to this attendee' USING ERRCODE = 'unique_violation',
+        HINT = 'Move the open invitation instead.';
+    END IF;
+    IF (SELECT count(*) FROM public.meetings AS m
+        WHERE m.organizer_id = NEW.organizer_id AND m.created_at > pg_catalog.now() - interval '1 day')
+       >= (eventos_private.current_settings()).max_meeting_invitations_per_day THEN
+      RAISE EXCEPTION 'Too many invitations in the last 24 hours' USING ERRCODE = 'check_violation';
+    END IF;
     RETURN NEW;
   END IF;
+
   v_inviter := OLD.organizer_id = ANY (ARRAY(SELECT eventos_private.own_attendee_ids()));
   v_invitee := OLD.invitee_id = ANY (ARRAY(SELECT eventos_private.own_attendee_ids()));
-  IF NEW.status IS DISTINCT FROM OLD.status THEN
-    IF NEW.status IN ('accepted', 'declined') AND NOT v_invitee THEN
-      RAISE EXCEPTION 'Only the invitee can accept or decline a meeting' USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    IF NEW.status = 'proposed' AND NOT v_inviter THEN
-      RAISE EXCEPTION 'Only the inviter can re-propose a meeting' USING ERRCODE = 'insufficient_privilege';
-    END IF;
+  IF OLD.status = 'completed' AND (NEW.status, NEW.time_slot, NEW.location) IS DISTINCT FROM (OLD.status, OLD.time_slot, OLD.location) THEN
+    RAISE EXCEPTION 'A completed meeting cannot change' USING ERRCODE = 'check_violation';
   END IF;
   IF (NEW.time_slot, NEW.location) IS DISTINCT FROM (OLD.time_slot, OLD.location) THEN
     IF NOT v_inviter THEN
       RAISE EXCEPTION 'Only the inviter can move a meeting' USING ERRCODE = 'insufficient_privilege';
     END IF;
     NEW.status := 'proposed';
+    RETURN NEW;
+  END IF;
+  v_from := OLD.status;
+  v_to := NEW.status;
+  IF v_to IS DISTINCT FROM v_from THEN
+    IF v_to IN ('accepted', 'declined') AND NOT v_invitee THEN
+      RAISE EXCEPTION 'Only the invitee can accept or decline a meeting' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF v_to = 'proposed' AND NOT v_inviter THEN
+      RAISE EXCEPTION 'Only the inviter can re-propose a meeting' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NOT ((v_from = 'proposed' AND v_to IN ('accepted', 'declined', 'cancelled'))
+            OR (v_from = 'accepted' AND v_to IN ('declined', 'cancelled', 'completed'))
+            OR (v_from = 'declined' AND v_to IN ('accepted', 'proposed', 'cancelled'))
+            OR (v_from = 'cancelled' AND v_to = 'proposed')) THEN
+      RAISE EXCEPTION 'A meeting cannot go from % to %', v_from, v_to USING ERRCODE = 'check_violation',
+        HINT = 'proposed → accepted | declined | cancelled; accepted → declined | cancelled | completed; declined → accepted | proposed | cancelled; cancelled → proposed.';
+    END IF;
   END IF;
   RETURN NEW;
 END;

@@ -335,9 +335,10 @@ CREATE POLICY networking_participants_select ON public.networking_participants F
   USING (attendee_id = ANY (ARRAY(SELECT eventos_private.own_attendee_ids())) OR event_id = ANY (ARRAY(SELECT eventos_private.organized_event_ids())));
 CREATE POLICY networking_participants_join ON public.networking_participants FOR INSERT TO authenticated
   WITH CHECK (attendee_id = ANY (ARRAY(SELECT eventos_private.networking_attendee_ids())) AND status = 'registered');
+-- a participant cancels or re-registers; only the organizer records attendance
 CREATE POLICY networking_participants_update_own ON public.networking_participants FOR UPDATE TO authenticated
   USING (attendee_id = ANY (ARRAY(SELECT eventos_private.own_attendee_ids())))
-  WITH CHECK (attendee_id = ANY (ARRAY(SELECT eventos_private.own_attendee_ids())));
+  WITH CHECK (attendee_id = ANY (ARRAY(SELECT eventos_private.own_attendee_ids())) AND status IN ('registered', 'cancelled'));
 CREATE POLICY networking_participants_organizer ON public.networking_participants FOR ALL TO authenticated
   USING (event_id = ANY (ARRAY(SELECT eventos_private.organized_event_ids())))
   WITH CHECK (event_id = ANY (ARRAY(SELECT eventos_private.organized_event_ids())));
@@ -351,8 +352,10 @@ CREATE POLICY sponsors_insert ON public.sponsors FOR INSERT TO authenticated
 CREATE POLICY sponsors_update ON public.sponsors FOR UPDATE TO authenticated
   USING (created_by = (SELECT auth.uid()) OR user_id = (SELECT auth.uid()))
   WITH CHECK (created_by = (SELECT auth.uid()) OR user_id = (SELECT auth.uid()));
+-- once a sponsor account has claimed the company, deleting it would cascade away the account's
+-- own rows (lead scores, follow-ups): only an unclaimed sponsor, or one's own, is deleted
 CREATE POLICY sponsors_delete ON public.sponsors FOR DELETE TO authenticated
-  USING (created_by = (SELECT auth.uid()));
+  USING (created_by = (SELECT auth.uid()) AND (user_id IS NULL OR user_id = (SELECT auth.uid())));
 CREATE POLICY sponsor_proposals_organizer ON public.sponsor_proposals FOR ALL TO authenticated
   USING (event_id = ANY (ARRAY(SELECT eventos_private.organized_event_ids())))
   WITH CHECK (event_id = ANY (ARRAY(SELECT eventos_private.organized_event_ids())) AND sponsor_id = ANY (ARRAY(SELECT eventos_private.own_sponsor_ids())));

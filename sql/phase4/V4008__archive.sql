@@ -6,8 +6,9 @@
 -- references that ON DELETE SET NULL would cut (wizard sessions, generation history …), then
 -- deletes the rows children first, with triggers on (the deletions are audited, inventory
 -- counters follow). unarchive_event() puts everything back exactly (same ids, same counters)
--- and re-links the cut references; it refuses if a referenced row (a venue, a sponsor, a user)
--- has disappeared meanwhile. Biometric rows (facial_recognition_data) are deleted, never
+-- with triggers on as well (audited; counters recounted and compared), needing no superuser
+-- setting, and re-links the cut references; it refuses if a referenced row (a venue, a sponsor,
+-- a user) has disappeared meanwhile. Biometric rows (facial_recognition_data) are deleted, never
 -- copied: an archive must not outlive their consent.
 
 CREATE TABLE eventos_private.event_archives (
@@ -89,6 +90,59 @@ AS $$
   JOIN pg_catalog.pg_attribute AS pa ON pa.attrelid = k.confrelid AND pa.attnum = u.pk
   WHERE k.oid = p_fk
   GROUP BY k.confrelid
+$$;
+
+-- Phase 0's date rule, except while unarchive_event() restores an event that started long ago
+-- (eventos.restoring, honoured only outside the API roles; no API-reachable SECURITY DEFINER
+-- function inserts events).
+CREATE OR REPLACE FUNCTION public.validate_event_dates()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = ''
+AS $$
+BEGIN
+  IF NEW.end_at <= NEW.start_at THEN
+    RAISE EXCEPTION 'Event end date (%) must be after start date (%)', NEW.end_at, NEW.start_at
+      USING ERRCODE = 'check_violation';
+  END IF;
+  IF TG_OP = 'INSERT' AND NEW.start_at < pg_catalog.now()
+     AND NOT (pg_catalog.current_setting('eventos.restoring', true) = 'on'
+              AND CURRENT_USER NOT IN ('anon', 'authenticated')) THEN
+    RAISE EXCEPTION 'New event start date (%) cannot be in the past', NEW.start_at
+      USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END;
+$$;
+
+-- Phase 0's modification stamps, except during the restore: the triggers that recount the
+-- restored counters update those rows, which must keep their archived updated_at.
+CREATE OR REPLACE FUNCTION public.update_updated_at_column()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = ''
+AS $$
+BEGIN
+  IF pg_catalog.current_setting('eventos.restoring', true) = 'on' AND CURRENT_USER NOT IN ('anon', 'authenticated') THEN
+    RETURN NEW;
+  END IF;
+  NEW.updated_at := pg_catalog.now();
+  RETURN NEW;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION public.update_last_updated_column()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = ''
+AS $$
+BEGIN
+  IF pg_catalog.current_setting('eventos.restoring', true) = 'on' AND CURRENT_USER NOT IN ('anon', 'authenticated') THEN
+    RETURN NEW;
+  END IF;
+  NEW.last_updated := pg_catalog.now();
+  RETURN NEW;
+END;
 $$;
 
 CREATE FUNCTION public.archive_event(p_event_id uuid)
@@ -210,32 +264,95 @@ SECURITY DEFINER
 SET search_path = ''
 AS $$
 DECLARE
-  v_doc      jsonb;
-  v_part     jsonb;
-  v_link     jsonb;
-  v_cols     text;
-  v_count    integer := 0;
-  v_n        integer;
-  v_fk       record;
-  v_orphan   boolean;
+  v_doc       jsonb;
+  v_part      jsonb;
+  v_link      jsonb;
+  v_cols      text;
+  v_count     integer := 0;
+  v_n         integer;
+  v_fk        record;
+  v_orphan    boolean;
+  v_rounds    integer := 0;
+  v_t         record;
+  v_rows      jsonb;
+  -- Columns maintained by triggers: restored as zero, the triggers count them up again, and
+  -- the result must equal the archived value.
+  v_counters  jsonb := '{"public.ticket_tiers": "sold_count", "public.orders": "tickets_issued",
+                         "public.networking_events": "participant_count"}';
 BEGIN
   SELECT a.document INTO v_doc FROM eventos_private.event_archives AS a WHERE a.event_id = p_event_id FOR UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'unarchive_event: no archive of event %', p_event_id USING ERRCODE = 'no_data_found';
   END IF;
-  -- Exact row images (same ids, same counters): triggers would re-derive counters and re-run
-  -- INSERT-time rules (e.g. "start date not in the past") on historical rows, so they are
-  -- off for the restore; foreign keys are then checked explicitly below.
-  PERFORM pg_catalog.set_config('session_replication_role', 'replica', true);
-  FOR v_part IN SELECT t.value FROM jsonb_array_elements(v_doc -> 'tables') AS t ORDER BY (t.value ->> 'depth')::integer LOOP
-    CONTINUE WHEN jsonb_array_length(v_part -> 'rows') = 0;
+
+  CREATE TEMP TABLE IF NOT EXISTS eventos_restore_parts (
+    tbl regclass PRIMARY KEY, depth integer NOT NULL, rows jsonb NOT NULL) ON COMMIT DROP;
+  TRUNCATE pg_temp.eventos_restore_parts;
+  INSERT INTO pg_temp.eventos_restore_parts
+  SELECT (t.value ->> 'table')::regclass, 0, t.value -> 'rows'
+  FROM jsonb_array_elements(v_doc -> 'tables') AS t
+  WHERE jsonb_array_length(t.value -> 'rows') > 0;
+
+  -- Rows outside the archive that the restored rows reference (a venue, a sponsor, a user …)
+  -- must still exist.
+  FOR v_fk IN
+    SELECT k.conname, k.conrelid::regclass AS tbl, k.confrelid::regclass AS parent, r.rows,
+           (SELECT pg_catalog.string_agg(pg_catalog.format('c.%I IS NOT NULL', a.attname), ' AND ')
+            FROM unnest(k.conkey) AS s(n) JOIN pg_catalog.pg_attribute AS a ON a.attrelid = k.conrelid AND a.attnum = s.n) AS not_null,
+           (SELECT pg_catalog.string_agg(pg_catalog.format('p.%I = c.%I', pa.attname, ca.attname), ' AND ')
+            FROM unnest(k.conkey, k.confkey) AS u(ck, pk)
+            JOIN pg_catalog.pg_attribute AS ca ON ca.attrelid = k.conrelid AND ca.attnum = u.ck
+            JOIN pg_catalog.pg_attribute AS pa ON pa.attrelid = k.confrelid AND pa.attnum = u.pk) AS joined
+    FROM pg_catalog.pg_constraint AS k
+    JOIN pg_temp.eventos_restore_parts AS r ON r.tbl = k.conrelid
+    WHERE k.contype = 'f' AND k.conparentid = 0
+      AND k.confrelid NOT IN (SELECT x.tbl FROM pg_temp.eventos_restore_parts AS x)
+  LOOP
+    EXECUTE pg_catalog.format('SELECT EXISTS (SELECT 1 FROM jsonb_populate_recordset(NULL::%s, $1) AS c WHERE %s AND NOT EXISTS (SELECT 1 FROM %s AS p WHERE %s))',
+                              v_fk.tbl, v_fk.not_null, v_fk.parent, v_fk.joined)
+      INTO v_orphan USING v_fk.rows;
+    IF v_orphan THEN
+      RAISE EXCEPTION 'unarchive_event: % rows reference % rows that no longer exist (constraint %)', v_fk.tbl, v_fk.parent, v_fk.conname
+        USING ERRCODE = 'foreign_key_violation', HINT = 'Restore or recreate the referenced rows, then un-archive again.';
+    END IF;
+  END LOOP;
+
+  -- Insert order: every table after the tables it references (all foreign keys between the
+  -- archived tables, not only the ones that made it part of the event), so that the foreign
+  -- keys hold row by row.
+  LOOP
+    v_rounds := v_rounds + 1;
+    UPDATE pg_temp.eventos_restore_parts AS o SET depth = d.depth
+    FROM (SELECT k.conrelid AS tbl, max(p.depth) + 1 AS depth
+          FROM pg_catalog.pg_constraint AS k
+          JOIN pg_temp.eventos_restore_parts AS p ON p.tbl = k.confrelid
+          WHERE k.contype = 'f' AND k.conparentid = 0 AND k.conrelid <> k.confrelid
+          GROUP BY k.conrelid) AS d
+    WHERE o.tbl = d.tbl AND o.depth < d.depth;
+    EXIT WHEN NOT FOUND;
+    IF v_rounds > 100 THEN
+      RAISE EXCEPTION 'unarchive_event: the archived tables reference each other in a cycle';
+    END IF;
+  END LOOP;
+
+  -- The rows go back with triggers on, like any insert (audited, counters counted). Rules that
+  -- judge new data by today's clock (an event starting in the past, a hold, a calendar that
+  -- has moved on since) stand aside for the restore: eventos.restoring, honoured only outside
+  -- the API roles.
+  PERFORM pg_catalog.set_config('eventos.restoring', 'on', true);
+  FOR v_t IN SELECT r.* FROM pg_temp.eventos_restore_parts AS r ORDER BY r.depth, r.tbl::text LOOP
     SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO v_cols
     FROM pg_catalog.pg_attribute AS a
-    WHERE a.attrelid = (v_part ->> 'table')::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
-      AND (v_part -> 'rows' -> 0) ? a.attname;
+    WHERE a.attrelid = v_t.tbl AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+      AND (v_t.rows -> 0) ? a.attname;
+    v_rows := v_t.rows;
+    IF v_counters ? v_t.tbl::text THEN
+      SELECT jsonb_agg(x.value || jsonb_build_object(v_counters ->> v_t.tbl::text, 0)) INTO v_rows
+      FROM jsonb_array_elements(v_t.rows) AS x;
+    END IF;
     EXECUTE pg_catalog.format('INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM jsonb_populate_recordset(NULL::%s, $1)',
-                              v_part ->> 'table', v_cols, v_cols, v_part ->> 'table')
-      USING v_part -> 'rows';
+                              v_t.tbl, v_cols, v_cols, v_t.tbl)
+      USING v_rows;
     GET DIAGNOSTICS v_n = ROW_COUNT;
     v_count := v_count + v_n;
   END LOOP;
@@ -250,39 +367,18 @@ BEGIN
       (SELECT pg_catalog.string_agg(pg_catalog.format('c.%I IS NULL', s.key), ' AND ') FROM jsonb_each(v_link -> 'set') AS s))
       USING v_link -> 'set', v_link -> 'key';
   END LOOP;
-  PERFORM pg_catalog.set_config('session_replication_role', 'origin', true);
+  PERFORM pg_catalog.set_config('eventos.restoring', '', true);
 
-  -- Every foreign key of every restored row must hold (a venue, sponsor or user may be gone).
-  FOR v_fk IN
-    SELECT k.oid, k.conname, k.conrelid::regclass AS tbl,
-           (SELECT pg_catalog.string_agg(pg_catalog.format('c.%I IS NOT NULL', a.attname), ' AND ')
-            FROM unnest(k.conkey) AS s(n) JOIN pg_catalog.pg_attribute AS a ON a.attrelid = k.conrelid AND a.attnum = s.n) AS not_null,
-           (SELECT pg_catalog.string_agg(pg_catalog.format('p.%I = c.%I', pa.attname, ca.attname), ' AND ')
-            FROM unnest(k.conkey, k.confkey) AS u(ck, pk)
-            JOIN pg_catalog.pg_attribute AS ca ON ca.attrelid = k.conrelid AND ca.attnum = u.ck
-            JOIN pg_catalog.pg_attribute AS pa ON pa.attrelid = k.confrelid AND pa.attnum = u.pk) AS joined,
-           k.confrelid::regclass AS parent
-    FROM pg_catalog.pg_constraint AS k
-    WHERE k.contype = 'f' AND k.conparentid = 0
-      AND k.conrelid IN (SELECT (t.value ->> 'table')::regclass FROM jsonb_array_elements(v_doc -> 'tables') AS t)
-  LOOP
-    EXECUTE pg_catalog.format('SELECT EXISTS (SELECT 1 FROM %s AS c WHERE %s AND NOT EXISTS (SELECT 1 FROM %s AS p WHERE %s))',
-                              v_fk.tbl, v_fk.not_null, v_fk.parent, v_fk.joined)
-      INTO v_orphan;
+  -- The counters the triggers rebuilt must be the archived ones.
+  FOR v_t IN SELECT r.* FROM pg_temp.eventos_restore_parts AS r WHERE v_counters ? r.tbl::text LOOP
+    EXECUTE pg_catalog.format('SELECT EXISTS (SELECT 1 FROM jsonb_populate_recordset(NULL::%s, $1) AS a JOIN %s AS t ON t.id = a.id WHERE t.%I IS DISTINCT FROM a.%I)',
+                              v_t.tbl, v_t.tbl, v_counters ->> v_t.tbl::text, v_counters ->> v_t.tbl::text)
+      INTO v_orphan USING v_t.rows;
     IF v_orphan THEN
-      RAISE EXCEPTION 'unarchive_event: % rows reference % rows that no longer exist (constraint %)', v_fk.tbl, v_fk.parent, v_fk.conname
-        USING ERRCODE = 'foreign_key_violation', HINT = 'Restore or recreate the referenced rows, then un-archive again.';
+      RAISE EXCEPTION 'unarchive_event: %.% recounted from the restored rows differs from the archive', v_t.tbl, v_counters ->> v_t.tbl::text
+        USING ERRCODE = 'data_corrupted', HINT = 'The archived rows were inconsistent; restore them by hand.';
     END IF;
   END LOOP;
-
-  -- The restore is audited like any insert into an audited table.
-  INSERT INTO public.audit_log (table_name, operation, record_id, new_data, changed_by, changed_at)
-  SELECT c.relname, 'INSERT', (r.value ->> 'id')::uuid, r.value, (SELECT auth.uid()), pg_catalog.now()
-  FROM jsonb_array_elements(v_doc -> 'tables') AS t
-  CROSS JOIN LATERAL jsonb_array_elements(t.value -> 'rows') AS r
-  JOIN pg_catalog.pg_class AS c ON c.oid = (t.value ->> 'table')::regclass
-  WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_trigger AS g
-                WHERE g.tgrelid = c.oid AND g.tgfoid = 'eventos_private.audit_append()'::regprocedure);
 
   DELETE FROM eventos_private.event_archives WHERE event_id = p_event_id;
   DELETE FROM public.events_archive WHERE id = p_event_id;

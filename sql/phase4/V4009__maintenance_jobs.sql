@@ -76,6 +76,29 @@ REVOKE EXECUTE ON FUNCTION public.drop_expired_log_partitions(timestamptz) FROM 
 GRANT EXECUTE ON FUNCTION public.drop_expired_log_partitions(timestamptz) TO service_role;
 
 -- ---------------------------------------------------------------------------------------
+-- Biometric data never outlives its expiry: the purge runs every 10 minutes (below), and a row
+-- that is already expired is never written (a back-dated enrollment, or an UPDATE that would
+-- keep a row past its time, is refused — whoever writes it).
+CREATE FUNCTION eventos_private.facial_data_rules()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = ''
+AS $$
+BEGIN
+  IF NEW.expires_at <= pg_catalog.now() THEN
+    RAISE EXCEPTION 'Biometric data cannot be stored past its expiry' USING ERRCODE = 'check_violation',
+      HINT = 'expires_at must lie in the future; expired enrollments are deleted, not kept.';
+  END IF;
+  RETURN NEW;
+END;
+$$;
+REVOKE ALL ON FUNCTION eventos_private.facial_data_rules() FROM PUBLIC, anon, authenticated;
+
+CREATE TRIGGER trg_facial_recognition_data_expiry
+  BEFORE INSERT OR UPDATE ON public.facial_recognition_data
+  FOR EACH ROW EXECUTE FUNCTION eventos_private.facial_data_rules();
+
+-- ---------------------------------------------------------------------------------------
 CREATE TABLE eventos_private.maintenance_jobs (
   name              text PRIMARY KEY,
   schedule          text NOT NULL,
@@ -105,7 +128,7 @@ INSERT INTO eventos_private.maintenance_jobs (name, schedule, every, command, de
    'SELECT public.refresh_event_analytics_cache()', 'refresh event_analytics_cache'),
   ('eventos-maintain-partitions', '10 0 * * *', interval '1 day',
    'SELECT count(*) FROM public.create_upcoming_partitions()', 'premake the partitions of the next periods'),
-  ('eventos-purge-facial-data', '30 3 * * *', interval '1 day',
+  ('eventos-purge-facial-data', '*/10 * * * *', interval '10 minutes',
    'SELECT public.purge_expired_facial_data()', 'delete expired biometric enrollments'),
   ('eventos-purge-agent-memory', '40 3 * * *', interval '1 day',
    'SELECT public.purge_expired_agent_memory()', 'delete expired agent memory'),

@@ -14,6 +14,11 @@ BEGIN
       (SELECT count(*) FROM eventos_private.event_archives)
       USING HINT = 'SELECT public.unarchive_event(event_id) FROM eventos_private.event_archives; then roll back.';
   END IF;
+  IF EXISTS (SELECT 1 FROM public.events GROUP BY slug HAVING count(*) > 1) THEN
+    RAISE EXCEPTION 'rollback of phase 4: % event slugs are used by more than one organizer (phase 3 needs unique slugs)',
+      (SELECT count(*) FROM (SELECT 1 FROM public.events GROUP BY slug HAVING count(*) > 1) AS d)
+      USING HINT = 'SELECT slug, array_agg(id) FROM public.events GROUP BY slug HAVING count(*) > 1; rename them first.';
+  END IF;
   IF EXISTS (SELECT 1 FROM public.verify_audit_log_integrity(interval '100 years')) THEN
     RAISE EXCEPTION 'rollback of phase 4: the audit chain has problems'
       USING HINT = 'SELECT * FROM public.verify_audit_log_integrity(); resolve them before rolling back.';
@@ -21,7 +26,30 @@ BEGIN
 END
 $$;
 
--- V4010
+-- V4011
+DO $$
+DECLARE
+  v_table text;
+BEGIN
+  FOREACH v_table IN ARRAY ARRAY[
+    'venues', 'venue_bookings', 'email_templates', 'wizard_sessions', 'wizard_actions',
+    'generation_history', 'attendee_engagements', 'chatbot_logs', 'attendee_preferences',
+    'interaction_events', 'networking_preferences', 'connection_goals', 'meetings',
+    'networking_participants', 'sponsors', 'follow_up_sequences'] LOOP
+    EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS %I ON public.%I', 'trg_' || v_table || '_api_insert_cap', v_table);
+  END LOOP;
+END
+$$;
+DROP FUNCTION IF EXISTS eventos_private.api_insert_cap();
+DROP TRIGGER IF EXISTS trg_venues_quota ON public.venues;
+DROP FUNCTION IF EXISTS eventos_private.venue_rules();
+
+-- V4010: slugs unique across all events again (checked above), then the indexes.
+DROP INDEX IF EXISTS public.events_public_slug_key;
+ALTER TABLE public.events
+  DROP CONSTRAINT IF EXISTS events_slug_global_key,
+  DROP CONSTRAINT IF EXISTS events_slug_key,
+  ADD CONSTRAINT events_slug_key UNIQUE (slug);
 DROP INDEX IF EXISTS public.idx_orders_pending;
 DROP INDEX IF EXISTS public.idx_audit_log_unsealed;
 
@@ -43,6 +71,8 @@ DROP FUNCTION IF EXISTS public.admin_maintenance_jobs();
 DROP FUNCTION IF EXISTS public.register_maintenance_jobs();
 DROP FUNCTION IF EXISTS public.run_maintenance_job(text);
 DROP TABLE IF EXISTS eventos_private.maintenance_jobs;
+DROP TRIGGER IF EXISTS trg_facial_recognition_data_expiry ON public.facial_recognition_data;
+DROP FUNCTION IF EXISTS eventos_private.facial_data_rules();
 DROP FUNCTION IF EXISTS public.drop_expired_log_partitions(timestamptz);
 ALTER TABLE public.partition_config DROP COLUMN IF EXISTS retention;
 
@@ -85,6 +115,43 @@ END;
 $$;
 COMMENT ON FUNCTION public.archive_old_events(integer) IS
   'Moves completed/cancelled events that ended more than p_days_old days ago into events_archive; skips events with financial records.';
+CREATE OR REPLACE FUNCTION public.validate_event_dates()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = ''
+AS $$
+BEGIN
+  IF NEW.end_at <= NEW.start_at THEN
+    RAISE EXCEPTION 'Event end date (%) must be after start date (%)', NEW.end_at, NEW.start_at
+      USING ERRCODE = 'check_violation';
+  END IF;
+  IF TG_OP = 'INSERT' AND NEW.start_at < pg_catalog.now() THEN
+    RAISE EXCEPTION 'New event start date (%) cannot be in the past', NEW.start_at
+      USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END;
+$$;
+CREATE OR REPLACE FUNCTION public.update_updated_at_column()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = ''
+AS $$
+BEGIN
+  NEW.updated_at := pg_catalog.now();
+  RETURN NEW;
+END;
+$$;
+CREATE OR REPLACE FUNCTION public.update_last_updated_column()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = ''
+AS $$
+BEGIN
+  NEW.last_updated := pg_catalog.now();
+  RETURN NEW;
+END;
+$$;
 DROP FUNCTION IF EXISTS public.unarchive_event(uuid);
 DROP FUNCTION IF EXISTS public.archive_event(uuid);
 DROP FUNCTION IF EXISTS eventos_private.archive_fk_match(oid, text);
@@ -503,7 +570,7 @@ GRANT EXECUTE ON FUNCTION public.event_peer_attendee_ids() TO authenticated, ser
 
 -- V4005
 DROP TRIGGER IF EXISTS trg_meetings_rules ON public.meetings;
-DROP TRIGGER IF EXISTS trg_venue_bookings_rules ON public.venue_bookings;
+DROP TRIGGER IF EXISTS trg_venue_bookings_guard ON public.venue_bookings;
 DROP TRIGGER IF EXISTS trg_networking_events_rules ON public.networking_events;
 DROP FUNCTION IF EXISTS eventos_private.meeting_rules();
 DROP FUNCTION IF EXISTS eventos_private.meeting_pair_ok(uuid, uuid, uuid);
@@ -594,6 +661,12 @@ GRANT UPDATE ON TABLE public.sponsor_deliverables TO authenticated;
 DROP FUNCTION IF EXISTS eventos_private.pin_update_columns(regclass, text[]);
 
 -- V4004
+DROP FUNCTION IF EXISTS public.respond_to_match(uuid, boolean);
+DROP TRIGGER IF EXISTS trg_matches_responses ON public.matches;
+DROP FUNCTION IF EXISTS eventos_private.match_response_rules();
+ALTER TABLE public.matches DROP CONSTRAINT IF EXISTS matches_responses_check;
+ALTER TABLE public.matches DROP COLUMN IF EXISTS attendee_2_response, DROP COLUMN IF EXISTS attendee_1_response;
+GRANT UPDATE (status) ON TABLE public.matches TO authenticated;
 DROP TABLE IF EXISTS public.networking_participants;
 DROP FUNCTION IF EXISTS eventos_private.networking_participation_rules();
 ALTER TABLE public.networking_events DROP CONSTRAINT IF EXISTS networking_events_participants_check;
@@ -601,7 +674,10 @@ ALTER TABLE public.networking_events DROP COLUMN IF EXISTS participant_count;
 DROP FUNCTION IF EXISTS public.assign_ticket(uuid, text, text, boolean);
 DROP TRIGGER IF EXISTS trg_attendees_rules ON public.attendees;
 DROP FUNCTION IF EXISTS eventos_private.attendee_rules();
-DROP FUNCTION IF EXISTS eventos_private.own_registration_counts(uuid);
+DROP FUNCTION IF EXISTS eventos_private.own_registration_counts(uuid, text);
+DROP FUNCTION IF EXISTS eventos_private.active_attendee_count(uuid);
+DROP TRIGGER IF EXISTS trg_profiles_rules ON public.profiles;
+DROP FUNCTION IF EXISTS eventos_private.profile_rules();
 DROP FUNCTION IF EXISTS eventos_private.caller_email();
 
 -- V4003: sequence privileges as they were, then the checkout rules.

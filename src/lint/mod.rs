@@ -397,6 +397,15 @@ fn check_file(
     let rollback = is_rollback_path(&source.path);
     let (mut statement_index, mut next_statement) = (0, 0);
     for unit in prepared.units {
+        let site = symbols::Site {
+            file: source.path.clone(),
+            span: unit.span.clone(),
+            file_index,
+        };
+        if let Some(block) = &unit.dynamic {
+            symbols.apply_dynamic(&unit.node, block, &site);
+            continue;
+        }
         if unit.kind == UnitKind::TopLevel {
             statement_index = next_statement;
             next_statement += 1;
@@ -426,11 +435,6 @@ fn check_file(
         if options.explain_locks {
             locks.extend(lock_report::entry(&ctx));
         }
-        let site = symbols::Site {
-            file: source.path.clone(),
-            span: unit.span.clone(),
-            file_index,
-        };
         symbols.record_any(&unit.node, &site);
         if unit.kind.runs_now() {
             symbols.apply(&unit.node, &site);

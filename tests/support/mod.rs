@@ -312,3 +312,26 @@ pub fn issue_ticket(client: &mut Client, order: &str) -> Result<String, String> 
     )
     .map(|mut r| r.remove(0))
 }
+
+/// Red-team accounts (tests/schema_redteam.rs): an attacker with no rights anywhere, a second
+/// attendee, a venue owner, and an account without an e-mail address (phone sign-in).
+pub const EVE: &str = "e0e00000-0000-4000-8000-000000000006";
+pub const DAVE: &str = "d0d00000-0000-4000-8000-000000000007";
+pub const VIC: &str = "f1c00000-0000-4000-8000-000000000008";
+pub const NOMAIL: &str = "0ee00000-0000-4000-8000-000000000009";
+
+/// The v2 users plus EVE, DAVE and VIC (attendee profiles) and NOMAIL (an auth user without an
+/// e-mail address and without a profile). Runs as the table owner.
+pub fn seed_redteam_users(client: &mut Client) {
+    seed_v2_users(client);
+    client
+        .batch_execute(&format!(
+            "INSERT INTO auth.users (id, email) VALUES
+               ('{EVE}', 'eve@example.com'), ('{DAVE}', 'dave@example.com'),
+               ('{VIC}', 'vic@example.com'), ('{NOMAIL}', NULL);
+             INSERT INTO public.profiles (id, email, role) VALUES
+               ('{EVE}', 'eve@example.com', 'attendee'), ('{DAVE}', 'dave@example.com', 'attendee'),
+               ('{VIC}', 'vic@example.com', 'attendee')"
+        ))
+        .expect("seed red-team users");
+}

@@ -20,7 +20,7 @@ use crate::db::supabase::platform::{
     CONFIGURABLE_RESERVED_ROLES, MIGRATING_ROLE, PRIVILEGED_EXTENSIONS, has_policy_grant,
     is_configurable_reserved_role, is_reserved_membership, is_reserved_role, is_reserved_schema,
 };
-use crate::lint::UnitContext;
+use crate::lint::{LintOptions, Runner, UnitContext};
 use crate::migrate::privileges::needs::{Name, Need, Owned, RoleChange, requirements};
 use crate::report::{Diagnostic, Severity};
 
@@ -61,12 +61,25 @@ const TRUSTED_EXTENSIONS: &[&str] = &[
 ];
 
 fn check(ctx: &UnitContext<'_>, rule: &Rule, out: &mut Vec<Diagnostic>) {
+    if !deploys_to_supabase(ctx.options) {
+        return;
+    }
     let refusal = requirements(&ctx.unit.node)
         .into_iter()
         .find_map(|r| refusal(r.verb, &r.need));
     if let Some(message) = refusal {
         out.push(ctx.diagnostic(rule, message));
     }
+}
+
+/// Whether the files are meant for a Supabase project: the bundles and the `eventos` and
+/// `supabase` runners are; a golang-migrate, sqlx, diesel, Flyway or unknown runner's project
+/// is only when it serves schemas through the API (inside a Supabase project, or
+/// `exposed_schemas` set). A plain PostgreSQL application may own an `auth` schema or any
+/// extension; Supabase's refusals do not apply to it.
+fn deploys_to_supabase(options: &LintOptions) -> bool {
+    matches!(options.runner, Runner::Eventos | Runner::Supabase)
+        || !options.exposed_schemas.is_empty()
 }
 
 fn reserved(name: &Name) -> bool {
@@ -255,6 +268,47 @@ mod tests {
                 rule_ids(sql)
             );
         }
+    }
+
+    #[test]
+    fn plain_postgresql_projects_own_their_auth_schema() {
+        use crate::lint::{LintOptions, Runner, lint_sources};
+        use crate::report::SourceFile;
+        let sql =
+            "CREATE SCHEMA auth;\nCREATE TABLE auth.users (id bigint);\nCREATE EXTENSION file_fdw;";
+        let lint = |runner, exposed: &[&str]| {
+            let options = LintOptions {
+                runner,
+                exposed_schemas: exposed.iter().map(|s| s.to_string()).collect(),
+                ..LintOptions::default()
+            };
+            let source = SourceFile {
+                path: "1_init.up.sql".into(),
+                text: sql.into(),
+            };
+            lint_sources(vec![source], &options)
+                .diagnostics
+                .iter()
+                .filter(|d| d.rule == RULE)
+                .count()
+        };
+        assert_eq!(
+            lint(Runner::GolangMigrate, &[]),
+            0,
+            "not a Supabase project"
+        );
+        assert_eq!(lint(Runner::Diesel, &[]), 0, "not a Supabase project");
+        assert_eq!(
+            lint(Runner::GolangMigrate, &["public"]),
+            3,
+            "inside a Supabase project"
+        );
+        assert_eq!(lint(Runner::Supabase, &["public"]), 3);
+        assert_eq!(
+            lint(Runner::Eventos, &[]),
+            3,
+            "the bundles deploy to Supabase"
+        );
     }
 
     #[test]

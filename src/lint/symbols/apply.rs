@@ -16,7 +16,7 @@ use super::{
 };
 
 /// The view option rules judge.
-const SECURITY_INVOKER: &str = "security_invoker";
+pub(super) const SECURITY_INVOKER: &str = "security_invoker";
 
 impl Symbols {
     /// Applies one statement that runs now (top level or in a `DO` block).
@@ -262,29 +262,12 @@ impl Symbols {
         let Some(function) = self.function_mut(func) else {
             return;
         };
-        let was_unsafe = function.definer_without_search_path();
-        if let Some(definer) = security_definer(&stmt.actions) {
-            function.security_definer = definer;
-        }
-        for action in &stmt.actions {
-            if let Some(set) = set_action(action) {
-                let resets = set.kind == VariableSetKind::VarResetAll as i32
-                    || (set.kind == VariableSetKind::VarReset as i32 && is_search_path(set));
-                if resets {
-                    function.pins_search_path = false;
-                } else if is_search_path(set) {
-                    function.pins_search_path = true;
-                }
-            }
-        }
-        if function.definer_without_search_path() && !was_unsafe {
-            function.config_site = site.clone();
-        }
+        alter_overload(function, &stmt.actions, site);
     }
 
     /// The schema and name of a routine name list: qualified as written; unqualified, the
     /// first schema on the path holding such a routine (`existing`), else the creation schema.
-    fn function_name(&self, names: &[Node], existing: bool) -> Option<QualName> {
+    pub(super) fn function_name(&self, names: &[Node], existing: bool) -> Option<QualName> {
         match string_list(names).as_slice() {
             [name] => {
                 let found = existing
@@ -360,7 +343,7 @@ impl Symbols {
         lookups.function_names = self.functions.keys().map(|k| k.1.clone()).collect();
     }
 
-    fn alter_table(&mut self, stmt: &AlterTableStmt, site: &Site) {
+    pub(super) fn alter_table(&mut self, stmt: &AlterTableStmt, site: &Site) {
         let Some(rel) = &stmt.relation else { return };
         let name = self.relation(rel);
         for cmd in &stmt.cmds {
@@ -911,7 +894,7 @@ fn new_view(
 }
 
 /// `SECURITY DEFINER` (`Some(true)`) or `SECURITY INVOKER` (`Some(false)`) in routine options.
-fn security_definer(options: &[Node]) -> Option<bool> {
+pub(super) fn security_definer(options: &[Node]) -> Option<bool> {
     options.iter().rev().find_map(|o| match o.node.as_ref() {
         Some(NodeEnum::DefElem(d)) if d.defname == "security" => {
             match d.arg.as_ref()?.node.as_ref()? {
@@ -935,7 +918,7 @@ fn set_action(option: &Node) -> Option<&VariableSetStmt> {
 }
 
 /// Whether a routine option pins `search_path` (`SET search_path = …` / `FROM CURRENT`).
-fn sets_search_path(option: &Node) -> bool {
+pub(super) fn sets_search_path(option: &Node) -> bool {
     set_action(option).is_some_and(|set| {
         is_search_path(set)
             && matches!(
@@ -985,7 +968,7 @@ fn signature_of_parameters(parameters: &[Node]) -> String {
 }
 
 /// The overload identity of an `ObjectWithArgs` argument list.
-fn signature_of_types(types: &[Node]) -> String {
+pub(super) fn signature_of_types(types: &[Node]) -> String {
     types
         .iter()
         .filter_map(|t| match t.node.as_ref() {
@@ -1018,4 +1001,27 @@ fn index_columns(params: &[Node]) -> Vec<String> {
             _ => String::new(),
         })
         .collect()
+}
+
+/// Applies the actions of an `ALTER FUNCTION` (`SECURITY DEFINER|INVOKER`, `SET|RESET
+/// search_path`, `RESET ALL`) to one overload.
+pub(super) fn alter_overload(function: &mut FunctionInfo, actions: &[Node], site: &Site) {
+    let was_unsafe = function.definer_without_search_path();
+    if let Some(definer) = security_definer(actions) {
+        function.security_definer = definer;
+    }
+    for action in actions {
+        if let Some(set) = set_action(action) {
+            let resets = set.kind == VariableSetKind::VarResetAll as i32
+                || (set.kind == VariableSetKind::VarReset as i32 && is_search_path(set));
+            if resets {
+                function.pins_search_path = false;
+            } else if is_search_path(set) {
+                function.pins_search_path = true;
+            }
+        }
+    }
+    if function.definer_without_search_path() && !was_unsafe {
+        function.config_site = site.clone();
+    }
 }

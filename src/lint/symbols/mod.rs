@@ -24,6 +24,7 @@
 
 mod apply;
 pub mod changes;
+mod dynamic;
 mod providers;
 pub mod reloptions;
 

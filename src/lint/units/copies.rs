@@ -18,6 +18,7 @@ pub(super) fn push(body: &Body<'_>, text: &str, offset: Option<usize>, out: &mut
             span,
             base: None,
             kind: body.kind,
+            dynamic: None,
         });
     }
 }

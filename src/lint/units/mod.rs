@@ -11,13 +11,14 @@
 //! found ([`recovery`]).
 
 mod copies;
+pub mod dynamic;
 mod plpgsql;
 mod recovery;
 
 use std::ops::Range;
 
 use pg_query::NodeEnum;
-use pg_query::protobuf::{Node, Token, a_const::Val};
+use pg_query::protobuf::{Node, Token};
 
 use crate::sql::{Statement, scan_tokens};
 
@@ -55,6 +56,10 @@ pub struct Unit {
     pub base: Option<usize>,
     /// Where it comes from.
     pub kind: UnitKind,
+    /// A template of a `DO` block's `EXECUTE format(…)` ([`dynamic`]), with what the block
+    /// tells of the objects it stands for: the statement names [`dynamic::DYNAMIC_NAME`] where
+    /// the migration only knows its objects when it runs. Only the symbol table applies it.
+    pub dynamic: Option<dynamic::Block>,
 }
 
 /// A body PostgreSQL rejects when the function is created (`check_function_bodies` is on by
@@ -89,6 +94,7 @@ pub fn units_of(file_text: &str, statement: Statement, base: usize) -> Expansion
         span: statement.span.clone(),
         base: Some(base),
         kind: UnitKind::TopLevel,
+        dynamic: None,
     };
     let text = &file_text[statement.span.clone()];
     embedded(&top, text, Some(statement.span.start), 0, &mut out);
@@ -237,6 +243,7 @@ fn push_parsed(
             span,
             base: offset,
             kind: body.kind,
+            dynamic: None,
         };
         let inner = &sql[start.min(sql.len())..end.min(sql.len())];
         embedded(&unit, inner, offset.map(|o| o + start), depth + 1, out);
@@ -274,42 +281,6 @@ fn clean_message(message: &str) -> String {
         .strip_prefix("Invalid statement: ")
         .unwrap_or(message)
         .to_string()
-}
-
-/// The value of an expression made only of string constants (and `||`), e.g. `'COPY t TO ''/x'''`.
-pub fn constant_string(expr: &str) -> Option<String> {
-    let parsed = pg_query::parse(&format!("SELECT {expr}"), 0).ok()?;
-    let stmt = parsed
-        .protobuf
-        .stmts
-        .first()?
-        .stmt
-        .as_ref()?
-        .node
-        .as_ref()?;
-    let NodeEnum::SelectStmt(select) = stmt else {
-        return None;
-    };
-    let [target] = select.target_list.as_slice() else {
-        return None;
-    };
-    let Some(NodeEnum::ResTarget(target)) = target.node.as_ref() else {
-        return None;
-    };
-    fold_constant(target.val.as_deref()?)
-}
-
-fn fold_constant(node: &Node) -> Option<String> {
-    match node.node.as_ref()? {
-        NodeEnum::AConst(c) => match &c.val {
-            Some(Val::Sval(s)) => Some(s.sval.clone()),
-            _ => None,
-        },
-        NodeEnum::AExpr(e) if crate::lint::symbols::string_list(&e.name) == ["||"] => {
-            Some(fold_constant(e.lexpr.as_deref()?)? + &fold_constant(e.rexpr.as_deref()?)?)
-        }
-        _ => None,
-    }
 }
 
 /// The statements of a `BEGIN ATOMIC … END` (or `RETURN …`) SQL body.
@@ -422,16 +393,12 @@ mod tests {
 
     #[test]
     fn follows_constant_execute_strings_only() {
-        let sql = "DO $$ BEGIN EXECUTE 'ALTER SYSTEM ' || 'RESET ALL'; EXECUTE format('DROP TABLE %I', 'x'); END $$;";
+        let sql = "DO $$ BEGIN EXECUTE 'ALTER SYSTEM ' || 'RESET ALL'; EXECUTE format('DROP TABLE %I', 'x'); EXECUTE sql_text; END $$;";
         let statements = parse_statements(sql).unwrap();
         let units = units_of(sql, statements[0].clone(), 0).units;
-        assert_eq!(units.len(), 2, "{units:?}");
+        assert_eq!(units.len(), 3, "{units:?}");
         assert!(matches!(units[1].node, NodeEnum::AlterSystemStmt(_)));
-    }
-
-    #[test]
-    fn constant_strings_are_folded() {
-        assert_eq!(constant_string("'a''b' || 'c'").as_deref(), Some("a'bc"));
-        assert_eq!(constant_string("'a' || x"), None);
+        assert!(matches!(units[2].node, NodeEnum::DropStmt(_)));
+        assert!(units.iter().all(|u| u.dynamic.is_none()));
     }
 }

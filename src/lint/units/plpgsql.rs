@@ -12,7 +12,8 @@
 use pg_query::protobuf::CreateFunctionStmt;
 use serde_json::Value;
 
-use super::{Body, BodyError, Expansion, recovery, sql_text};
+use super::dynamic::{self, Executed};
+use super::{Body, BodyError, Expansion, UnitKind, recovery, sql_text};
 use crate::sql::catalog_free::{neutral_body, neutral_function};
 use crate::sql::{PlpgsqlError, Rejection, parse_plpgsql};
 
@@ -113,16 +114,8 @@ fn walk(body: &Body<'_>, json: &Value, depth: usize, out: &mut Expansion) {
                         }
                     }
                     "PLpgSQL_stmt_dynexecute" => {
-                        if let Some(expr) = expr_query(&value["query"])
-                            && let Some(sql) = super::constant_string(expr)
-                        {
-                            let at = body.offset_of(expr, line).map(|o| o..o + expr.len());
-                            let inner = Body {
-                                span: at.unwrap_or(body.span.clone()),
-                                offset: None,
-                                ..*body
-                            };
-                            sql_text(&inner, &sql, None, depth, out);
+                        if let Some(expr) = expr_query(&value["query"]) {
+                            dynamic_execute(body, expr, line, depth, out);
                         }
                     }
                     "PLpgSQL_stmt_commit" | "PLpgSQL_stmt_rollback" => {
@@ -134,6 +127,36 @@ fn walk(body: &Body<'_>, json: &Value, depth: usize, out: &mut Expansion) {
             }
         }
         Value::Array(items) => items.iter().for_each(|v| walk(body, v, depth, out)),
+        _ => {}
+    }
+}
+
+/// An `EXECUTE expr`: the statement it runs when its text is constant; in a `DO` block, also
+/// the template of one whose names vary ([`dynamic`]), for the symbol table.
+fn dynamic_execute(
+    body: &Body<'_>,
+    expr: &str,
+    line: Option<usize>,
+    depth: usize,
+    out: &mut Expansion,
+) {
+    let at = body.offset_of(expr, line).map(|o| o..o + expr.len());
+    let inner = Body {
+        span: at.unwrap_or(body.span.clone()),
+        offset: None,
+        ..*body
+    };
+    match dynamic::executed(expr) {
+        Some(Executed::Constant(sql)) => sql_text(&inner, &sql, None, depth, out),
+        Some(Executed::Template(sql)) if body.kind == UnitKind::DoBlock => {
+            let mut template = Expansion::default();
+            sql_text(&inner, &sql, None, depth, &mut template);
+            let block = dynamic::Block::of(body.text);
+            out.units.extend(template.units.into_iter().map(|mut unit| {
+                unit.dynamic = Some(block.clone());
+                unit
+            }));
+        }
         _ => {}
     }
 }
