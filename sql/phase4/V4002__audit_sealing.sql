@@ -10,6 +10,8 @@
 -- Rows written before this migration were chained in id order under the head lock, so they
 -- are sealed already: seal_seq = id.
 
+-- eventos:ignore drop-not-null -- deliberate: an unsealed row has no hashes until seal_audit_log()
+-- links it (audit_log_sealed_check below ties NULL hashes to a NULL seal_seq)
 ALTER TABLE public.audit_log
   ALTER COLUMN prev_hash DROP NOT NULL,
   ALTER COLUMN row_hash DROP NOT NULL,
