@@ -1,8 +1,11 @@
 //! Command-line types (clap derive) and nothing else: the engine never sees clap.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+
+use crate::base::{Runner, parse_duration};
 
 /// eventos — lint, apply and verify the EventOS schema on Supabase PostgreSQL.
 #[derive(Debug, Parser)]
@@ -97,10 +100,24 @@ pub enum CompatChoice {
     Legacy,
 }
 
+/// The database `migrate down` and `migrate baseline` change: always a URL (a throwaway
+/// cluster would have nothing to roll back or record).
+#[derive(Debug, Clone, Args)]
+pub struct TargetArgs {
+    /// PostgreSQL URL (also read from DATABASE_URL and a .env file).
+    #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Work as the non-superuser `postgres`, as `migrate up --supabase-compat` applied, when the
+    /// database has Supabase's profile (its `auth` schema); installs nothing.
+    #[arg(long)]
+    pub supabase_compat: bool,
+}
+
 /// Restricts a command to phases `0..=N`.
 #[derive(Debug, Clone, Copy, Args)]
 pub struct PhaseArgs {
-    /// Highest phase to include (0–3); default: every phase.
+    /// Highest phase to include (a phase of plans/); default: every phase.
     #[arg(long, value_name = "N")]
     pub phase: Option<u8>,
 }
@@ -109,16 +126,16 @@ pub struct PhaseArgs {
 #[derive(Debug, Clone, Args)]
 pub struct LockArgs {
     /// How long to wait for another eventos run's lock, e.g. 60s [default: 60s].
-    #[arg(long, value_name = "DURATION")]
-    pub lock_wait: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub lock_wait: Option<Duration>,
 
     /// PostgreSQL lock_timeout per statement, e.g. 5s [default: 5s]; 0 waits forever.
-    #[arg(long, value_name = "DURATION")]
-    pub lock_timeout: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub lock_timeout: Option<Duration>,
 
     /// PostgreSQL statement_timeout, e.g. 10m [default: 0 = no limit].
-    #[arg(long, value_name = "DURATION")]
-    pub statement_timeout: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub statement_timeout: Option<Duration>,
 }
 
 /// Arguments of `eventos migrate up`.
@@ -153,7 +170,7 @@ pub struct MigrateUpArgs {
 #[derive(Debug, Args)]
 pub struct MigrateDownArgs {
     #[command(flatten)]
-    pub connection: ConnectionArgs,
+    pub target: TargetArgs,
     #[command(flatten)]
     pub lock: LockArgs,
 
@@ -166,7 +183,7 @@ pub struct MigrateDownArgs {
 #[derive(Debug, Args)]
 pub struct MigrateBaselineArgs {
     #[command(flatten)]
-    pub connection: ConnectionArgs,
+    pub target: TargetArgs,
     #[command(flatten)]
     pub lock: LockArgs,
 
@@ -255,7 +272,7 @@ pub struct LintArgs {
     /// The tool that applies the files, whose transaction semantics the lint assumes. Default:
     /// `runner` in eventos.toml, else detected from the folder's layout, else eventos.
     #[arg(long, value_enum)]
-    pub runner: Option<crate::lint::Runner>,
+    pub runner: Option<Runner>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = LintFormat::Human)]
@@ -322,10 +339,6 @@ pub struct CheckArgs {
     /// DATABASE_URL: `check` changes the database it runs on.
     #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
-
-    /// Use a throwaway cluster (the default; accepted for symmetry with other commands).
-    #[arg(long, conflicts_with = "database_url")]
-    pub ephemeral: bool,
 
     #[command(flatten)]
     pub phases: PhaseArgs,

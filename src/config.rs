@@ -5,13 +5,12 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use serde::Deserialize;
 
-use crate::migrate::{Timeouts, parse_duration};
+use crate::base::{LevelSetting, Runner, describe_toml_error, parse_duration};
 
 /// The default name of refinery's history table: in its own schema, out of the API's reach.
 pub const DEFAULT_HISTORY_TABLE: &str = "eventos.schema_history";
@@ -27,7 +26,7 @@ struct ConfigFile {
     runner: Option<String>,
     released_through: Option<VersionValue>,
     small_table_rows: Option<u64>,
-    rules: Option<BTreeMap<String, String>>,
+    rules: Option<BTreeMap<String, LevelSetting>>,
     migrate: Option<MigrateFile>,
     verify: Option<VerifyFile>,
 }
@@ -44,9 +43,9 @@ enum VersionValue {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct VerifyFile {
-    checks: Option<BTreeMap<String, String>>,
+    checks: Option<BTreeMap<String, LevelSetting>>,
     exempt: Option<Vec<Exemption>>,
-    pre_existing: Option<String>,
+    pre_existing: Option<LevelSetting>,
     all_objects: Option<bool>,
 }
 
@@ -66,13 +65,13 @@ pub struct Exemption {
 /// The `[verify]` settings as written; `eventos verify` validates them against its check table.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VerifySettings {
-    /// `[verify.checks]`: check id → `"error"`, `"warning"`, `"info"` or `"off"`.
-    pub check_levels: BTreeMap<String, String>,
+    /// `[verify.checks]`: check id → level.
+    pub check_levels: BTreeMap<String, LevelSetting>,
     /// `[[verify.exempt]]` entries, in file order.
     pub exemptions: Vec<Exemption>,
     /// `pre_existing`: the highest level a finding on an object the bundles do not own reaches
     /// (`"warning"` when absent).
-    pub pre_existing: Option<String>,
+    pub pre_existing: Option<LevelSetting>,
     /// `all_objects = true`: judge every object as if the bundles owned it (`--all-objects`).
     pub all_objects: bool,
 }
@@ -85,6 +84,8 @@ struct MigrateFile {
     lock_timeout: Option<String>,
     statement_timeout: Option<String>,
     out_of_order: Option<bool>,
+    lock_retries: Option<u32>,
+    lock_retry_backoff: Option<String>,
 }
 
 /// Lock and timeout settings of runs that change the schema; flags override them.
@@ -96,6 +97,8 @@ pub struct MigrateSettings {
     pub timeouts: Timeouts,
     /// Apply pending files older than the newest applied one (Flyway's `outOfOrder`); default off.
     pub out_of_order: bool,
+    /// How a transactional file that hit `lock_timeout` is retried.
+    pub retry: RetryPolicy,
 }
 
 impl Default for MigrateSettings {
@@ -104,12 +107,62 @@ impl Default for MigrateSettings {
             lock_wait: DEFAULT_LOCK_WAIT,
             timeouts: Timeouts::default(),
             out_of_order: false,
+            retry: RetryPolicy::default(),
         }
     }
 }
 
 /// Default wait for another run's advisory lock.
 pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(60);
+/// Default `lock_timeout`: long enough for a busy table, short enough not to stall the API.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default `statement_timeout`: 0 means none (index builds on big tables may take a long time).
+pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::ZERO;
+
+/// The session timeouts of a run that changes the schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// `lock_timeout` (zero: wait forever).
+    pub lock: Duration,
+    /// `statement_timeout` (zero: no limit).
+    pub statement: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            lock: DEFAULT_LOCK_TIMEOUT,
+            statement: DEFAULT_STATEMENT_TIMEOUT,
+        }
+    }
+}
+
+/// How often a transactional file that hit `lock_timeout` is retried, and the first pause
+/// (it doubles before each further retry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (`lock_retries`, default 3).
+    pub retries: u32,
+    /// The pause before the first retry (`lock_retry_backoff`, default 1s).
+    pub first_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            retries: 3,
+            first_backoff: Duration::from_secs(1),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retry at all.
+    pub const NONE: RetryPolicy = RetryPolicy {
+        retries: 0,
+        first_backoff: Duration::ZERO,
+    };
+}
 
 /// Resolved settings every command works from.
 #[derive(Debug, Clone)]
@@ -126,7 +179,7 @@ pub struct Config {
     /// project's `[api] schemas`).
     pub exposed_schemas_explicit: bool,
     /// The lint runner profile (`runner = "…"`), when set.
-    pub runner: Option<crate::lint::Runner>,
+    pub runner: Option<Runner>,
     /// `released_through`: the last migration version applied in production (lint judges
     /// files up to it as history and their tables as live), or `none`.
     pub released_through: Option<String>,
@@ -134,7 +187,7 @@ pub struct Config {
     /// warnings instead of errors.
     pub small_table_rows: Option<u64>,
     /// Lint rule levels from the `[rules]` table (`rule-id = "error" | "warning" | "off"`).
-    pub rule_levels: BTreeMap<String, String>,
+    pub rule_levels: BTreeMap<String, LevelSetting>,
     /// `[migrate]` settings (defaults when absent).
     pub migrate: MigrateSettings,
     /// `[verify]` settings (defaults when absent).
@@ -161,9 +214,9 @@ impl Config {
             .with_context(|| format!("{}: cannot read the configuration file", path.display()))?;
         let file: ConfigFile = toml::from_str(&text).map_err(|err| {
             anyhow::anyhow!(
-                "{}: {}\nhelp: valid keys are sql_dir, plans_dir, history_table, exposed_schemas, runner, released_through, small_table_rows, [rules], [migrate] lock_wait, lock_timeout, statement_timeout, out_of_order, [verify] checks, exempt, pre_existing, all_objects",
+                "{}: {}\nhelp: valid keys are sql_dir, plans_dir, history_table, exposed_schemas, runner, released_through, small_table_rows, [rules], [migrate] lock_wait, lock_timeout, statement_timeout, out_of_order, lock_retries, lock_retry_backoff, [verify] checks, exempt, pre_existing, all_objects",
                 path.display(),
-                crate::bundle::describe_toml_error(&text, &err)
+                describe_toml_error(&text, &err)
             )
         })?;
         let base = path
@@ -236,13 +289,19 @@ fn migrate_settings(file: Option<&MigrateFile>) -> Result<MigrateSettings> {
         settings.timeouts.statement = parse("statement_timeout", value)?;
     }
     settings.out_of_order = file.out_of_order.unwrap_or(false);
+    if let Some(retries) = file.lock_retries {
+        settings.retry.retries = retries;
+    }
+    if let Some(value) = &file.lock_retry_backoff {
+        settings.retry.first_backoff = parse("lock_retry_backoff", value)?;
+    }
     Ok(settings)
 }
 
 /// The `runner = "…"` key: one of the lint runner profiles.
-fn lint_runner(id: Option<&str>) -> Result<Option<crate::lint::Runner>> {
+fn lint_runner(id: Option<&str>) -> Result<Option<Runner>> {
     let Some(id) = id else { return Ok(None) };
-    crate::lint::Runner::from_id(id).map(Some).ok_or_else(|| {
+    Runner::from_id(id).map(Some).ok_or_else(|| {
         anyhow::anyhow!(
             "unknown runner {id:?}\nhelp: use one of eventos, supabase, golang-migrate, sqlx, diesel, flyway, none"
         )
@@ -269,10 +328,36 @@ fn validate_identifier_path(name: &str) -> Result<()> {
     Ok(())
 }
 
-/// Loads `.env` from the current directory (or a parent) into the environment, if present;
-/// variables already set win.
-pub fn load_dotenv() {
-    let _ = dotenvy::dotenv();
+/// Loads `.env` from the current directory (or the nearest parent that has one) into the
+/// environment; variables already set win. Returns a warning for a file that cannot be read or
+/// has a line that is not `KEY=VALUE` (that line and those after it are not loaded). The
+/// warnings name the line, never its text: it may hold a password.
+pub fn load_dotenv() -> Vec<String> {
+    let Some(path) = find_dotenv() else {
+        return Vec::new();
+    };
+    match dotenvy::from_path(&path) {
+        Ok(()) => Vec::new(),
+        Err(dotenvy::Error::LineParse(line, _)) => {
+            let number = std::fs::read_to_string(&path)
+                .ok()
+                .and_then(|text| text.lines().position(|l| l.trim() == line.trim()))
+                .map_or(String::new(), |i| format!(" {}", i + 1));
+            vec![format!(
+                "{}: line{number} is not KEY=VALUE; it and the lines after it were not loaded",
+                path.display()
+            )]
+        }
+        Err(err) => vec![format!("{}: not loaded: {err}", path.display())],
+    }
+}
+
+/// `.env` in the current directory or its nearest parent that has one.
+fn find_dotenv() -> Option<PathBuf> {
+    let cwd = std::env::current_dir().ok()?;
+    cwd.ancestors()
+        .map(|dir| dir.join(".env"))
+        .find(|path| path.is_file())
 }
 
 #[cfg(test)]
@@ -309,17 +394,21 @@ mod tests {
         let path = dir.path().join("eventos.toml");
         std::fs::write(
             &path,
-            "[migrate]\nlock_wait = \"2m\"\nstatement_timeout = \"30s\"\nout_of_order = true\n",
+            "[migrate]\nlock_wait = \"2m\"\nstatement_timeout = \"30s\"\nout_of_order = true\nlock_retries = 1\nlock_retry_backoff = \"20ms\"\n",
         )
         .unwrap();
         let config = Config::load(Some(&path)).unwrap();
         assert!(config.migrate.out_of_order);
+        assert_eq!(
+            config.migrate.retry,
+            RetryPolicy {
+                retries: 1,
+                first_backoff: Duration::from_millis(20)
+            }
+        );
         assert_eq!(config.migrate.lock_wait, Duration::from_secs(120));
         assert_eq!(config.migrate.timeouts.statement, Duration::from_secs(30));
-        assert_eq!(
-            config.migrate.timeouts.lock,
-            crate::migrate::DEFAULT_LOCK_TIMEOUT
-        );
+        assert_eq!(config.migrate.timeouts.lock, DEFAULT_LOCK_TIMEOUT);
         std::fs::write(&path, "[migrate]\nlock_wait = \"soon\"\n").unwrap();
         let err = format!("{:#}", Config::load(Some(&path)).unwrap_err());
         assert!(err.contains("lock_wait") && err.contains("soon"), "{err}");
@@ -333,7 +422,7 @@ mod tests {
         let path = dir.path().join("eventos.toml");
         std::fs::write(&path, "runner = \"golang-migrate\"\n").unwrap();
         let config = Config::load(Some(&path)).unwrap();
-        assert_eq!(config.runner, Some(crate::lint::Runner::GolangMigrate));
+        assert_eq!(config.runner, Some(Runner::GolangMigrate));
         assert!(!config.exposed_schemas_explicit);
         std::fs::write(&path, "runner = \"liquibase\"\n").unwrap();
         let err = format!("{:#}", Config::load(Some(&path)).unwrap_err());
@@ -353,9 +442,18 @@ mod tests {
         )
         .unwrap();
         let config = Config::load(Some(&path)).unwrap();
-        assert_eq!(config.verify.check_levels["unused-index"], "off");
+        assert_eq!(
+            config.verify.check_levels["unused-index"],
+            LevelSetting::Off
+        );
         assert_eq!(config.verify.exemptions[0].object, "public.t");
-        assert_eq!(config.verify.pre_existing.as_deref(), Some("off"));
+        assert_eq!(config.verify.pre_existing, Some(LevelSetting::Off));
+        std::fs::write(&path, "[verify.checks]\nunused-index = \"fatal\"\n").unwrap();
+        let err = format!("{:#}", Config::load(Some(&path)).unwrap_err());
+        assert!(
+            err.contains("line 2") && err.contains("\"fatal\" is not a level"),
+            "{err}"
+        );
         std::fs::write(
             &path,
             "[[verify.exempt]]\ncheck = \"rls-enabled\"\nobject = \"x\"\n",

@@ -1,6 +1,7 @@
 //! eventos owns the EventOS database schema on Supabase PostgreSQL.
 //!
 //! Crate map:
+//! - [`base`]: neutral values every layer shares (severities, durations, runner names).
 //! - [`cli`]: clap types only — what the user can type.
 //! - [`cmd`]: one module per command group: arguments → engine call → rendered output.
 //! - [`config`]: `eventos.toml`, `.env`, database URL and path resolution.
@@ -14,6 +15,7 @@
 //! - [`diff`]: a live database against the bundles built on a shadow database.
 //! - [`report`]: diagnostics and their renderers, check results, tables.
 
+pub mod base;
 pub mod bundle;
 pub mod cli;
 pub mod cmd;

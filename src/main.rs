@@ -11,10 +11,9 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    eventos::config::load_dotenv();
-    let cli = eventos::cli::Cli::parse();
-    match eventos::cmd::run(cli) {
-        Ok(outcome) => outcome.exit_code(),
-        Err(err) => eventos::cmd::report_error(&err),
+    for warning in eventos::config::load_dotenv() {
+        eprintln!("warning: {warning}");
     }
+    let cli = eventos::cli::Cli::parse();
+    eventos::cmd::exit_code(eventos::cmd::run(cli))
 }

@@ -163,14 +163,3 @@ fn check_unique_versions(bundles: &[Bundle]) -> Result<(), BundleError> {
     }
     Ok(())
 }
-
-/// Renders a TOML error as `line L, column C: message`.
-pub fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
-    match err.span() {
-        Some(span) => {
-            let (line, column) = crate::sql::LineIndex::new(text).line_col(span.start);
-            format!("line {line}, column {column}: {}", err.message().trim())
-        }
-        None => err.message().trim().to_string(),
-    }
-}

@@ -91,7 +91,7 @@ impl Plan {
         let text = super::read_sql_file(path)?;
         let plan: Plan = toml::from_str(&text).map_err(|err| BundleError::BadPlan {
             path: path.to_path_buf(),
-            message: super::describe_toml_error(&text, &err),
+            message: crate::base::describe_toml_error(&text, &err),
         })?;
         if plan.id != phase {
             return Err(BundleError::BadPlan {

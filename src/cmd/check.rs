@@ -5,26 +5,26 @@
 use anyhow::Result;
 
 use super::{Outcome, emit};
+use crate::base::Severity;
 use crate::cli::CheckArgs;
 use crate::config::Config;
-use crate::db::{Database, DatabaseRequest};
-use crate::report::Severity;
+use crate::db::DatabaseRequest;
 
 /// Runs the three steps in order.
 pub async fn run(config: &Config, args: CheckArgs) -> Result<Outcome> {
     let phase = args.phases.phase;
     let project = super::load_project(config, phase)?;
 
-    emit("== lint\n");
+    emit("== lint\n")?;
     let options = crate::lint::LintOptions::from_config(config)?;
     let report = super::lint::lint_paths_or_bundles(config, &[], &options)?;
-    super::lint::print_report(&report, crate::cli::LintFormat::Human);
+    super::lint::print_report(&report, crate::cli::LintFormat::Human)?;
     if report.count(Severity::Error) > 0 {
         return Ok(Outcome::Failure);
     }
 
-    emit("== migrate up\n");
-    let mut db = Database::connect(&DatabaseRequest {
+    emit("== migrate up\n")?;
+    let mut db = super::connect(&DatabaseRequest {
         url: args.database_url.clone(),
         supabase_compat: true,
         needs_vector: super::needs_vector(&project, phase),
@@ -47,13 +47,13 @@ async fn diff_step(
     config: &Config,
     url: &str,
 ) -> Result<Outcome> {
-    emit("== diff\n");
+    emit("== diff\n")?;
     let request = crate::diff::Request {
         database_url: url,
         phase: None,
         shadow_url: None,
     };
     let report = crate::diff::run(project, config, &request).await?;
-    super::diff::print(&report, super::diff::Output::Human);
+    super::diff::print(&report, super::diff::Output::Human)?;
     Ok(Outcome::from_failed(report.diff.drifted()))
 }

@@ -3,11 +3,11 @@
 
 use anyhow::{Result, bail};
 
-use super::{Outcome, emit};
+use super::{Outcome, emit, note};
 use crate::cli::{DiffArgs, DiffFormat};
 use crate::config::Config;
-use crate::diff::{self, Report, render};
-use crate::report::Style;
+use crate::diff::{self, Report};
+use crate::report;
 
 /// Compares the database with the bundles and prints what differs.
 pub async fn run(config: &Config, args: DiffArgs) -> Result<Outcome> {
@@ -29,7 +29,7 @@ pub async fn run(config: &Config, args: DiffArgs) -> Result<Outcome> {
             DiffFormat::Json => Output::Json,
         }
     };
-    print(&report, output);
+    print(&report, output)?;
     Ok(Outcome::from_failed(report.diff.drifted()))
 }
 
@@ -45,10 +45,10 @@ pub(super) enum Output {
 }
 
 /// Prints `report` as asked.
-pub(super) fn print(report: &Report, output: Output) {
+pub(super) fn print(report: &Report, output: Output) -> Result<()> {
     match output {
-        Output::Human => emit(&render::human(report, Style::for_stdout())),
-        Output::Json => emit(&render::json(report)),
+        Output::Human => emit(&report::diff::human(report))?,
+        Output::Json => emit(&report::diff::json(report))?,
         Output::Sql => {
             let diff = &report.diff;
             emit(&diff::sql::draft(
@@ -56,11 +56,12 @@ pub(super) fn print(report: &Report, output: Output) {
                 &diff.database,
                 &diff.search_path,
                 &report.database,
-            ));
-            eprint!("{}", render::summary(diff, Style::plain()));
-            for note in &report.notes {
-                eprintln!("note: {note}");
+            ))?;
+            note(&report::diff::summary(diff));
+            for line in &report.notes {
+                note(&format!("note: {line}\n"));
             }
         }
     }
+    Ok(())
 }

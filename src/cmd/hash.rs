@@ -16,6 +16,6 @@ pub fn run(config: &Config) -> Result<Outcome> {
         )
     })?;
     let files = sum::of_project(&project, &config.sql_dir).entries.len();
-    emit(&format!("wrote {} ({files} files)\n", path.display()));
+    emit(&format!("wrote {} ({files} files)\n", path.display()))?;
     Ok(Outcome::Success)
 }

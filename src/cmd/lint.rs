@@ -5,12 +5,13 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
-use super::Outcome;
+use super::{Outcome, emit, note};
+use crate::base::{Runner, Severity};
 use crate::bundle::sum;
 use crate::cli::{LintArgs, LintFormat};
 use crate::config::Config;
-use crate::lint::{self, LintOptions, LintReport, RULES, Runner};
-use crate::report::{self, SarifRule, Severity, Style, render_human};
+use crate::lint::{self, LintOptions, LintReport, RULES};
+use crate::report;
 
 /// Lints the given paths, or the project's bundles (and their sum file) when none are given.
 pub async fn run(config: &Config, args: LintArgs) -> Result<Outcome> {
@@ -40,9 +41,9 @@ pub async fn run(config: &Config, args: LintArgs) -> Result<Outcome> {
     }
     let report = lint_paths_or_bundles(config, &args.paths, &options)?;
     if args.explain_locks {
-        print_with_locks(&report, args.format);
+        print_with_locks(&report, args.format)?;
     } else {
-        print_report(&report, args.format);
+        print_report(&report, args.format)?;
     }
     let failed = report.count(Severity::Error) > 0
         || (args.deny_warnings && report.count(Severity::Warning) > 0);
@@ -72,22 +73,23 @@ fn history_runner(args: &LintArgs, options: &LintOptions) -> Result<Runner> {
 /// Prints the findings and the lock report (`--explain-locks`): the human format after the
 /// findings, JSON as a `locks` array of the same document; other formats keep stdout for the
 /// findings and get the lock report on stderr.
-fn print_with_locks(report: &LintReport, format: LintFormat) {
+fn print_with_locks(report: &LintReport, format: LintFormat) -> Result<()> {
     let (entries, sources) = (&report.locks, &report.sources);
     if format == LintFormat::Json {
         let findings = report::render_json(&report.diagnostics, sources);
         let mut doc: serde_json::Value = serde_json::from_str(&findings).unwrap_or_default();
         doc["locks"] = lint::lock_report::render_json(entries, sources);
-        super::emit(&(serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"));
-        return;
+        emit(&(serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"))?;
+        return Ok(());
     }
-    print_report(report, format);
+    print_report(report, format)?;
     let text = lint::lock_report::render_text(entries, sources);
     if format == LintFormat::Human {
-        super::emit(&format!("\n{text}"));
+        emit(&format!("\n{text}"))?;
     } else {
-        eprint!("{text}");
+        note(&text);
     }
+    Ok(())
 }
 
 /// Lints explicit paths, or every bundle migration in version order plus the sum file check.
@@ -140,28 +142,6 @@ fn lint_paths(config: &Config, paths: &[PathBuf], options: &LintOptions) -> Resu
     Ok(report)
 }
 
-/// `public, api (from …)`, or the reason none is exposed.
-fn exposed_summary(setup: &lint::LintSetup) -> String {
-    let origin = match setup.exposed_origin.as_str() {
-        "default" => "default; set exposed_schemas in eventos.toml",
-        other => other,
-    };
-    if setup.exposed_schemas.is_empty() {
-        origin.to_string()
-    } else {
-        format!("{} ({origin})", setup.exposed_schemas.join(", "))
-    }
-}
-
-/// `eventos (default; …)`: the runner and where it came from.
-fn runner_summary(setup: &lint::LintSetup) -> String {
-    let origin = match setup.runner_origin.as_str() {
-        "default" => "default; choose with --runner",
-        other => other,
-    };
-    format!("{} ({origin})", setup.runner.id())
-}
-
 fn exposed_origin(config: &Config) -> &'static str {
     if config.exposed_schemas_explicit {
         "eventos.toml"
@@ -170,49 +150,19 @@ fn exposed_origin(config: &Config) -> &'static str {
     }
 }
 
-/// Prints diagnostics in `format`; the human format adds a summary line.
-pub(super) fn print_report(report: &LintReport, format: LintFormat) {
+/// Prints the setup warnings (stderr), then the diagnostics in `format`; the human format adds
+/// a summary line.
+pub(super) fn print_report(report: &LintReport, format: LintFormat) -> Result<()> {
     for warning in &report.setup.warnings {
-        eprintln!("warning: {warning}");
+        note(&format!("warning: {warning}\n"));
     }
     let (diagnostics, sources) = (&report.diagnostics, &report.sources);
-    let text = match format {
-        LintFormat::Human => return print_human(report),
+    emit(&match format {
+        LintFormat::Human => report::lint::human(report),
         LintFormat::Json => report::render_json(diagnostics, sources),
-        LintFormat::Sarif => {
-            let rules: Vec<SarifRule<'_>> = RULES
-                .iter()
-                .map(|r| SarifRule {
-                    id: r.id,
-                    summary: r.summary,
-                    severity: r.severity,
-                    doc: r.doc,
-                })
-                .collect();
-            report::render_sarif(diagnostics, sources, &rules)
-        }
+        LintFormat::Sarif => report::render_sarif(diagnostics, sources, RULES),
         LintFormat::Github => report::render_github(diagnostics, sources),
         LintFormat::Gcc => report::render_gcc(diagnostics, sources),
-    };
-    super::emit(&text);
-}
-
-fn print_human(report: &LintReport) {
-    let style = Style::for_stdout();
-    super::emit(&render_human(&report.diagnostics, &report.sources, style));
-    let errors = report.count(Severity::Error);
-    let warnings = report.count(Severity::Warning);
-    let setup = &report.setup;
-    let summary = format!(
-        "lint: {} files, {errors} errors, {warnings} warnings; runner: {}; exposed schemas: {}; released: {}\n",
-        report.sources.len(),
-        runner_summary(setup),
-        exposed_summary(setup),
-        setup.released,
-    );
-    super::emit(&if errors > 0 {
-        style.error(&summary)
-    } else {
-        style.ok(&summary)
-    });
+    })?;
+    Ok(())
 }

@@ -1,6 +1,6 @@
 //! Command dispatch: one module per command group, each turning arguments into an engine call
-//! and rendering its result. Runs everything on one tokio runtime; SIGINT, SIGTERM and SIGHUP
-//! cancel the running statement and still clean up (see `signals`).
+//! and rendering its result through `report`. Runs everything on one tokio runtime; SIGINT,
+//! SIGTERM and SIGHUP cancel the running statement and still clean up (see `signals`).
 
 mod check;
 mod checks;
@@ -16,15 +16,16 @@ mod signals;
 mod status;
 mod verify;
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
 
 use crate::bundle::Project;
-use crate::cli::{Cli, Command, ConnectionArgs, MigrateCommand};
+use crate::cli::{Cli, Command, CompatArgs, CompatChoice, ConnectionArgs, MigrateCommand};
 use crate::config::Config;
-use crate::db::{Database, DatabaseRequest};
+use crate::db::{CompatProfile, Database, DatabaseRequest};
+use crate::report::Out;
+use crate::report::output::{self, StdoutClosed};
 
 /// How a command ended, when it did not fail outright.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,21 +92,44 @@ async fn dispatch(cli: Cli) -> Result<Outcome> {
     }
 }
 
-/// Prints an error with its whole cause chain to stderr; exit code 2.
-pub fn report_error(err: &anyhow::Error) -> ExitCode {
-    eprintln!("error: {err:#}");
-    ExitCode::from(2)
+/// The exit code of a finished run; an error is printed with its whole cause chain (exit 2),
+/// except a closed stdout, which ends the run quietly with 0 once it has cleaned up.
+pub fn exit_code(result: Result<Outcome>) -> ExitCode {
+    match result {
+        Ok(outcome) => outcome.exit_code(),
+        Err(err) if output::is_stdout_closed(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            output::note(&format!("error: {err:#}\n"));
+            ExitCode::from(2)
+        }
+    }
 }
 
-/// Writes to stdout; a closed pipe (`eventos status | head`) ends the process quietly.
-pub(crate) fn emit(text: &str) {
-    let mut stdout = std::io::stdout().lock();
-    if let Err(err) = stdout
-        .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush())
-        && err.kind() == std::io::ErrorKind::BrokenPipe
-    {
-        std::process::exit(0);
+/// Writes a result to stdout.
+fn emit(text: &str) -> Result<(), StdoutClosed> {
+    output::emit(text)
+}
+
+/// Writes a note, refusal or failure to stderr.
+fn note(text: &str) {
+    output::note(text);
+}
+
+/// Writes rendered text to the stream it is meant for.
+fn show(out: Out) -> Result<(), StdoutClosed> {
+    match out {
+        Out::Stdout(text) => emit(&text),
+        Out::Stderr(text) => {
+            note(&text);
+            Ok(())
+        }
+    }
+}
+
+/// Prints what connecting (or installing the compat layer) had to say, on stderr.
+fn show_notes(db: &mut Database) {
+    for line in db.take_notes() {
+        note(&format!("{line}\n"));
     }
 }
 
@@ -116,13 +140,23 @@ fn load_project(config: &Config, phase: Option<u8>) -> Result<Project> {
     Ok(project)
 }
 
-/// Opens the database a command asked for.
+/// Opens the database a command asked for (compat layer installed when asked) and prints its
+/// notes.
 async fn open_database(
     project: &Project,
     args: &ConnectionArgs,
     phase: Option<u8>,
 ) -> Result<Database> {
-    Database::open(&database_request(project, args, phase)?).await
+    let mut db = Database::open(&database_request(project, args, phase)?).await?;
+    show_notes(&mut db);
+    Ok(db)
+}
+
+/// Connects without changing anything yet and prints the notes (a throwaway cluster's address).
+async fn connect(request: &DatabaseRequest) -> Result<Database> {
+    let mut db = Database::connect(request).await?;
+    show_notes(&mut db);
+    Ok(db)
 }
 
 /// What `args` ask for: a URL or a throwaway cluster, with or without the compat layer.
@@ -147,13 +181,14 @@ fn database_request(
 }
 
 /// The engine's profile for `--compat`.
-fn compat_profile(args: crate::cli::CompatArgs) -> crate::db::CompatProfile {
+fn compat_profile(args: CompatArgs) -> CompatProfile {
     match args.compat {
-        crate::cli::CompatChoice::Supabase => crate::db::CompatProfile::Supabase,
-        crate::cli::CompatChoice::Legacy => crate::db::CompatProfile::Legacy,
+        CompatChoice::Supabase => CompatProfile::Supabase,
+        CompatChoice::Legacy => CompatProfile::Legacy,
     }
 }
 
+/// Whether phases up to `phase` need pgvector (steers the choice of a throwaway cluster).
 fn needs_vector(project: &Project, phase: Option<u8>) -> bool {
     project
         .required_extensions(phase)

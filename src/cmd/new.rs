@@ -45,6 +45,6 @@ pub fn run(config: &Config, args: &NewArgs) -> Result<Outcome> {
         ));
     }
     text.push_str("next: write the SQL, then `eventos hash` and `eventos lint`\n");
-    emit(&text);
+    emit(&text)?;
     Ok(Outcome::Success)
 }

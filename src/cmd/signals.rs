@@ -98,6 +98,7 @@ pub(super) async fn run_interruptible(
 fn report_unexpected(result: Result<Outcome>) {
     if let Err(err) = result
         && err.downcast_ref::<Interrupted>().is_none()
+        && !crate::report::output::is_stdout_closed(&err)
     {
         eprintln!("error: {err:#}");
     }

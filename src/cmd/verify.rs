@@ -7,8 +7,8 @@ use super::{Outcome, emit};
 use crate::bundle::Project;
 use crate::cli::{VerifyArgs, VerifyFormat};
 use crate::config::Config;
-use crate::report::Style;
-use crate::verify::{self, report::Format};
+use crate::report;
+use crate::verify;
 
 /// Verifies the live database against the plans and the catalog checks.
 pub async fn run(config: &Config, args: VerifyArgs) -> Result<Outcome> {
@@ -17,7 +17,7 @@ pub async fn run(config: &Config, args: VerifyArgs) -> Result<Outcome> {
     let mut options = options(config, phase, args.exposed_schemas, args.all_objects)?;
     options.rls_probe = args.rls_probe;
     let db = super::open_database(&project, &args.connection, phase).await?;
-    run_checks(&db.client, &project, &options, format(args.format)).await
+    run_checks(&db.client, &project, &options, args.format).await
 }
 
 /// The verification options for `phase`: exposed schemas from the flags, else the configuration;
@@ -51,8 +51,8 @@ pub(super) async fn post_check(
     phase: Option<u8>,
 ) -> Result<Outcome> {
     let options = options(config, phase, Vec::new(), false)?;
-    emit("== verify\n");
-    run_checks(client, project, &options, Format::Human).await
+    emit("== verify\n")?;
+    run_checks(client, project, &options, VerifyFormat::Human).await
 }
 
 /// Runs and prints the checks; failure when any check failed.
@@ -60,21 +60,13 @@ async fn run_checks(
     client: &Client,
     project: &Project,
     options: &verify::Options,
-    format: Format,
+    format: VerifyFormat,
 ) -> Result<Outcome> {
     let report = verify::run(client, project, options).await?;
-    emit(&verify::report::render(
-        &report,
-        format,
-        Style::for_stdout(),
-    ));
+    emit(&match format {
+        VerifyFormat::Human => report::verify::human(&report),
+        VerifyFormat::Json => report::verify::json(&report),
+        VerifyFormat::Junit => report::verify::junit(&report),
+    })?;
     Ok(Outcome::from_failed(!report.passed()))
-}
-
-fn format(format: VerifyFormat) -> Format {
-    match format {
-        VerifyFormat::Human => Format::Human,
-        VerifyFormat::Json => Format::Json,
-        VerifyFormat::Junit => Format::Junit,
-    }
 }

@@ -204,6 +204,7 @@ pub struct Cluster {
     server: Child,
     profile: CompatProfile,
     extension_dir: Option<PathBuf>,
+    removed_stale: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -235,12 +236,7 @@ impl Cluster {
         } else {
             std::env::temp_dir()
         };
-        let stale = remove_stale_clusters(&[PathBuf::from("/tmp"), std::env::temp_dir()]);
-        if stale > 0 {
-            eprintln!(
-                "ephemeral: removed {stale} throwaway cluster folder(s) left by eventos runs that were killed"
-            );
-        }
+        let removed_stale = remove_stale_clusters(&[PathBuf::from("/tmp"), std::env::temp_dir()]);
         let dir = ClusterDir::create(&base)?;
         if let Some(user) = &user {
             std::os::unix::fs::chown(dir.path(), Some(user.uid), Some(user.gid))
@@ -263,6 +259,7 @@ impl Cluster {
             server,
             profile,
             extension_dir: setup.allow_list.map(|a| a.extension_dir),
+            removed_stale,
         };
         cluster.wait_until_ready().await?;
         cluster.create_roles().await?;
@@ -319,6 +316,11 @@ impl Cluster {
     /// allow-list.
     pub fn extension_dir(&self) -> Option<&Path> {
         self.extension_dir.as_deref()
+    }
+
+    /// How many folders of killed runs' clusters were removed before this one started.
+    pub fn removed_stale(&self) -> usize {
+        self.removed_stale
     }
 
     /// One line saying which binaries serve which address.

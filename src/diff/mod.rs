@@ -8,10 +8,9 @@
 //! 3. Both snapshots are narrowed to the schemas the bundles own ([`scope`]) and compared
 //!    ([`compare::compare`]): pure code, so every rule is unit-tested without a database.
 //!
-//! [`sql::draft`] turns the changes into a draft migration; [`render`] prints them.
+//! [`sql::draft`] turns the changes into a draft migration; `report::diff` renders them.
 
 pub mod compare;
-pub mod render;
 pub mod scope;
 pub mod shadow;
 pub mod snapshot;

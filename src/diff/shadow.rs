@@ -13,7 +13,7 @@ use anyhow::{Result, bail};
 
 use super::TargetFacts;
 use crate::bundle::Project;
-use crate::config::Config;
+use crate::config::{Config, RetryPolicy};
 use crate::db::{CompatProfile, Database, DatabaseRequest, MigrationLock, PgInstall};
 use crate::migrate::{Refusal, UpOptions, UpOutcome, migrate_up, plan_up, read_history};
 
@@ -60,10 +60,14 @@ pub async fn build_shadow(
             db.display_url
         );
     }
-    let lock = MigrationLock::acquire(&db.client, config.migrate.lock_wait, &mut |_| {}).await?;
-    let outcome = apply(&mut db, &lock, project, config).await;
-    lock.release(&db.client).await?;
-    let applied = match outcome? {
+    let outcome = db
+        .with_lock(
+            config.migrate.lock_wait,
+            &mut |_| {},
+            async |db: &mut Database, lock: &MigrationLock| apply(db, lock, project, config).await,
+        )
+        .await?;
+    let applied = match outcome {
         UpOutcome::Done(applied) => applied.len(),
         UpOutcome::Failed { failure, .. } => bail!(
             "the bundles do not apply to the shadow database: {failure}\nhelp: run `eventos check` to see the failure on a throwaway cluster"
@@ -105,8 +109,7 @@ async fn apply(
     let options = UpOptions {
         history_table: config.history_table.clone(),
         timeouts: config.migrate.timeouts,
-        lock_retries: 0,
-        first_backoff: std::time::Duration::ZERO,
+        retry: RetryPolicy::NONE,
     };
     migrate_up(&mut db.client, lock, project, &plan, &options, &mut |_| {}).await
 }

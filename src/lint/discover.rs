@@ -36,7 +36,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use super::Runner;
-use crate::report::SourceFile;
+use crate::lint::SourceFile;
 
 /// The largest migration file lint reads.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -375,7 +375,7 @@ fn supabase_schemas(path: &Path) -> Result<Option<(Vec<String>, PathBuf)>> {
         anyhow::anyhow!(
             "{}: {}\nhelp: fix the Supabase configuration (eventos reads its [api] schemas)",
             config.display(),
-            crate::bundle::describe_toml_error(&text, &err)
+            crate::base::describe_toml_error(&text, &err)
         )
     })?;
     let schemas = value

@@ -9,7 +9,7 @@ use std::ops::Range;
 use pg_query::protobuf::Token;
 
 use super::rules::{self, invalid_ignore};
-use crate::report::{Diagnostic, SourceFile};
+use crate::lint::{Diagnostic, SourceFile};
 use crate::sql::{Statement, scan_tokens};
 
 const STATEMENT_PREFIX: &str = "eventos:ignore";

@@ -20,7 +20,7 @@ use pg_query::NodeEnum;
 
 use super::locks::{Lock, LockMode, Target, statement_locks};
 use super::symbols::{QualName, Site, Symbols, display};
-use crate::report::{Diagnostic, Severity};
+use crate::lint::{Diagnostic, Severity};
 
 /// Default of `small_table_rows`: below this many rows a lock-safety finding is a warning.
 pub const DEFAULT_SMALL_TABLE_ROWS: u64 = 10_000;

@@ -16,7 +16,7 @@ use super::locks::{Lock, LockMode, Target, Work, describe_target, statement_lock
 use super::symbols::changes::TxId;
 use super::symbols::display;
 use super::{TxState, UnitContext};
-use crate::report::SourceFile;
+use crate::lint::SourceFile;
 use crate::sql::LineIndex;
 
 /// How a statement's locks are released.

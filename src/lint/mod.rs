@@ -6,11 +6,13 @@
 //! see the symbol table as it stands before their statement; set rules run once at the end.
 
 pub mod catalog;
+mod diagnostic;
 pub mod discover;
 pub mod ignore;
 pub mod live;
 pub mod lock_report;
 pub mod locks;
+pub mod needs;
 mod parallel;
 pub mod release;
 pub mod rules;
@@ -24,33 +26,24 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
+use crate::base::LevelSetting;
+pub use crate::base::Severity;
 use crate::bundle::Project;
 use crate::config::Config;
-use crate::report::{Diagnostic, Severity, SourceFile};
 use crate::sql;
+pub use diagnostic::{Diagnostic, SourceFile};
 pub use rules::{RULES, Rule};
 pub use runner::{FilePlan, Runner, TxState};
 pub use symbols::{Catalog, Symbols};
 pub use units::{Unit, UnitKind};
-
-/// A configured rule level (`eventos.toml` `[rules]`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    /// The rule does not run.
-    Off,
-    /// Findings are warnings.
-    Warning,
-    /// Findings are errors.
-    Error,
-}
 
 /// Everything that tunes a lint run.
 #[derive(Debug, Clone)]
 pub struct LintOptions {
     /// Schemas exposed through the Supabase API (RLS mandatory there).
     pub exposed_schemas: Vec<String>,
-    /// Per-rule level overrides.
-    pub levels: BTreeMap<String, Level>,
+    /// Per-rule level overrides (`None`: off).
+    pub levels: BTreeMap<String, Option<Severity>>,
     /// The live catalog, when `--database-url` was given.
     pub catalog: Option<Catalog>,
     /// The tool that applies the files: decides where transaction control is legal.
@@ -94,13 +87,12 @@ impl LintOptions {
                 rules::find(rule).is_some(),
                 "eventos.toml [rules]: unknown rule `{rule}`\nhelp: `eventos rules` lists every rule"
             );
-            let level = match level.as_str() {
-                "off" => Level::Off,
-                "warning" => Level::Warning,
-                "error" => Level::Error,
-                other => anyhow::bail!(
-                    "eventos.toml [rules]: `{rule}` = {other:?}\nhelp: use \"error\", \"warning\" or \"off\""
+            let level = match *level {
+                LevelSetting::Off => None,
+                LevelSetting::On(Severity::Info) => anyhow::bail!(
+                    "eventos.toml [rules]: `{rule}` = \"info\"\nhelp: use \"error\", \"warning\" or \"off\""
                 ),
+                LevelSetting::On(severity) => Some(severity),
             };
             levels.insert(rule.clone(), level);
         }
@@ -127,14 +119,13 @@ impl LintOptions {
         self.exposed_schemas.iter().any(|s| s == schema)
     }
 
-    fn level(&self, rule: &Rule) -> Level {
-        self.levels.get(rule.id).copied().unwrap_or(
-            match (rules::is_opt_in(rule.id), rule.severity) {
-                (true, _) => Level::Off,
-                (false, Severity::Error) => Level::Error,
-                (false, Severity::Warning) => Level::Warning,
-            },
-        )
+    /// The severity `rule` reports at (`None`: off). Opt-in rules are off unless configured.
+    fn level(&self, rule: &Rule) -> Option<Severity> {
+        match self.levels.get(rule.id) {
+            Some(level) => *level,
+            None if rules::is_opt_in(rule.id) => None,
+            None => Some(rule.severity),
+        }
     }
 }
 
@@ -304,7 +295,7 @@ fn lint_sources_with_workers(
     });
     for rule in RULES {
         if let Some(finish) = rule.finish
-            && options.level(rule) != Level::Off
+            && options.level(rule).is_some()
         {
             finish(&symbols, options, rule, &mut raw);
         }
@@ -427,7 +418,7 @@ fn check_file(
         };
         for rule in RULES {
             if let Some(check) = rule.check
-                && options.level(rule) != Level::Off
+                && options.level(rule).is_some()
             {
                 check(&ctx, rule, out);
             }
@@ -472,13 +463,14 @@ fn apply_levels(diagnostics: Vec<Diagnostic>, options: &LintOptions) -> Vec<Diag
         .into_iter()
         .filter_map(|mut d| {
             let rule = rules::find(d.rule);
-            let level = rule.map_or(Level::Error, |rule| options.level(rule));
+            let level = rule.map_or(Some(Severity::Error), |rule| options.level(rule))?;
+            // A finding its rule emitted below its default severity (a lock-safety finding on a
+            // small table) stays below the configured level.
             let downgraded = rule.is_some_and(|r| d.severity < r.severity);
-            d.severity = match level {
-                Level::Off => return None,
-                Level::Warning => Severity::Warning,
-                Level::Error if downgraded => Severity::Warning,
-                Level::Error => Severity::Error,
+            d.severity = if downgraded {
+                level.min(d.severity)
+            } else {
+                level
             };
             Some(d)
         })
@@ -520,6 +512,11 @@ pub(crate) mod tests {
 
     /// Lints in-memory files (name, text) in order with default options.
     pub(crate) fn lint_files(files: &[(&str, &str)]) -> LintReport {
+        lint_files_with(&LintOptions::default(), files)
+    }
+
+    /// [`lint_files`] under `options`.
+    pub(crate) fn lint_files_with(options: &LintOptions, files: &[(&str, &str)]) -> LintReport {
         let sources = files
             .iter()
             .map(|(name, text)| SourceFile {
@@ -527,7 +524,7 @@ pub(crate) mod tests {
                 text: (*text).into(),
             })
             .collect();
-        lint_sources(sources, &LintOptions::default())
+        lint_sources(sources, options)
     }
 
     /// Lints one in-memory file and returns the rule ids found, in order.
@@ -593,7 +590,7 @@ pub(crate) mod tests {
             .into_iter()
             .filter(|d| d.rule == rule)
             .collect();
-        crate::report::render_human(&found, &report.sources, crate::report::Style::plain())
+        crate::report::strip(&crate::report::render_human(&found, &report.sources))
     }
 
     /// [`render_rule_with`] under the default options.
@@ -607,6 +604,31 @@ pub(crate) mod tests {
             release: release::Release::from_setting(version, "test").unwrap(),
             ..LintOptions::default()
         }
+    }
+
+    /// Every finding over in-memory files (name, text) as a user reads it, without styling:
+    /// `file:line:col`, `severity[rule]: message`, the source line and `= help: …` — what a
+    /// rule's snapshot pins. Linted under `options`.
+    pub(crate) fn messages_with(options: &LintOptions, files: &[(&str, &str)]) -> String {
+        let mut out = String::new();
+        let report = lint_files_with(options, files);
+        for d in &report.diagnostics {
+            let source = report.sources.iter().find(|s| s.path == d.file).unwrap();
+            let index = LineIndex::new(&source.text);
+            let (line, col) = index.line_col(d.span.start);
+            out += &format!(
+                "{}:{line}:{col} {}[{}]: {}\n",
+                d.file.display(),
+                d.severity,
+                d.rule,
+                d.message
+            );
+            out += &format!("  | {}\n", index.line_text(line).trim_end());
+            if let Some(help) = &d.help {
+                out += &format!("  = help: {help}\n");
+            }
+        }
+        out
     }
 
     /// The 1-based lines at which `rule` fires in one file.
@@ -706,8 +728,10 @@ pub(crate) mod tests {
     #[test]
     fn configured_levels_change_or_silence_rules() {
         let mut options = LintOptions::default();
-        options.levels.insert("alter-system".into(), Level::Warning);
-        options.levels.insert("copy-to-file".into(), Level::Off);
+        options
+            .levels
+            .insert("alter-system".into(), Some(Severity::Warning));
+        options.levels.insert("copy-to-file".into(), None);
         let source = SourceFile {
             path: "t.sql".into(),
             text: "ALTER SYSTEM RESET ALL; COPY t TO '/x';".into(),

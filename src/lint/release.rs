@@ -17,7 +17,7 @@ use anyhow::{Context, Result};
 use tokio_postgres::Client;
 
 use super::Runner;
-use crate::report::SourceFile;
+use crate::lint::SourceFile;
 
 /// A migration version: its numeric parts (`V1.2__x` → 1.2, `20240101120000_x` → one part).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

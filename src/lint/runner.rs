@@ -16,49 +16,10 @@
 use pg_query::NodeEnum;
 use pg_query::protobuf::{AlterTableType, TransactionStmtKind};
 
-/// A migration runner whose transaction semantics the lint models.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
-pub enum Runner {
-    /// eventos's own runner (refinery): one transaction per file.
-    Eventos,
-    /// The Supabase CLI (`supabase db push`, `migration up`, `db reset`).
-    Supabase,
-    /// golang-migrate (`migrate up`) with its PostgreSQL driver.
-    #[value(name = "golang-migrate")]
-    GolangMigrate,
-    /// sqlx (`sqlx migrate run`, `sqlx::migrate!`).
-    Sqlx,
-    /// diesel (`diesel migration run`, `embed_migrations!`).
-    Diesel,
-    /// Flyway (`flyway migrate`).
-    Flyway,
-    /// Unknown: no transaction semantics assumed.
-    None,
-}
+pub use crate::base::Runner;
 
+/// The transaction semantics of each runner (the enum itself is a project setting, in `base`).
 impl Runner {
-    /// The profile's name, as `--runner` and `eventos.toml` spell it.
-    pub fn id(self) -> &'static str {
-        match self {
-            Runner::Eventos => "eventos",
-            Runner::Supabase => "supabase",
-            Runner::GolangMigrate => "golang-migrate",
-            Runner::Sqlx => "sqlx",
-            Runner::Diesel => "diesel",
-            Runner::Flyway => "flyway",
-            Runner::None => "none",
-        }
-    }
-
-    /// Looks a profile up by name.
-    pub fn from_id(id: &str) -> Option<Runner> {
-        use clap::ValueEnum;
-        Runner::value_variants()
-            .iter()
-            .copied()
-            .find(|r| r.id() == id)
-    }
-
     /// The tool's name in messages.
     fn tool(self) -> &'static str {
         match self {

@@ -2,8 +2,10 @@
 //! boundaries. Pure text built from the same [`UpPlan`] a real run follows; the database is only
 //! read.
 
-use super::{Timeouts, UpPlan};
+use super::UpPlan;
+use super::session::timeouts_sql;
 use crate::bundle::Migration;
+use crate::config::Timeouts;
 
 /// The script the planned `migrate up` would run.
 pub fn dry_run_script(plan: &UpPlan<'_>, timeouts: &Timeouts, history_table: &str) -> String {
@@ -11,7 +13,7 @@ pub fn dry_run_script(plan: &UpPlan<'_>, timeouts: &Timeouts, history_table: &st
         "-- eventos migrate up --dry-run: {} pending migrations\n",
         plan.pending.len()
     );
-    out.push_str(&format!("{}\n", timeouts.set_sql()));
+    out.push_str(&format!("{}\n", timeouts_sql(timeouts)));
     for migration in &plan.pending {
         out.push('\n');
         if plan.out_of_order.contains(&migration.version) {

@@ -27,6 +27,7 @@ mod dry_run;
 mod error;
 mod history;
 mod invalid_index;
+mod preflight;
 pub mod privileges;
 mod session;
 mod status;
@@ -40,8 +41,9 @@ pub use history::{
     AppliedMigration, HistoryError, HistoryRow, RowProblem, read_history, read_history_rows,
     validate_history,
 };
-pub use privileges::{PrivilegeReport, backup_scope, check_privileges, render_privilege_report};
-pub use session::{DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, Timeouts, parse_duration};
+pub use preflight::check_extensions_available;
+pub use privileges::{PrivilegeReport, backup_scope, check_privileges};
+pub use session::apply_timeouts;
 pub use status::{MigrationState, StatusRow, compute_status};
 pub use up::{
     AppliedFile, Refusal, UpEvent, UpOptions, UpOutcome, UpPlan, diverged_rows, migrate_up,

@@ -7,8 +7,9 @@
 use super::AppliedMigration;
 use crate::bundle::{Migration, Project};
 
-/// Where a migration stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where a migration stands; JSON documents carry the kebab-case name (`out-of-order`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum MigrationState {
     /// Applied, and the file is unchanged since.
     Applied,
@@ -23,7 +24,7 @@ pub enum MigrationState {
 }
 
 impl MigrationState {
-    /// The word shown in tables and JSON.
+    /// The words shown in tables and messages.
     pub fn as_str(self) -> &'static str {
         match self {
             MigrationState::Applied => "applied",

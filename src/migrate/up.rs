@@ -11,12 +11,13 @@ use tokio_postgres::Client;
 
 use super::driver::{StepContext, StepError, apply_file, record_applied, statement_spans};
 use super::invalid_index::{concurrent_index, drop_if_invalid};
+use super::session::apply_timeouts;
 use super::status::refinery_checksum;
 use super::{
-    AppliedMigration, FailedMigration, MigrationState, StatusRow, Timeouts, compute_status,
-    locate_db_error,
+    AppliedMigration, FailedMigration, MigrationState, StatusRow, compute_status, locate_db_error,
 };
 use crate::bundle::{Migration, Project};
+use crate::config::{RetryPolicy, Timeouts};
 use crate::db::{MigrationLock, interrupt};
 
 /// SQLSTATE `lock_not_available`, raised when `lock_timeout` expires.
@@ -29,10 +30,8 @@ pub struct UpOptions {
     pub history_table: String,
     /// Session timeouts.
     pub timeouts: Timeouts,
-    /// How often a transactional file that hit `lock_timeout` is retried (with doubling backoff).
-    pub lock_retries: u32,
-    /// The first backoff pause after a `lock_timeout`.
-    pub first_backoff: Duration,
+    /// How a transactional file that hit `lock_timeout` is retried (doubling backoff).
+    pub retry: RetryPolicy,
 }
 
 /// What a run will apply, decided from the history before anything changes.
@@ -156,7 +155,7 @@ pub async fn migrate_up(
     options: &UpOptions,
     on_event: &mut dyn FnMut(UpEvent<'_>),
 ) -> Result<UpOutcome> {
-    options.timeouts.apply(client).await?;
+    apply_timeouts(client, &options.timeouts).await?;
     ensure_history_schema(client, &options.history_table).await?;
     let mut history = plan.history.clone();
     let mut applied = Vec::new();
@@ -262,15 +261,13 @@ impl Step<'_> {
         client: &mut Client,
         on_event: &mut dyn FnMut(UpEvent<'_>),
     ) -> Result<Result<(), FailedMigration>> {
-        let mut pause = self.options.first_backoff;
-        for attempt in 1..=self.options.lock_retries + 1 {
+        let retry = self.options.retry;
+        let mut pause = retry.first_backoff;
+        for attempt in 1..=retry.retries + 1 {
             let result = self.apply_once(client, on_event).await?;
             let hit_lock_timeout =
                 matches!(&result, Err(f) if f.code.as_deref() == Some(LOCK_NOT_AVAILABLE));
-            if !hit_lock_timeout
-                || self.migration.no_transaction
-                || attempt > self.options.lock_retries
-            {
+            if !hit_lock_timeout || self.migration.no_transaction || attempt > retry.retries {
                 return Ok(result);
             }
             on_event(UpEvent::Retrying {

@@ -2,7 +2,7 @@
 //! and `errorformat` parsers expect.
 
 use super::position::locate;
-use super::{Diagnostic, SourceFile};
+use crate::lint::{Diagnostic, SourceFile};
 
 /// One line per finding.
 pub fn render_gcc(diagnostics: &[Diagnostic], sources: &[SourceFile]) -> String {
@@ -26,7 +26,7 @@ pub fn render_gcc(diagnostics: &[Diagnostic], sources: &[SourceFile]) -> String 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Severity;
+    use crate::base::Severity;
 
     #[test]
     fn renders_one_line_per_finding() {

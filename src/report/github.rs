@@ -2,7 +2,8 @@
 //! show as annotations on the pull request.
 
 use super::position::locate;
-use super::{Diagnostic, Severity, SourceFile};
+use crate::base::Severity;
+use crate::lint::{Diagnostic, SourceFile};
 
 /// One annotation line per finding.
 pub fn render_github(diagnostics: &[Diagnostic], sources: &[SourceFile]) -> String {
@@ -13,6 +14,7 @@ pub fn render_github(diagnostics: &[Diagnostic], sources: &[SourceFile]) -> Stri
             let command = match d.severity {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
+                Severity::Info => "notice",
             };
             let message = match &d.help {
                 Some(help) => format!("{}\nhelp: {help}", d.message),

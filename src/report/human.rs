@@ -1,98 +1,124 @@
-//! rustc-style rendering: `error[rule]: message`, ` --> file:line:col`, source line, caret, help.
+//! rustc-style rendering through annotate-snippets: `error[rule]: message`, ` --> file:line:col`,
+//! the source line, a caret underline (aligned after tabs too), `= help: …`.
+//!
+//! A span that runs over several lines is underlined on its first line only, so a long
+//! statement costs one source line, as in squawk.
 
-use std::fmt::Write;
+use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 
-use super::{Diagnostic, Severity, SourceFile, Style};
+use crate::base::Severity;
+use crate::lint::{Diagnostic, SourceFile};
 use crate::sql::LineIndex;
 
-/// Renders diagnostics against their source files; a file not in `sources` is shown without a
-/// source line.
-pub fn render_human(diagnostics: &[Diagnostic], sources: &[SourceFile], style: Style) -> String {
+/// Renders diagnostics against their source files, a blank line after each; a file not in
+/// `sources` is shown without a source line. Styled: write it through `anstream`.
+pub fn render_human(diagnostics: &[Diagnostic], sources: &[SourceFile]) -> String {
+    let renderer = Renderer::styled();
     let mut out = String::new();
     for diagnostic in diagnostics {
         let source = sources.iter().find(|s| s.path == diagnostic.file);
-        render_one(&mut out, diagnostic, source, style);
+        out.push_str(&renderer.render(&[group(diagnostic, source)]));
+        out.push_str("\n\n");
     }
     out
 }
 
-fn render_one(out: &mut String, d: &Diagnostic, source: Option<&SourceFile>, style: Style) {
-    let label = match d.severity {
-        Severity::Error => style.error(&format!("error[{}]", d.rule)),
-        Severity::Warning => style.warning(&format!("warning[{}]", d.rule)),
-    };
-    let _ = writeln!(out, "{label}: {}", style.bold(&d.message));
-    let Some(source) = source else {
-        let _ = writeln!(out, "  {} {}", style.accent("-->"), d.file.display());
-        write_help(out, d, style);
-        return;
-    };
-    let index = LineIndex::new(&source.text);
-    let (line, col) = index.line_col(d.span.start);
-    let line_text = index.line_text(line);
-    let gutter = line.to_string().len();
-    let pad = " ".repeat(gutter);
-    let _ = writeln!(
-        out,
-        "{pad}{} {}:{line}:{col}",
-        style.accent("-->"),
-        d.file.display()
-    );
-    let _ = writeln!(out, "{pad} {}", style.accent("|"));
-    let _ = writeln!(
-        out,
-        "{} {} {line_text}",
-        style.accent(&line.to_string()),
-        style.accent("|")
-    );
-    let (end_line, end_col) = index.line_col(d.span.end.max(d.span.start + 1));
-    let caret_len = if end_line == line {
-        end_col.saturating_sub(col).max(1)
-    } else {
-        line_text.chars().count().saturating_sub(col - 1).max(1)
-    };
-    let caret = " ".repeat(col - 1) + &"^".repeat(caret_len);
-    let caret = match d.severity {
-        Severity::Error => style.error(&caret),
-        Severity::Warning => style.warning(&caret),
-    };
-    let _ = writeln!(out, "{pad} {} {caret}", style.accent("|"));
-    write_help(out, d, style);
+fn level(severity: Severity) -> Level<'static> {
+    match severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+        Severity::Info => Level::INFO,
+    }
 }
 
-fn write_help(out: &mut String, d: &Diagnostic, style: Style) {
-    if let Some(help) = &d.help {
-        let _ = writeln!(out, "  {} help: {help}", style.accent("="));
+/// The report of one diagnostic: title, source line (or just the path) and help.
+fn group<'a>(d: &'a Diagnostic, source: Option<&'a SourceFile>) -> Group<'a> {
+    let path = d.file.display().to_string();
+    let title = level(d.severity)
+        .primary_title(d.message.as_str())
+        .id(d.rule);
+    let group = match source {
+        Some(source) => title.element(first_line_snippet(d, source, path)),
+        None => title.element(Origin::path(path)),
+    };
+    match &d.help {
+        Some(help) => group.element(Level::HELP.message(help.as_str())),
+        None => group,
     }
-    out.push('\n');
+}
+
+/// The span's first line, annotated from the span's start to its end or the line's end.
+fn first_line_snippet<'a>(
+    d: &Diagnostic,
+    source: &'a SourceFile,
+    path: String,
+) -> Snippet<'a, annotate_snippets::Annotation<'a>> {
+    let index = LineIndex::new(&source.text);
+    let (line, column) = index.line_col(d.span.start);
+    let text = index.line_text(line);
+    let start = text
+        .char_indices()
+        .nth(column - 1)
+        .map_or(text.len(), |(i, _)| i);
+    let end = (start + d.span.end.saturating_sub(d.span.start))
+        .min(text.len())
+        .max(start);
+    Snippet::source(text)
+        .line_start(line)
+        .path(path)
+        .annotation(AnnotationKind::Primary.span(start..end))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::strip;
 
-    #[test]
-    fn renders_location_source_and_caret() {
-        let text = "SELECT 1;\n  ALTER SYSTEM SET work_mem = '1GB';\n";
-        let start = text.find("ALTER").unwrap();
+    fn render(text: &str, needle: &str, len: usize, help: Option<&str>) -> String {
+        let start = text.find(needle).unwrap();
         let sources = vec![SourceFile {
             path: "x.sql".into(),
             text: text.into(),
         }];
         let d = Diagnostic {
             file: "x.sql".into(),
-            span: start..start + 12,
+            span: start..start + len,
             rule: "alter-system",
             severity: Severity::Error,
             message: "ALTER SYSTEM is not allowed".into(),
-            help: Some("set it per role".into()),
+            help: help.map(Into::into),
         };
-        let out = render_human(&[d], &sources, Style::plain());
-        assert_eq!(
-            out,
-            "error[alter-system]: ALTER SYSTEM is not allowed\n \
-             --> x.sql:2:3\n  |\n2 |   ALTER SYSTEM SET work_mem = '1GB';\n  |   ^^^^^^^^^^^^\n  \
-             = help: set it per role\n\n"
-        );
+        strip(&render_human(&[d], &sources))
+    }
+
+    #[test]
+    fn renders_location_source_and_caret() {
+        let text = "SELECT 1;\n  ALTER SYSTEM SET work_mem = '1GB';\n";
+        insta::assert_snapshot!(render(text, "ALTER", 12, Some("set it per role")));
+    }
+
+    #[test]
+    fn the_caret_stays_under_its_text_after_tabs_and_wide_characters() {
+        let text = "SELECT 'é';\n\t\tALTER SYSTEM SET work_mem = '1GB';\n";
+        insta::assert_snapshot!(render(text, "ALTER", 12, None));
+    }
+
+    #[test]
+    fn a_span_over_several_lines_is_underlined_on_its_first_line() {
+        let text = "ALTER SYSTEM\n  SET work_mem = '1GB';\n";
+        insta::assert_snapshot!(render(text, "ALTER", text.len() - 1, None));
+    }
+
+    #[test]
+    fn a_file_without_its_source_shows_the_path() {
+        let d = Diagnostic {
+            file: "sql/eventos.sum".into(),
+            span: 0..0,
+            rule: "sum-mismatch",
+            severity: Severity::Warning,
+            message: "the sum file is stale".into(),
+            help: Some("run `eventos hash`".into()),
+        };
+        insta::assert_snapshot!(strip(&render_human(&[d], &[])));
     }
 }

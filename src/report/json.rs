@@ -3,31 +3,71 @@
 //! `{"schema_version":1,"diagnostics":[{"file","line","column","end_line","end_column","rule","severity","message",
 //! "help"}],"summary":{"files","errors","warnings"}}`; positions are 1-based.
 
-use serde_json::json;
+use serde::Serialize;
 
 use super::position::locate;
-use super::{Diagnostic, Severity, SourceFile};
+use crate::base::Severity;
+use crate::lint::{Diagnostic, SourceFile};
+
+/// The whole document.
+#[derive(Serialize)]
+struct Document<'a> {
+    schema_version: u32,
+    diagnostics: Vec<Finding<'a>>,
+    summary: Summary,
+}
+
+/// One diagnostic with 1-based positions.
+#[derive(Serialize)]
+struct Finding<'a> {
+    file: String,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    rule: &'a str,
+    severity: Severity,
+    message: &'a str,
+    help: Option<&'a str>,
+}
+
+/// How many files were read and what was found.
+#[derive(Serialize)]
+struct Summary {
+    files: usize,
+    errors: usize,
+    warnings: usize,
+}
 
 /// Renders the findings and a summary as pretty JSON.
 pub fn render_json(diagnostics: &[Diagnostic], sources: &[SourceFile]) -> String {
-    let items: Vec<_> = diagnostics
-        .iter()
-        .map(|d| {
-            let p = locate(d, sources);
-            json!({
-                "file": d.file.display().to_string(),
-                "line": p.line, "column": p.column, "end_line": p.end_line, "end_column": p.end_column,
-                "rule": d.rule, "severity": d.severity.as_str(), "message": d.message, "help": d.help,
-            })
-        })
-        .collect();
     let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
-    let doc = json!({
-        "schema_version": super::JSON_SCHEMA_VERSION,
-        "diagnostics": items,
-        "summary": {"files": sources.len(), "errors": count(Severity::Error), "warnings": count(Severity::Warning)},
-    });
-    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+    let document = Document {
+        schema_version: super::JSON_SCHEMA_VERSION,
+        diagnostics: diagnostics
+            .iter()
+            .map(|d| {
+                let p = locate(d, sources);
+                Finding {
+                    file: d.file.display().to_string(),
+                    line: p.line,
+                    column: p.column,
+                    end_line: p.end_line,
+                    end_column: p.end_column,
+                    rule: d.rule,
+                    severity: d.severity,
+                    message: &d.message,
+                    help: d.help.as_deref(),
+                }
+            })
+            .collect(),
+        summary: Summary {
+            files: sources.len(),
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+        },
+    };
+    super::to_pretty_json(&document)
 }
 
 #[cfg(test)]
@@ -48,12 +88,6 @@ mod tests {
             message: "m".into(),
             help: None,
         };
-        let value: serde_json::Value = serde_json::from_str(&render_json(&[d], &sources)).unwrap();
-        assert_eq!(value["diagnostics"][0]["line"], 2);
-        assert_eq!(value["diagnostics"][0]["column"], 1);
-        assert_eq!(value["diagnostics"][0]["end_column"], 13);
-        assert_eq!(value["summary"]["errors"], 1);
-        assert_eq!(value["summary"]["files"], 1);
-        assert_eq!(value["schema_version"], crate::report::JSON_SCHEMA_VERSION);
+        insta::assert_snapshot!(render_json(&[d], &sources));
     }
 }

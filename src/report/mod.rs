@@ -1,9 +1,10 @@
-//! Everything the user reads: diagnostics and their renderers, check results, plain tables.
+//! Everything the user reads, in one place: lint diagnostics in every format, verification and
+//! diff reports, the migration messages, status and maintenance tables, the rule and check
+//! tables, styling and the writing itself.
 //!
-//! Engines produce plain data (byte spans, ids, messages); only this module turns spans into
-//! `line:col`, decides on colour and writes text.
+//! Engines return plain data (byte spans, ids, outcomes); only this module turns spans into
+//! `line:col`, words outcomes and styles text. Renderers return strings; [`output`] writes them.
 
-mod diagnostic;
 mod gcc;
 mod github;
 mod human;
@@ -12,15 +13,39 @@ mod position;
 mod sarif;
 mod style;
 
-pub use diagnostic::{Diagnostic, Severity, SourceFile};
+pub mod diff;
+pub mod lint;
+pub mod maintain;
+pub mod migrate;
+pub mod output;
+pub mod status;
+pub mod table;
+pub mod tables;
+pub mod verify;
+
 pub use gcc::render_gcc;
 pub use github::render_github;
 pub use human::render_human;
 pub use json::render_json;
 pub use position::{Position, locate};
-pub use sarif::{SarifRule, render_sarif};
-pub use style::Style;
+pub use sarif::render_sarif;
+pub use style::{accent, bold, error, ok, strip, warning};
 
-/// The `schema_version` of every JSON document eventos prints (`lint`, `verify`, `status`);
-/// bumped when a field changes meaning or disappears (new fields do not bump it).
+/// The `schema_version` of the `lint` and `verify` JSON documents (`status` has its own,
+/// [`status::STATUS_SCHEMA_VERSION`]); bumped when a field changes meaning or disappears (new
+/// fields do not bump it).
 pub const JSON_SCHEMA_VERSION: u32 = 1;
+
+/// Text meant for one of the two streams.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Out {
+    /// A result: stdout.
+    Stdout(String),
+    /// A refusal or failure: stderr.
+    Stderr(String),
+}
+
+/// `value` as pretty JSON with a final newline.
+fn to_pretty_json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string_pretty(value).expect("report documents always serialise") + "\n"
+}

@@ -1,6 +1,6 @@
 //! Turns a diagnostic's byte span into 1-based `line:column` start and end positions.
 
-use super::{Diagnostic, SourceFile};
+use crate::lint::{Diagnostic, SourceFile};
 use crate::sql::LineIndex;
 
 /// 1-based start and end (inclusive end column of the last character) of a diagnostic.

@@ -1,74 +1,168 @@
 //! `--format sarif`: SARIF 2.1.0 for GitHub code scanning (`github/codeql-action/upload-sarif`).
 
-use serde_json::json;
+use serde::Serialize;
 
 use super::position::locate;
-use super::{Diagnostic, Severity, SourceFile};
+use crate::base::Severity;
+use crate::lint::{Diagnostic, Rule, SourceFile};
 
-/// A rule as SARIF describes it.
-#[derive(Debug, Clone, Copy)]
-pub struct SarifRule<'a> {
-    /// The rule id.
-    pub id: &'a str,
-    /// One-line description.
-    pub summary: &'a str,
-    /// Default severity.
-    pub severity: Severity,
-    /// The full documentation page (markdown).
-    pub doc: &'a str,
+/// A SARIF log with one run of the `eventos` tool.
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
 }
 
-/// Renders a SARIF log with one run of the `eventos` tool.
-pub fn render_sarif(
-    diagnostics: &[Diagnostic],
-    sources: &[SourceFile],
-    rules: &[SarifRule<'_>],
-) -> String {
-    let rule_entries: Vec<_> = rules
+#[derive(Serialize)]
+struct Run<'a> {
+    tool: Tool<'a>,
+    results: Vec<SarifResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    driver: Driver<'a>,
+}
+
+#[derive(Serialize)]
+struct Driver<'a> {
+    name: &'static str,
+    version: &'static str,
+    rules: Vec<RuleEntry<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RuleEntry<'a> {
+    id: &'a str,
+    short_description: Text<'a>,
+    help: Help<'a>,
+    default_configuration: Configuration,
+}
+
+#[derive(Serialize)]
+struct Text<'a> {
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct Help<'a> {
+    text: &'a str,
+    markdown: &'a str,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    level: &'static str,
+    message: OwnedText,
+    locations: [Location; 1],
+}
+
+#[derive(Serialize)]
+struct OwnedText {
+    text: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    physical_location: PhysicalLocation,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize)]
+struct ArtifactLocation {
+    uri: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: usize,
+    start_column: usize,
+    end_line: usize,
+    end_column: usize,
+}
+
+/// Renders a SARIF log of `diagnostics`, describing every rule of `rules`.
+pub fn render_sarif(diagnostics: &[Diagnostic], sources: &[SourceFile], rules: &[Rule]) -> String {
+    let rules = rules
         .iter()
-        .map(|r| {
-            json!({
-                "id": r.id,
-                "shortDescription": {"text": r.summary},
-                "help": {"text": r.summary, "markdown": r.doc},
-                "defaultConfiguration": {"level": level(r.severity)},
-            })
+        .map(|r| RuleEntry {
+            id: r.id,
+            short_description: Text { text: r.summary },
+            help: Help {
+                text: r.summary,
+                markdown: r.doc,
+            },
+            default_configuration: Configuration {
+                level: level(r.severity),
+            },
         })
         .collect();
-    let results: Vec<_> = diagnostics
-        .iter()
-        .map(|d| {
-            let p = locate(d, sources);
-            let text = match &d.help {
-                Some(help) => format!("{} (help: {help})", d.message),
-                None => d.message.clone(),
-            };
-            json!({
-                "ruleId": d.rule,
-                "level": level(d.severity),
-                "message": {"text": text},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": uri(&d.file)},
-                    "region": {"startLine": p.line, "startColumn": p.column, "endLine": p.end_line, "endColumn": p.end_column},
-                }}],
-            })
-        })
-        .collect();
-    let log = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "eventos", "version": env!("CARGO_PKG_VERSION"), "rules": rule_entries}},
-            "results": results,
+    let results = diagnostics.iter().map(|d| result(d, sources)).collect();
+    let log = Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "eventos",
+                    version: env!("CARGO_PKG_VERSION"),
+                    rules,
+                },
+            },
+            results,
         }],
-    });
-    serde_json::to_string_pretty(&log).unwrap_or_default() + "\n"
+    };
+    super::to_pretty_json(&log)
 }
 
+fn result<'a>(d: &'a Diagnostic, sources: &[SourceFile]) -> SarifResult<'a> {
+    let p = locate(d, sources);
+    let text = match &d.help {
+        Some(help) => format!("{} (help: {help})", d.message),
+        None => d.message.clone(),
+    };
+    SarifResult {
+        rule_id: d.rule,
+        level: level(d.severity),
+        message: OwnedText { text },
+        locations: [Location {
+            physical_location: PhysicalLocation {
+                artifact_location: ArtifactLocation { uri: uri(&d.file) },
+                region: Region {
+                    start_line: p.line,
+                    start_column: p.column,
+                    end_line: p.end_line,
+                    end_column: p.end_column,
+                },
+            },
+        }],
+    }
+}
+
+/// SARIF's word for a severity.
 fn level(severity: Severity) -> &'static str {
     match severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
+        Severity::Info => "note",
     }
 }
 
@@ -96,28 +190,17 @@ mod tests {
             message: "m".into(),
             help: Some("h".into()),
         };
-        let rules = [SarifRule {
+        let rules = [Rule {
             id: "alter-system",
-            summary: "s",
             severity: Severity::Error,
+            summary: "s",
+            help: "h",
             doc: "# alter-system",
+            check: None,
+            finish: None,
         }];
-        let log: serde_json::Value =
-            serde_json::from_str(&render_sarif(&[d], &sources, &rules)).unwrap();
-        assert_eq!(log["version"], "2.1.0");
-        let result = &log["runs"][0]["results"][0];
-        assert_eq!(result["ruleId"], "alter-system");
-        assert_eq!(
-            result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-            "sql/a.sql"
-        );
-        assert_eq!(
-            result["locations"][0]["physicalLocation"]["region"]["endColumn"],
-            13
-        );
-        assert_eq!(
-            log["runs"][0]["tool"]["driver"]["rules"][0]["id"],
-            "alter-system"
+        insta::assert_snapshot!(
+            render_sarif(&[d], &sources, &rules).replace(env!("CARGO_PKG_VERSION"), "[version]")
         );
     }
 }

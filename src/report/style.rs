@@ -1,57 +1,57 @@
-//! Terminal styling: colour only on a TTY and never with `NO_COLOR`.
+//! Terminal styles (anstyle). Renderers always style their text; the commands write it through
+//! anstream, which drops the codes when that stream is not a terminal, `NO_COLOR` is set or
+//! `TERM` is `dumb` — so stdout and stderr each decide for themselves.
 
-use std::io::IsTerminal;
+use anstyle::{AnsiColor, Style};
 
-/// Whether to emit ANSI colour codes.
-#[derive(Debug, Clone, Copy)]
-pub struct Style {
-    color: bool,
+const ERROR: Style = AnsiColor::Red.on_default().bold();
+const WARNING: Style = AnsiColor::Yellow.on_default().bold();
+const OK: Style = AnsiColor::Green.on_default().bold();
+const ACCENT: Style = AnsiColor::Blue.on_default().bold();
+const BOLD: Style = Style::new().bold();
+
+fn paint(style: Style, text: &str) -> String {
+    format!("{style}{text}{style:#}")
 }
 
-impl Style {
-    /// Colour when stdout is a terminal and `NO_COLOR` is unset or empty.
-    pub fn for_stdout() -> Style {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Style {
-            color: std::io::stdout().is_terminal() && !no_color,
-        }
-    }
+/// Bold red: failures.
+pub fn error(text: &str) -> String {
+    paint(ERROR, text)
+}
 
-    /// Never colour (files, tests).
-    pub fn plain() -> Style {
-        Style { color: false }
-    }
+/// Bold yellow: warnings.
+pub fn warning(text: &str) -> String {
+    paint(WARNING, text)
+}
 
-    fn paint(self, code: &str, text: &str) -> String {
-        if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
-    }
+/// Bold green: success.
+pub fn ok(text: &str) -> String {
+    paint(OK, text)
+}
 
-    /// Bold red.
-    pub fn error(self, text: &str) -> String {
-        self.paint("1;31", text)
-    }
+/// Bold blue: gutters, arrows, `= help:`.
+pub fn accent(text: &str) -> String {
+    paint(ACCENT, text)
+}
 
-    /// Bold yellow.
-    pub fn warning(self, text: &str) -> String {
-        self.paint("1;33", text)
-    }
+/// Bold: headings.
+pub fn bold(text: &str) -> String {
+    paint(BOLD, text)
+}
 
-    /// Bold green.
-    pub fn ok(self, text: &str) -> String {
-        self.paint("1;32", text)
-    }
+/// `text` without its styles (what a pipe receives), for tests and plain files.
+pub fn strip(text: &str) -> String {
+    anstream::adapter::strip_str(text).to_string()
+}
 
-    /// Bold blue, for gutters and arrows.
-    pub fn accent(self, text: &str) -> String {
-        self.paint("1;34", text)
-    }
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    /// Bold.
-    pub fn bold(self, text: &str) -> String {
-        self.paint("1", text)
+    #[test]
+    fn styles_wrap_the_text_and_strip_back_to_it() {
+        let styled = error("FAIL");
+        assert_eq!(styled, "\u{1b}[1m\u{1b}[31mFAIL\u{1b}[0m");
+        assert_eq!(strip(&styled), "FAIL");
     }
 }

@@ -256,6 +256,17 @@ impl<'a> LineIndex<'a> {
     }
 }
 
+/// The string values of a list of `String` nodes (a qualified name in the parse tree).
+pub fn string_list(nodes: &[Node]) -> Vec<String> {
+    nodes
+        .iter()
+        .filter_map(|n| match n.node.as_ref() {
+            Some(pg_query::NodeEnum::String(s)) => Some(s.sval.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,13 +6,12 @@
 //! Nothing aborts the run but a lost connection: a phase that is not applied, a missing object or
 //! a plan query that errors is a failed check naming it. Results are split into the bundles' own
 //! objects and pre-existing ones ([`scope`]); levels and exemptions come from `eventos.toml`
-//! ([`Settings`]). Rendering lives in [`report`].
+//! ([`Settings`]). Rendering lives in `report::verify`.
 
 pub mod catalog;
 pub mod checks;
 pub mod expr;
 pub mod probe;
-pub mod report;
 pub mod scope;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -25,29 +24,18 @@ use crate::config::{DEFAULT_HISTORY_TABLE, Exemption, VerifySettings};
 use catalog::Catalog;
 use checks::phase_applied::{self, PhaseState};
 use checks::plan_queries::{self, QueryOutcome};
-use checks::{CHECKS, Check, CheckResult, Examined, Finding, Level, Section};
+use checks::{CHECKS, Check, CheckResult, Examined, Finding, Section, Severity, Status};
 use scope::Ownership;
-
-/// A stale exemption: it accepts a finding that is gone.
-pub const EXEMPTION_UNUSED: Check = Check {
-    id: "exemption-unused",
-    level: Level::Warning,
-    summary: "every [[verify.exempt]] entry still accepts a finding (stale ones are listed)",
-    help: "remove the [[verify.exempt]] entry from eventos.toml: the object passes now",
-    doc: include_str!("../../docs/checks/exemption-unused.md"),
-    splinter: &[],
-    run: None,
-};
 
 /// Check levels, exemptions and the pre-existing cap, validated against [`CHECKS`].
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// Configured level per check id (`None`: off).
-    levels: HashMap<&'static str, Option<Level>>,
+    levels: HashMap<&'static str, Option<Severity>>,
     /// `[[verify.exempt]]` entries.
     exemptions: Vec<Exemption>,
     /// The highest level a pre-existing object's finding reaches (`None`: not reported).
-    pre_existing: Option<Level>,
+    pre_existing: Option<Severity>,
     /// Judge every object as owned.
     all_objects: bool,
 }
@@ -57,28 +45,23 @@ impl Default for Settings {
         Settings {
             levels: HashMap::new(),
             exemptions: Vec::new(),
-            pre_existing: Some(Level::Warning),
+            pre_existing: Some(Severity::Warning),
             all_objects: false,
         }
     }
 }
 
 impl Settings {
-    /// Validates the `[verify]` table: known check ids, known levels, a reason per exemption.
+    /// Validates the `[verify]` table: known check ids, a reason per exemption.
     pub fn from_config(file: &VerifySettings) -> Result<Settings> {
         let mut settings = Settings::default();
-        for (id, word) in &file.check_levels {
+        for (id, level) in &file.check_levels {
             let Some(check) = checks::find(id) else {
                 bail!(
                     "eventos.toml [verify.checks]: unknown check `{id}`\nhelp: `eventos checks` lists every check"
                 );
             };
-            let Some(level) = Level::parse(word) else {
-                bail!(
-                    "eventos.toml [verify.checks]: `{id}` = {word:?}\nhelp: use \"error\", \"warning\", \"info\" or \"off\""
-                );
-            };
-            settings.levels.insert(check.id, level);
+            settings.levels.insert(check.id, level.severity());
         }
         for (n, exemption) in file.exemptions.iter().enumerate() {
             let entry = n + 1;
@@ -97,13 +80,8 @@ impl Settings {
             }
         }
         settings.exemptions = file.exemptions.clone();
-        if let Some(word) = &file.pre_existing {
-            settings.pre_existing = match Level::parse(word) {
-                Some(level) => level,
-                None => bail!(
-                    "eventos.toml [verify] pre_existing = {word:?}\nhelp: use \"error\", \"warning\", \"info\" or \"off\""
-                ),
-            };
+        if let Some(level) = file.pre_existing {
+            settings.pre_existing = level.severity();
         }
         settings.all_objects = file.all_objects;
         Ok(settings)
@@ -116,7 +94,7 @@ impl Settings {
     }
 
     /// The level `check` runs at (`None`: off).
-    fn level(&self, check: &Check) -> Option<Level> {
+    fn level(&self, check: &Check) -> Option<Severity> {
         self.levels
             .get(check.id)
             .copied()
@@ -228,12 +206,12 @@ pub async fn run(client: &Client, project: &Project, options: &Options) -> Resul
         let reads = probe::run(client, project, options.max_phase, &catalog).await?;
         let users_refused = reads
             .iter()
-            .any(|r| r.check == probe::SETUP.id && r.subject == "auth.users");
+            .any(|r| r.check == checks::rls_probe_setup::CHECK.id && r.subject == "auth.users");
         results.extend(reads);
         if !users_refused {
             let writes = probe::write::run(client, project, &catalog).await?;
             results.extend(writes.into_iter().map(|mut r| {
-                if r.check == probe::write::CHECK.id
+                if r.check == checks::rls_write_probe::CHECK.id
                     && !settings.all_objects
                     && !ownership.owns_relation(&r.subject, &catalog)
                 {
@@ -279,13 +257,13 @@ pub fn run_catalog_checks(
 /// capped for pre-existing objects; `None` when pre-existing objects are not reported.
 fn judge(
     check: &Check,
-    level: Level,
+    level: Severity,
     examined: Examined,
     owned: bool,
     settings: &Settings,
 ) -> Option<CheckResult> {
     let (section, cap) = if owned {
-        (Section::Owned, Level::Error)
+        (Section::Owned, Severity::Error)
     } else {
         (Section::PreExisting, settings.pre_existing?)
     };
@@ -298,7 +276,7 @@ fn judge(
     }
     if let Some(message) = examined.warning {
         findings.push(Finding {
-            level: level.min(Level::Warning).min(cap),
+            level: level.min(Severity::Warning).min(cap),
             message,
         });
     }
@@ -326,7 +304,7 @@ fn apply_levels(results: Vec<CheckResult>, settings: &Settings) -> Vec<CheckResu
             }
             let level = settings.level(check)?;
             let cap = match result.section {
-                Section::Owned => Level::Error,
+                Section::Owned => Severity::Error,
                 Section::PreExisting => settings.pre_existing?,
             };
             for finding in &mut result.findings {
@@ -392,9 +370,9 @@ fn stale_exemptions(results: &[CheckResult], settings: &Settings) -> Vec<CheckRe
         })
         .map(|e| {
             CheckResult::with_level(
-                EXEMPTION_UNUSED.id,
+                checks::exemption_unused::CHECK.id,
                 format!("{} on {}", e.check, e.object),
-                Level::Warning,
+                Severity::Warning,
                 vec![format!(
                     "the exemption of {} on {} is stale: the object passes (reason given: {})",
                     e.check, e.object, e.reason
@@ -474,7 +452,7 @@ fn fold_plan_queries(
                         let mut moved = CheckResult::with_level(
                             plan_queries::ID,
                             &subject,
-                            Level::Warning.min(cap),
+                            Severity::Warning.min(cap),
                             vec![row],
                         );
                         moved.section = Section::PreExisting;
@@ -485,7 +463,7 @@ fn fold_plan_queries(
             }
             let target = catalog_results.iter_mut().find(|r| {
                 r.section == Section::Owned
-                    && r.status() == "fail"
+                    && r.status() == Status::Fail
                     && r.object.as_ref().is_some_and(|o| {
                         mentioned
                             .iter()
@@ -501,7 +479,7 @@ fn fold_plan_queries(
                     ));
                 }
                 None => result.findings.push(Finding {
-                    level: Level::Error,
+                    level: Severity::Error,
                     message: row,
                 }),
             }
@@ -616,6 +594,7 @@ impl NameIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::base::LevelSetting;
 
     #[test]
     fn globs_match_runs_of_characters() {
@@ -634,16 +613,12 @@ mod tests {
     fn settings_reject_unknown_checks_levels_and_empty_reasons() {
         let mut file = VerifySettings::default();
         file.check_levels
-            .insert("unused-index".into(), "off".into());
+            .insert("unused-index".into(), LevelSetting::Off);
         assert!(Settings::from_config(&file).is_ok());
         file.check_levels
-            .insert("no-such-check".into(), "off".into());
+            .insert("no-such-check".into(), LevelSetting::Off);
         let err = Settings::from_config(&file).unwrap_err().to_string();
         assert!(err.contains("unknown check `no-such-check`"), "{err}");
-        file.check_levels.clear();
-        file.check_levels
-            .insert("rls-enabled".into(), "fatal".into());
-        assert!(Settings::from_config(&file).is_err());
         file.check_levels.clear();
         file.exemptions.push(Exemption {
             check: "rls-enabled".into(),
@@ -669,17 +644,17 @@ mod tests {
             )
         };
         let check = &checks::rls_enabled::CHECK;
-        let owned = judge(check, Level::Error, examined(), true, &settings).unwrap();
-        assert_eq!(owned.status(), "fail");
-        let theirs = judge(check, Level::Error, examined(), false, &settings).unwrap();
+        let owned = judge(check, Severity::Error, examined(), true, &settings).unwrap();
+        assert_eq!(owned.status(), Status::Fail);
+        let theirs = judge(check, Severity::Error, examined(), false, &settings).unwrap();
         assert_eq!(
             (theirs.status(), theirs.section),
-            ("warn", Section::PreExisting)
+            (Status::Warn, Section::PreExisting)
         );
         let off = Settings {
             pre_existing: None,
             ..Settings::default()
         };
-        assert!(judge(check, Level::Error, examined(), false, &off).is_none());
+        assert!(judge(check, Severity::Error, examined(), false, &off).is_none());
     }
 }

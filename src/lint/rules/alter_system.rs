@@ -9,7 +9,7 @@ use pg_query::NodeEnum;
 
 use super::Rule;
 use crate::lint::UnitContext;
-use crate::report::{Diagnostic, Severity};
+use crate::lint::{Diagnostic, Severity};
 
 /// The rule's metadata and check.
 pub const RULE: Rule = Rule {

@@ -12,7 +12,7 @@ use pg_query::{NodeEnum, NodeRef};
 use super::Rule;
 use crate::lint::UnitContext;
 use crate::lint::symbols::string_list;
-use crate::report::{Diagnostic, Severity};
+use crate::lint::{Diagnostic, Severity};
 
 /// The rule's metadata and check.
 pub const RULE: Rule = Rule {

@@ -18,7 +18,7 @@ use crate::lint::live::lock_finding;
 use crate::lint::locks::{alter_cmds, type_change_rewrites};
 use crate::lint::symbols::changes::type_text;
 use crate::lint::symbols::display;
-use crate::report::{Diagnostic, Severity};
+use crate::lint::{Diagnostic, Severity};
 
 /// The rule's metadata and check.
 pub const RULE: Rule = Rule {

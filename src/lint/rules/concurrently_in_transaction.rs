@@ -13,8 +13,8 @@
 
 use super::Rule;
 use crate::lint::runner::{Cause, Runner, non_transactional};
+use crate::lint::{Diagnostic, Severity};
 use crate::lint::{TxState, UnitContext, UnitKind};
-use crate::report::{Diagnostic, Severity};
 
 /// The rule's metadata and check.
 pub const RULE: Rule = Rule {

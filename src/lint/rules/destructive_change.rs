@@ -13,8 +13,8 @@ use pg_query::protobuf::{AlterTableType, DropBehavior, ObjectType};
 
 use super::Rule;
 use crate::lint::symbols::{range_of, string_list};
+use crate::lint::{Diagnostic, Severity};
 use crate::lint::{Symbols, UnitContext, UnitKind};
-use crate::report::{Diagnostic, Severity};
 
 /// The rule's metadata and check.
 pub const RULE: Rule = Rule {

@@ -15,7 +15,7 @@ use super::Rule;
 use crate::lint::UnitContext;
 use crate::lint::live::judged;
 use crate::lint::symbols::{display, list_name};
-use crate::report::{Diagnostic, Severity};
+use crate::lint::{Diagnostic, Severity};
 
 /// The rule's metadata and check.
 pub const RULE: Rule = Rule {

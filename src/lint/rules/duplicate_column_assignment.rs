@@ -17,7 +17,7 @@ use pg_query::protobuf::Node;
 use super::Rule;
 use crate::lint::UnitContext;
 use crate::lint::symbols::string_list;
-use crate::report::{Diagnostic, Severity};
+use crate::lint::{Diagnostic, Severity};
 
 /// The rule's metadata and check.
 pub const RULE: Rule = Rule {

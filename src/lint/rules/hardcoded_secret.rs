@@ -22,7 +22,7 @@ use base64::Engine;
 use pg_query::protobuf::Token;
 
 use super::Rule;
-use crate::report::{Diagnostic, Severity, SourceFile};
+use crate::lint::{Diagnostic, Severity, SourceFile};
 use crate::sql::scan_tokens;
 
 /// The rule's metadata; its findings come from [`scan_file`], run on every file.
@@ -718,23 +718,10 @@ mod tests {
         };
         let report = crate::lint::lint_sources(vec![source], &options);
         assert!(report.diagnostics.iter().any(|d| d.rule == "alter-system"));
-        let rules: Vec<crate::report::SarifRule<'_>> = crate::lint::RULES
-            .iter()
-            .map(|r| crate::report::SarifRule {
-                id: r.id,
-                summary: r.summary,
-                severity: r.severity,
-                doc: r.doc,
-            })
-            .collect();
         let outputs = [
-            crate::report::render_human(
-                &report.diagnostics,
-                &report.sources,
-                crate::report::Style::plain(),
-            ),
+            crate::report::render_human(&report.diagnostics, &report.sources),
             crate::report::render_json(&report.diagnostics, &report.sources),
-            crate::report::render_sarif(&report.diagnostics, &report.sources, &rules),
+            crate::report::render_sarif(&report.diagnostics, &report.sources, crate::lint::RULES),
             crate::report::render_github(&report.diagnostics, &report.sources),
             crate::report::render_gcc(&report.diagnostics, &report.sources),
             crate::lint::lock_report::render_text(&report.locks, &report.sources),

@@ -13,7 +13,7 @@ use super::Rule;
 use crate::lint::UnitContext;
 use crate::lint::live::judged;
 use crate::lint::symbols::string_list;
-use crate::report::{Diagnostic, Severity};
+use crate::lint::{Diagnostic, Severity};
 
 /// PostgreSQL's `NAMEDATALEN - 1`.
 const MAX_IDENTIFIER_BYTES: usize = 63;

@@ -8,7 +8,7 @@
 use std::ops::Range;
 
 use super::Rule;
-use crate::report::{Diagnostic, Severity, SourceFile};
+use crate::lint::{Diagnostic, Severity, SourceFile};
 
 /// The rule's metadata; the suppression parser emits its findings.
 pub const RULE: Rule = Rule {

@@ -58,7 +58,7 @@ pub mod validate_in_same_transaction;
 pub mod view_bypasses_rls;
 
 use super::{LintOptions, Symbols, UnitContext};
-use crate::report::{Diagnostic, Severity};
+use crate::lint::{Diagnostic, Severity};
 
 /// A statement check: pushes findings for one unit.
 pub type CheckFn = fn(&UnitContext<'_>, &Rule, &mut Vec<Diagnostic>);
@@ -250,6 +250,87 @@ mod tests {
                 "{rule}"
             );
         }
+    }
+
+    /// The code of the first fenced block after the line `label` (`Flagged:`, `Fixed:`) of a
+    /// rule's doc page.
+    fn example<'a>(doc: &'a str, label: &str) -> Option<&'a str> {
+        let after = &doc[doc.find(&format!("\n{label}\n"))?..];
+        let start = after.find("```")?;
+        let body = &after[start..];
+        let body = &body[body.find('\n')? + 1..];
+        Some(&body[..body.find("```")?])
+    }
+
+    /// Rules whose documented example is not SQL the linter reads alone (the sum file check
+    /// compares `eventos.sum`, tested in its own file).
+    const NOT_FROM_SQL: &[&str] = &["sum-mismatch"];
+
+    /// Earlier files a rule's documented example assumes (the example is the last file).
+    const EARLIER_FILES: &[(&str, &str)] = &[(
+        "require-concurrent-index",
+        "CREATE TABLE public.events (id uuid PRIMARY KEY, starts_at timestamptz);",
+    )];
+
+    /// The files a rule's example is linted as: its earlier files, then `example.sql`.
+    fn example_files<'a>(rule: &Rule, example: &'a str) -> Vec<(&'static str, &'a str)> {
+        let mut files: Vec<(&str, &str)> = EARLIER_FILES
+            .iter()
+            .filter(|(id, _)| *id == rule.id)
+            .map(|(_, text)| ("earlier.sql", *text))
+            .collect();
+        files.push(("example.sql", example));
+        files
+    }
+
+    /// The options a rule's documented example is linted under: opt-in rules enabled,
+    /// `require-timeout` under a runner that sets no timeouts (its doc page says which).
+    fn example_options(rule: &Rule) -> crate::lint::LintOptions {
+        let mut options = crate::lint::LintOptions::default();
+        if is_opt_in(rule.id) {
+            options.levels.insert(rule.id.into(), Some(rule.severity));
+        }
+        if rule.id == require_timeout::RULE.id {
+            options.runner = crate::lint::Runner::Supabase;
+        }
+        options
+    }
+
+    /// Every rule flags the `Flagged:` example of its doc page (the snapshot pins the exact
+    /// messages: `src/lint/rules/snapshots/eventos__lint__rules__tests__<id>.snap`) and not the
+    /// `Fixed:` one. A new rule gets its snapshot from its doc page.
+    #[test]
+    fn every_rule_flags_its_documented_example_with_the_snapshotted_messages() {
+        use crate::lint::tests::{lint_files_with, messages_with};
+        let fires = |rule: &Rule, example: &str| {
+            lint_files_with(&example_options(rule), &example_files(rule, example))
+                .diagnostics
+                .iter()
+                .any(|d| d.rule == rule.id)
+        };
+        let mut wrong = Vec::new();
+        for rule in RULES.iter().filter(|r| !NOT_FROM_SQL.contains(&r.id)) {
+            let flagged = example(rule.doc, "Flagged:")
+                .unwrap_or_else(|| panic!("docs/rules/{}.md has no `Flagged:` example", rule.id));
+            let fixed = example(rule.doc, "Fixed:")
+                .unwrap_or_else(|| panic!("docs/rules/{}.md has no `Fixed:` example", rule.id));
+            if !fires(rule, flagged) {
+                wrong.push(format!(
+                    "{}: the documented example is not flagged",
+                    rule.id
+                ));
+            }
+            if fires(rule, fixed) {
+                wrong.push(format!("{}: the documented fix is still flagged", rule.id));
+            }
+            let options = example_options(rule);
+            insta::assert_snapshot!(
+                rule.id,
+                messages_with(&options, &example_files(rule, flagged)),
+                flagged
+            );
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use pg_query::protobuf::{AlterTableType, RangeVar};
 use super::Rule;
 use crate::lint::UnitContext;
 use crate::lint::symbols::display;
-use crate::report::{Diagnostic, Severity};
+use crate::lint::{Diagnostic, Severity};
 
 /// The rule's metadata and check.
 pub const RULE: Rule = Rule {

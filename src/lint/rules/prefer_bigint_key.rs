@@ -12,7 +12,7 @@ use super::Rule;
 use crate::lint::UnitContext;
 use crate::lint::live::judged;
 use crate::lint::symbols::changes::{column_constraints, defined_columns, type_text};
-use crate::report::{Diagnostic, Severity};
+use crate::lint::{Diagnostic, Severity};
 use pg_query::protobuf::ConstrType;
 
 /// The rule's metadata and check.

@@ -14,7 +14,7 @@ use crate::lint::UnitContext;
 use crate::lint::live::{in_released_file, lock_finding};
 use crate::lint::locks::{statement_locks, vacuum_is_full};
 use crate::lint::symbols::display;
-use crate::report::{Diagnostic, Severity};
+use crate::lint::{Diagnostic, Severity};
 
 /// The rule's metadata and check.
 pub const RULE: Rule = Rule {

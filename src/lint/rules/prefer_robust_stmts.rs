@@ -17,8 +17,8 @@ use pg_query::protobuf::AlterTableType;
 use super::Rule;
 use crate::lint::live::judged;
 use crate::lint::locks::alter_cmds;
+use crate::lint::{Diagnostic, Severity};
 use crate::lint::{TxState, UnitContext, UnitKind};
-use crate::report::{Diagnostic, Severity};
 
 /// The rule's metadata and check.
 pub const RULE: Rule = Rule {

@@ -10,7 +10,7 @@ use super::Rule;
 use crate::lint::UnitContext;
 use crate::lint::live::judged;
 use crate::lint::symbols::changes::{defined_columns, type_text};
-use crate::report::{Diagnostic, Severity};
+use crate::lint::{Diagnostic, Severity};
 
 /// The rule's metadata and check.
 pub const RULE: Rule = Rule {
@@ -49,7 +49,7 @@ fn check(ctx: &UnitContext<'_>, rule: &Rule, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use crate::lint::tests::render_rule_with;
-    use crate::lint::{Level, LintOptions};
+    use crate::lint::{LintOptions, Severity};
 
     const RULE: &str = "prefer-text";
 
@@ -59,7 +59,7 @@ mod tests {
         let files = [("V1__t.sql", sql)];
         assert!(crate::lint::tests::findings_in(&files, RULE).is_empty());
         let mut options = LintOptions::default();
-        options.levels.insert(RULE.into(), Level::Warning);
+        options.levels.insert(RULE.into(), Some(Severity::Warning));
         insta::assert_snapshot!(render_rule_with(&options, &files, RULE));
     }
 }

@@ -15,7 +15,7 @@ use super::Rule;
 use crate::lint::UnitContext;
 use crate::lint::live::lock_finding;
 use crate::lint::symbols::display;
-use crate::report::{Diagnostic, Severity};
+use crate::lint::{Diagnostic, Severity};
 
 /// The rule's metadata and check.
 pub const RULE: Rule = Rule {

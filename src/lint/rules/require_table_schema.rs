@@ -12,7 +12,7 @@ use pg_query::NodeEnum;
 use super::Rule;
 use crate::lint::UnitContext;
 use crate::lint::live::judged;
-use crate::report::{Diagnostic, Severity};
+use crate::lint::{Diagnostic, Severity};
 
 /// The rule's metadata and check.
 pub const RULE: Rule = Rule {
@@ -49,7 +49,7 @@ fn check(ctx: &UnitContext<'_>, rule: &Rule, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use crate::lint::tests::{findings_in, render_rule_with};
-    use crate::lint::{Level, LintOptions};
+    use crate::lint::{LintOptions, Severity};
 
     const RULE: &str = "require-table-schema";
 
@@ -61,7 +61,7 @@ mod tests {
         )];
         assert!(findings_in(&files, RULE).is_empty());
         let mut options = LintOptions::default();
-        options.levels.insert(RULE.into(), Level::Warning);
+        options.levels.insert(RULE.into(), Some(Severity::Warning));
         insta::assert_snapshot!(render_rule_with(&options, &files, RULE));
     }
 }

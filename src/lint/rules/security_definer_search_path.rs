@@ -10,8 +10,8 @@
 
 use super::{Rule, at_site};
 use crate::lint::symbols::display;
+use crate::lint::{Diagnostic, Severity};
 use crate::lint::{LintOptions, Symbols};
-use crate::report::{Diagnostic, Severity};
 
 /// The rule's metadata and check.
 pub const RULE: Rule = Rule {

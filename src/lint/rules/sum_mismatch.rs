@@ -8,7 +8,7 @@
 
 use super::Rule;
 use crate::bundle::sum::SumProblem;
-use crate::report::{Diagnostic, Severity};
+use crate::lint::{Diagnostic, Severity};
 
 /// The rule's metadata; `eventos lint` emits its findings when linting the project's bundles.
 pub const RULE: Rule = Rule {

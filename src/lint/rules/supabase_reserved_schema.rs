@@ -20,9 +20,8 @@ use crate::db::supabase::platform::{
     CONFIGURABLE_RESERVED_ROLES, MIGRATING_ROLE, PRIVILEGED_EXTENSIONS, has_policy_grant,
     is_configurable_reserved_role, is_reserved_membership, is_reserved_role, is_reserved_schema,
 };
-use crate::lint::{LintOptions, Runner, UnitContext};
-use crate::migrate::privileges::needs::{Name, Need, Owned, RoleChange, requirements};
-use crate::report::{Diagnostic, Severity};
+use crate::lint::needs::{Name, Need, Owned, RoleChange, requirements};
+use crate::lint::{Diagnostic, LintOptions, Runner, Severity, UnitContext};
 
 /// The rule's metadata and check.
 pub const RULE: Rule = Rule {
@@ -272,8 +271,8 @@ mod tests {
 
     #[test]
     fn plain_postgresql_projects_own_their_auth_schema() {
+        use crate::lint::SourceFile;
         use crate::lint::{LintOptions, Runner, lint_sources};
-        use crate::report::SourceFile;
         let sql =
             "CREATE SCHEMA auth;\nCREATE TABLE auth.users (id bigint);\nCREATE EXTENSION file_fdw;";
         let lint = |runner, exposed: &[&str]| {

@@ -6,7 +6,7 @@
 //! Fix: correct the SQL at the reported token (`file:line:col` points at it).
 
 use super::Rule;
-use crate::report::{Diagnostic, Severity, SourceFile};
+use crate::lint::{Diagnostic, Severity, SourceFile};
 use crate::sql::SyntaxError;
 
 /// The rule's metadata; the engine emits its findings when parsing fails.

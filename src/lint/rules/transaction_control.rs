@@ -24,8 +24,8 @@ use pg_query::protobuf::TransactionStmtKind;
 
 use super::Rule;
 use crate::lint::runner::Runner;
+use crate::lint::{Diagnostic, Severity};
 use crate::lint::{TxState, UnitContext, UnitKind};
-use crate::report::{Diagnostic, Severity};
 
 /// The rule's metadata and check.
 pub const RULE: Rule = Rule {

@@ -11,8 +11,8 @@
 
 use super::{Rule, at_site};
 use crate::lint::symbols::{FunctionLookup, display};
+use crate::lint::{Diagnostic, Severity};
 use crate::lint::{LintOptions, Symbols};
-use crate::report::{Diagnostic, Severity};
 
 /// Trigger functions PostgreSQL itself provides.
 const BUILT_IN: &[&str] = &[

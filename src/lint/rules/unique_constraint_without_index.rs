@@ -17,7 +17,7 @@ use crate::lint::live::lock_finding;
 use crate::lint::locks::alter_cmds;
 use crate::lint::symbols::changes::column_constraints;
 use crate::lint::symbols::display;
-use crate::report::{Diagnostic, Severity};
+use crate::lint::{Diagnostic, Severity};
 
 /// The rule's metadata and check.
 pub const RULE: Rule = Rule {

@@ -14,8 +14,8 @@ use super::Rule;
 use crate::lint::live::lock_finding;
 use crate::lint::locks::alter_cmds;
 use crate::lint::symbols::display;
+use crate::lint::{Diagnostic, Severity};
 use crate::lint::{TxState, UnitContext};
-use crate::report::{Diagnostic, Severity};
 use crate::sql::LineIndex;
 
 /// The rule's metadata and check.

@@ -279,16 +279,7 @@ pub fn range_name(range: &RangeVar) -> QualName {
     (schema.to_string(), range.relname.clone())
 }
 
-/// The string values of a list of `String` nodes (a qualified name in the parse tree).
-pub fn string_list(nodes: &[Node]) -> Vec<String> {
-    nodes
-        .iter()
-        .filter_map(|n| match n.node.as_ref() {
-            Some(NodeEnum::String(s)) => Some(s.sval.clone()),
-            _ => None,
-        })
-        .collect()
-}
+pub use crate::sql::string_list;
 
 /// A qualified name from a parse-tree name list (`[schema,] name`); unqualified: `public`.
 pub fn list_name(nodes: &[Node]) -> Option<QualName> {

@@ -13,8 +13,7 @@ use std::collections::BTreeSet;
 use pg_query::NodeEnum;
 use pg_query::protobuf::{Node, Token, a_const::Val};
 
-use crate::lint::symbols::string_list;
-use crate::sql::scan_tokens;
+use crate::sql::{scan_tokens, string_list};
 
 /// The identifier a template has where the executed statement's names vary.
 pub const DYNAMIC_NAME: &str = "eventos_dynamic_name";

@@ -12,14 +12,14 @@
 
 use std::collections::BTreeMap;
 
-use super::{Check, Examined, Level, Object};
+use super::{Check, Examined, Object, Severity};
 use crate::verify::catalog::{Catalog, Policy};
 use crate::verify::expr::{Expr, Literal};
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "auth-allow-anonymous",
-    level: Level::Info,
+    level: Severity::Info,
     summary: "policies for authenticated say whether anonymous sign-ins (is_anonymous) may act",
     help: "add AND ((SELECT auth.jwt() ->> 'is_anonymous')::boolean IS NOT TRUE) where guests must not act",
     doc: include_str!("../../../docs/checks/auth-allow-anonymous.md"),

@@ -10,14 +10,14 @@
 //! `SELECT` without `FROM`.
 //! Fix: write `(SELECT auth.uid())` wherever the policy calls `auth.uid()`.
 
-use super::{Check, Examined, Level, Object};
+use super::{Check, Examined, Object, Severity};
 use crate::verify::catalog::Catalog;
 use crate::verify::expr::Expr;
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "auth-rls-initplan",
-    level: Level::Warning,
+    level: Severity::Warning,
     summary: "no policy calls auth.uid() / auth.jwt() / current_setting() per row instead of once via (SELECT …)",
     help: "wrap the call in a scalar subquery: (SELECT auth.uid())",
     doc: include_str!("../../../docs/checks/auth-rls-initplan.md"),

@@ -9,13 +9,13 @@
 //! Fix: copy what the application needs into `public.profiles` with a trigger on `auth.users`, or
 //! `REVOKE SELECT ON <view> FROM anon, authenticated;`.
 
-use super::{Check, Examined, Level};
+use super::{Check, Examined, Severity};
 use crate::verify::catalog::Catalog;
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "auth-users-exposed",
-    level: Level::Error,
+    level: Severity::Error,
     summary: "no API-readable view or materialized view in an exposed schema reads auth.users",
     help: "REVOKE SELECT ON <view> FROM anon, authenticated; expose a public.profiles table filled by a trigger instead",
     doc: include_str!("../../../docs/checks/auth-users-exposed.md"),

@@ -7,13 +7,13 @@
 //! information, to confirm, not an error.
 //! Fix: `ALTER TABLE <t> RESET (autovacuum_enabled);`.
 
-use super::{Check, Examined, Level};
+use super::{Check, Examined, Severity};
 use crate::verify::catalog::Catalog;
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "autovacuum-disabled",
-    level: Level::Info,
+    level: Severity::Info,
     summary: "no table has autovacuum_enabled = false",
     help: "ALTER TABLE <t> RESET (autovacuum_enabled);",
     doc: include_str!("../../../docs/checks/autovacuum-disabled.md"),

@@ -7,13 +7,13 @@
 
 use std::collections::BTreeMap;
 
-use super::{Check, Examined, Level, Object};
+use super::{Check, Examined, Object, Severity};
 use crate::verify::catalog::{Catalog, Index};
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "duplicate-index",
-    level: Level::Error,
+    level: Severity::Error,
     summary: "no two indexes on a table in an exposed schema have the same definition",
     help: "DROP INDEX CONCURRENTLY <duplicate>; keep the one a constraint owns",
     doc: include_str!("../../../docs/checks/duplicate-index.md"),

@@ -6,13 +6,13 @@
 //! Fix: replace what uses it (PL/pgSQL or an edge function for plv8, native partitioning or
 //! pg_partman for timescaledb), then `DROP EXTENSION <name>;`.
 
-use super::{Check, Examined, Level, Object};
+use super::{Check, Examined, Object, Severity};
 use crate::verify::catalog::Catalog;
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "extension-deprecated",
-    level: Level::Warning,
+    level: Severity::Warning,
     summary: "no extension Supabase drops in its PostgreSQL 17 images (plv8, timescaledb, adminpack) is installed",
     help: "migrate off it, then DROP EXTENSION <name>;",
     doc: include_str!("../../../docs/checks/extension-deprecated.md"),

@@ -4,13 +4,13 @@
 //! collide with application objects; Supabase installs extensions in schema `extensions`.
 //! Fix: `ALTER EXTENSION <name> SET SCHEMA extensions;` (check column types that reference it).
 
-use super::{Check, Examined, Level, Object};
+use super::{Check, Examined, Object, Severity};
 use crate::verify::catalog::Catalog;
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "extension-in-public",
-    level: Level::Error,
+    level: Severity::Error,
     summary: "no extension is installed in an exposed schema such as public",
     help: "ALTER EXTENSION <name> SET SCHEMA extensions;",
     doc: include_str!("../../../docs/checks/extension-in-public.md"),

@@ -6,13 +6,13 @@
 //! apply until then, and some old versions stop working with the new library.
 //! Fix: `ALTER EXTENSION <name> UPDATE;` (read the extension's upgrade notes first).
 
-use super::{Check, Examined, Level, Object};
+use super::{Check, Examined, Object, Severity};
 use crate::verify::catalog::Catalog;
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "extension-outdated",
-    level: Level::Warning,
+    level: Severity::Warning,
     summary: "every installed extension is at the default version the server ships",
     help: "ALTER EXTENSION <name> UPDATE;",
     doc: include_str!("../../../docs/checks/extension-outdated.md"),

@@ -9,13 +9,13 @@
 //! and filter the rest, which is fine when the leading column is selective.
 //! Fix: `CREATE INDEX CONCURRENTLY … ON <table> (<fk columns>);` in a no-transaction migration.
 
-use super::{Check, Examined, Level, Object};
+use super::{Check, Examined, Object, Severity};
 use crate::verify::catalog::{Catalog, ForeignKey, Index};
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "fk-indexed",
-    level: Level::Error,
+    level: Severity::Error,
     summary: "every foreign key in an exposed schema has an index starting with its columns",
     help: "CREATE INDEX CONCURRENTLY IF NOT EXISTS … ON <table> (<fk columns>); in a no-transaction migration",
     doc: include_str!("../../../docs/checks/fk-indexed.md"),

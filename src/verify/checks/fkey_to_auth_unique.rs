@@ -7,13 +7,13 @@
 //! `auth.users (id)`, the stable primary key.
 //! Fix: `ALTER TABLE <t> DROP CONSTRAINT <fk>;` then reference `auth.users (id)` instead.
 
-use super::{Check, Examined, Level, Object};
+use super::{Check, Examined, Object, Severity};
 use crate::verify::catalog::Catalog;
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "fkey-to-auth-unique",
-    level: Level::Error,
+    level: Severity::Error,
     summary: "no foreign key references an auth table through a unique constraint other than its primary key",
     help: "reference auth.users (id) instead: ALTER TABLE <t> DROP CONSTRAINT <fk>; then add one on the id",
     doc: include_str!("../../../docs/checks/fkey-to-auth-unique.md"),

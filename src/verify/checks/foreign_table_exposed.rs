@@ -6,13 +6,13 @@
 //! Fix: move it to an unexposed schema, or `REVOKE SELECT ON <foreign table> FROM anon,
 //! authenticated;` and expose a security-invoker view or function that filters.
 
-use super::{Check, Examined, Level};
+use super::{Check, Examined, Severity};
 use crate::verify::catalog::Catalog;
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "foreign-table-exposed",
-    level: Level::Warning,
+    level: Severity::Warning,
     summary: "no foreign table in an exposed schema is readable by anon or authenticated (no RLS on foreign tables)",
     help: "REVOKE SELECT ON <foreign table> FROM anon, authenticated; or move it to an unexposed schema",
     doc: include_str!("../../../docs/checks/foreign-table-exposed.md"),

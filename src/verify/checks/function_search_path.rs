@@ -9,13 +9,13 @@
 //! injections reach definer code. Fix: `ALTER FUNCTION <f>(<args>) SET search_path = '';` and
 //! schema-qualify every name in the body (or pin `search_path = public, pg_temp`).
 
-use super::{Check, Examined, Level, Object};
+use super::{Check, Examined, Object, Severity};
 use crate::verify::catalog::Catalog;
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "function-search-path",
-    level: Level::Error,
+    level: Severity::Error,
     summary: "every function in an exposed schema pins search_path (SECURITY DEFINER: error, others: warning)",
     help: "ALTER FUNCTION <f>(<args>) SET search_path = ''; and schema-qualify the names in its body",
     doc: include_str!("../../../docs/checks/function-search-path.md"),

@@ -11,13 +11,13 @@
 //! Fix: `REVOKE SELECT ON <relation> FROM anon;` (or `authenticated`) for what must not be
 //! discoverable, or drop pg_graphql if the project does not use it.
 
-use super::{Check, Examined, Level};
+use super::{Check, Examined, Severity};
 use crate::verify::catalog::Catalog;
 
 /// `anon`'s view.
 pub const ANON: Check = Check {
     id: "graphql-anon-exposed",
-    level: Level::Warning,
+    level: Severity::Warning,
     summary: "(pg_graphql installed) relations anon can SELECT are discoverable through /graphql/v1 introspection",
     help: "REVOKE SELECT ON <relation> FROM anon; where it must not be discoverable without signing in",
     doc: include_str!("../../../docs/checks/graphql-anon-exposed.md"),
@@ -28,7 +28,7 @@ pub const ANON: Check = Check {
 /// `authenticated`'s view.
 pub const AUTHENTICATED: Check = Check {
     id: "graphql-authenticated-exposed",
-    level: Level::Warning,
+    level: Severity::Warning,
     summary: "(pg_graphql installed) relations authenticated can SELECT are discoverable through /graphql/v1 introspection",
     help: "REVOKE SELECT ON <relation> FROM authenticated; where signed-in users must not discover it",
     doc: include_str!("../../../docs/checks/graphql-authenticated-exposed.md"),

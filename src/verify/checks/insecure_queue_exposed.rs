@@ -8,13 +8,13 @@
 //! Fix: `ALTER TABLE pgmq.q_<queue> ENABLE ROW LEVEL SECURITY;` and add policies for the roles
 //! that may use the queue.
 
-use super::{Check, Examined, Level};
+use super::{Check, Examined, Severity};
 use crate::verify::catalog::Catalog;
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "insecure-queue-exposed",
-    level: Level::Error,
+    level: Severity::Error,
     summary: "with pgmq_public exposed, every API-readable queue table pgmq.q_* has row level security",
     help: "ALTER TABLE pgmq.q_<queue> ENABLE ROW LEVEL SECURITY; then add policies for the roles that use it",
     doc: include_str!("../../../docs/checks/insecure-queue-exposed.md"),

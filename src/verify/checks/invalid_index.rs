@@ -5,13 +5,13 @@
 //! a concurrent build is working on right now (`pg_stat_progress_create_index`) is not judged.
 //! Fix: `DROP INDEX CONCURRENTLY <index>;` then build it again (or `REINDEX INDEX CONCURRENTLY`).
 
-use super::{Check, Examined, Level, Object};
+use super::{Check, Examined, Object, Severity};
 use crate::verify::catalog::Catalog;
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "invalid-index",
-    level: Level::Error,
+    level: Severity::Error,
     summary: "no index in an exposed schema is invalid (e.g. left by a failed CREATE INDEX CONCURRENTLY)",
     help: "DROP INDEX CONCURRENTLY <index>; then create it again, or REINDEX INDEX CONCURRENTLY <index>;",
     doc: include_str!("../../../docs/checks/invalid-index.md"),

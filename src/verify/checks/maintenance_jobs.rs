@@ -12,13 +12,13 @@
 use anyhow::Result;
 use tokio_postgres::Client;
 
-use super::{Check, CheckResult, Level};
+use super::{Check, CheckResult, Severity};
 use crate::maintain;
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "maintenance-jobs",
-    level: Level::Warning,
+    level: Severity::Warning,
     summary: "every maintenance job is scheduled by pg_cron or ran recently, and did not fail",
     help: "SELECT public.register_maintenance_jobs(); with pg_cron, else run `eventos maintain` every minute",
     doc: include_str!("../../../docs/checks/maintenance-jobs.md"),

@@ -6,13 +6,13 @@
 //! Fix: `REVOKE SELECT ON <matview> FROM anon, authenticated;` and serve it through a function
 //! or a `security_invoker` view that filters rows, or move it to an unexposed schema.
 
-use super::{Check, Examined, Level};
+use super::{Check, Examined, Severity};
 use crate::verify::catalog::Catalog;
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "matview-exposed",
-    level: Level::Error,
+    level: Severity::Error,
     summary: "anon and authenticated cannot SELECT from a materialized view in an exposed schema",
     help: "REVOKE SELECT ON <matview> FROM anon, authenticated; or move it to an unexposed schema",
     doc: include_str!("../../../docs/checks/matview-exposed.md"),

@@ -10,6 +10,7 @@ pub mod auth_rls_initplan;
 pub mod auth_users_exposed;
 pub mod autovacuum_disabled;
 pub mod duplicate_index;
+pub mod exemption_unused;
 pub mod extension_deprecated;
 pub mod extension_in_public;
 pub mod extension_outdated;
@@ -36,6 +37,9 @@ pub mod public_bucket_listing;
 pub mod replication_slot_unused;
 pub mod rls_enabled;
 pub mod rls_has_policy;
+pub mod rls_probe;
+pub mod rls_probe_setup;
+pub mod rls_write_probe;
 pub mod security_definer_authenticated;
 pub mod security_definer_exposed;
 pub mod sensitive_columns_exposed;
@@ -46,39 +50,7 @@ pub mod unused_index;
 pub mod view_security_invoker;
 
 use super::catalog::{Catalog, Function, Index, Policy, Relation};
-
-/// How much a finding weighs: errors fail verification, warnings and infos are reported only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Level {
-    /// Reported for the record (splinter's INFO): never fails, summarised by the human report.
-    Info,
-    /// Reported, but verification still passes.
-    Warning,
-    /// A finding fails verification (exit 1).
-    Error,
-}
-
-impl Level {
-    /// `error`, `warning` or `info`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Error => "error",
-            Level::Warning => "warning",
-            Level::Info => "info",
-        }
-    }
-
-    /// Parses a configured level: `Some(None)` is `"off"`, `None` an unknown word.
-    pub fn parse(word: &str) -> Option<Option<Level>> {
-        match word {
-            "error" => Some(Some(Level::Error)),
-            "warning" => Some(Some(Level::Warning)),
-            "info" => Some(Some(Level::Info)),
-            "off" => Some(None),
-            _ => None,
-        }
-    }
-}
+pub use crate::base::Severity;
 
 /// What kind of catalog object a finding is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -217,7 +189,7 @@ pub struct Check {
     /// The stable id, shown in every report and used for its doc page `docs/checks/<id>.md`.
     pub id: &'static str,
     /// Default level (`[verify.checks]` in eventos.toml overrides it).
-    pub level: Level,
+    pub level: Severity,
     /// What the check proves, in one line.
     pub summary: &'static str,
     /// How to fix a finding, in one line.
@@ -271,10 +243,10 @@ pub const CHECKS: &[Check] = &[
     table_bloat::CHECK,
     autovacuum_disabled::CHECK,
     replication_slot_unused::CHECK,
-    crate::verify::probe::SETUP,
-    crate::verify::probe::CHECK,
-    crate::verify::probe::write::CHECK,
-    crate::verify::EXEMPTION_UNUSED,
+    rls_probe_setup::CHECK,
+    rls_probe::CHECK,
+    rls_write_probe::CHECK,
+    exemption_unused::CHECK,
     maintenance_jobs::CHECK,
 ];
 
@@ -284,7 +256,8 @@ pub fn find(id: &str) -> Option<&'static Check> {
 }
 
 /// Whether a result belongs to the bundles' own objects or to objects that were already there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Section {
     /// Objects the plans promise (and their partitions, indexes, policies, sequences), and
     /// everything the plans check.
@@ -303,11 +276,40 @@ impl Section {
     }
 }
 
+/// Where one check on one subject stands, as reports show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// No finding.
+    Pass,
+    /// An error finding: verification fails.
+    Fail,
+    /// A warning finding.
+    Warn,
+    /// Only informational findings.
+    Info,
+    /// Findings an `[[verify.exempt]]` entry accepts.
+    Exempt,
+}
+
+impl Status {
+    /// `pass`, `fail`, `warn`, `info` or `exempt`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Warn => "warn",
+            Status::Info => "info",
+            Status::Exempt => "exempt",
+        }
+    }
+}
+
 /// One problem found, at the level it counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     /// Error, warning or info.
-    pub level: Level,
+    pub level: Severity,
     /// What is wrong.
     pub message: String,
 }
@@ -340,14 +342,14 @@ impl CheckResult {
         subject: impl Into<String>,
         failures: Vec<String>,
     ) -> CheckResult {
-        CheckResult::with_level(check, subject, Level::Error, failures)
+        CheckResult::with_level(check, subject, Severity::Error, failures)
     }
 
     /// A result whose `messages` all count at `level`.
     pub fn with_level(
         check: &'static str,
         subject: impl Into<String>,
-        level: Level,
+        level: Severity,
         messages: Vec<String>,
     ) -> CheckResult {
         CheckResult {
@@ -367,18 +369,18 @@ impl CheckResult {
 
     /// Whether the check passed (warnings and infos do not fail it, nor do exempted findings).
     pub fn passed(&self) -> bool {
-        self.exemption.is_some() || !self.findings.iter().any(|f| f.level == Level::Error)
+        self.exemption.is_some() || !self.findings.iter().any(|f| f.level == Severity::Error)
     }
 
-    /// `fail`, `warn`, `info`, `exempt` or `pass`.
-    pub fn status(&self) -> &'static str {
+    /// Where the result stands: its worst finding, unless exempted.
+    pub fn status(&self) -> Status {
         let worst = self.findings.iter().map(|f| f.level).max();
         match (worst, &self.exemption) {
-            (None, _) => "pass",
-            (Some(_), Some(_)) => "exempt",
-            (Some(Level::Error), None) => "fail",
-            (Some(Level::Warning), None) => "warn",
-            (Some(Level::Info), None) => "info",
+            (None, _) => Status::Pass,
+            (Some(_), Some(_)) => Status::Exempt,
+            (Some(Severity::Error), None) => Status::Fail,
+            (Some(Severity::Warning), None) => Status::Warn,
+            (Some(Severity::Info), None) => Status::Info,
         }
     }
 
@@ -490,26 +492,18 @@ mod tests {
     }
 
     #[test]
-    fn levels_order_and_parse() {
-        assert!(Level::Error > Level::Warning && Level::Warning > Level::Info);
-        assert_eq!(Level::parse("off"), Some(None));
-        assert_eq!(Level::parse("info"), Some(Some(Level::Info)));
-        assert_eq!(Level::parse("fatal"), None);
-    }
-
-    #[test]
     fn status_follows_the_worst_finding_and_exemptions() {
-        let mut result = CheckResult::with_level("x", "s", Level::Warning, vec!["w".into()]);
-        assert_eq!(result.status(), "warn");
+        let mut result = CheckResult::with_level("x", "s", Severity::Warning, vec!["w".into()]);
+        assert_eq!(result.status(), Status::Warn);
         assert!(result.passed());
         result.findings.push(Finding {
-            level: Level::Error,
+            level: Severity::Error,
             message: "e".into(),
         });
-        assert_eq!(result.status(), "fail");
+        assert_eq!(result.status(), Status::Fail);
         assert!(!result.passed());
         result.exemption = Some("accepted".into());
-        assert_eq!(result.status(), "exempt");
+        assert_eq!(result.status(), Status::Exempt);
         assert!(result.passed());
     }
 }

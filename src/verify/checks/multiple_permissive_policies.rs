@@ -10,13 +10,13 @@
 
 use std::collections::BTreeMap;
 
-use super::{Check, Examined, Level, Object};
+use super::{Check, Examined, Object, Severity};
 use crate::verify::catalog::Catalog;
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "multiple-permissive-policies",
-    level: Level::Warning,
+    level: Severity::Warning,
     summary: "no table has several permissive policies for one role and command (each is evaluated per row)",
     help: "merge them into one policy per role and command: USING ((<a>) OR (<b>))",
     doc: include_str!("../../../docs/checks/multiple-permissive-policies.md"),

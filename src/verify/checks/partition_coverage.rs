@@ -10,13 +10,13 @@
 //! Fix: create the missing partitions (`CREATE TABLE … PARTITION OF … FOR VALUES FROM … TO …` /
 //! `… DEFAULT`), ideally from a scheduled job that stays a period ahead.
 
-use super::{Check, Examined, Level};
+use super::{Check, Examined, Severity};
 use crate::verify::catalog::{Catalog, PartitionBound, Relation};
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "partition-coverage",
-    level: Level::Error,
+    level: Severity::Error,
     summary: "every partitioned table has a default partition and, for time ranges, partitions for this and the next period",
     help: "CREATE TABLE <t>_<period> PARTITION OF <t> FOR VALUES FROM (…) TO (…); / CREATE TABLE <t>_default PARTITION OF <t> DEFAULT;",
     doc: include_str!("../../../docs/checks/partition-coverage.md"),

@@ -9,14 +9,14 @@
 //! by its objects.
 //! Fix: `eventos migrate up --phase N`.
 
-use super::{Check, CheckResult, Level};
+use super::{Check, CheckResult, Severity};
 use crate::bundle::Bundle;
 use crate::verify::catalog::{Catalog, qualify};
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "phase-applied",
-    level: Level::Error,
+    level: Severity::Error,
     summary: "every selected phase is applied (all its migrations are in the history table)",
     help: "run `eventos migrate up --phase <N>`; `eventos status` lists what is pending",
     doc: include_str!("../../../docs/checks/phase-applied.md"),

@@ -4,7 +4,7 @@
 //! extension means a migration did not land (or was undone by hand).
 //! Fix: run `eventos migrate up`, or correct the plan's `[objects]` when it promises too much.
 
-use super::{Check, CheckResult, Level};
+use super::{Check, CheckResult, Severity};
 use crate::bundle::Plan;
 use crate::verify::catalog::{Catalog, qualify};
 
@@ -14,7 +14,7 @@ pub const ID: &str = "plan-objects";
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: ID,
-    level: Level::Error,
+    level: Severity::Error,
     summary: "every object a plan promises (tables, views, functions, triggers, indexes, extensions…) exists",
     help: "run `eventos migrate up`, or fix the plan's [objects] list",
     doc: include_str!("../../../docs/checks/plan-objects.md"),

@@ -15,7 +15,7 @@ use anyhow::Result;
 use futures_util::future::join_all;
 use tokio_postgres::{Client, SimpleQueryMessage};
 
-use super::{Check, Level};
+use super::{Check, Severity};
 use crate::bundle::Plan;
 
 /// The check id.
@@ -24,7 +24,7 @@ pub const ID: &str = "plan-query";
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: ID,
-    level: Level::Error,
+    level: Severity::Error,
     summary: "every verification query of a plan runs and returns zero rows",
     help: "each row names a problem; the query is the plan's [[verify]] entry of that name",
     doc: include_str!("../../../docs/checks/plan-query.md"),

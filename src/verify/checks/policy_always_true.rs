@@ -6,14 +6,14 @@
 //! Fix: compare the row's owner with `(SELECT auth.uid())`, or restrict the policy to a role that
 //! is meant to write everything.
 
-use super::{Check, Examined, Level, Object};
+use super::{Check, Examined, Object, Severity};
 use crate::verify::catalog::{Catalog, Policy};
 use crate::verify::expr::Expr;
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "policy-always-true",
-    level: Level::Error,
+    level: Severity::Error,
     summary: "no INSERT/UPDATE/DELETE/ALL policy for anon or authenticated is USING (true) or WITH CHECK (true)",
     help: "tie the policy to the caller, e.g. USING (owner_id = (SELECT auth.uid())), or drop it",
     doc: include_str!("../../../docs/checks/policy-always-true.md"),

@@ -12,14 +12,14 @@
 //! Fix: replace the disjunct with an explicit condition, e.g.
 //! `USING ((SELECT auth.uid()) IS NOT NULL AND owner_id = (SELECT auth.uid()))`.
 
-use super::{Check, Examined, Level, Object};
+use super::{Check, Examined, Object, Severity};
 use crate::verify::catalog::{Catalog, Policy};
 use crate::verify::expr::Expr;
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "policy-null-auth-disjunct",
-    level: Level::Error,
+    level: Severity::Error,
     summary: "no read policy admits every row when auth.uid() / auth.jwt() is NULL (… IS NULL OR …)",
     help: "drop the `auth.uid() IS NULL OR` branch; use `(SELECT auth.uid()) IS NOT NULL AND …` if a signed-in user is required",
     doc: include_str!("../../../docs/checks/policy-null-auth-disjunct.md"),

@@ -10,14 +10,14 @@
 //! `raw_user_meta_data`.
 //! Fix: use `auth.jwt() -> 'app_metadata'`, or look the role up in a table the user cannot write.
 
-use super::{Check, Examined, Level, Object};
+use super::{Check, Examined, Object, Severity};
 use crate::verify::catalog::Catalog;
 use crate::verify::expr::{Expr, Literal};
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "policy-user-metadata",
-    level: Level::Error,
+    level: Severity::Error,
     summary: "no policy trusts user_metadata (auth.jwt() -> 'user_metadata', raw_user_meta_data): users edit it",
     help: "decide on auth.jwt() -> 'app_metadata' or on a table the user cannot write, never on user_metadata",
     doc: include_str!("../../../docs/checks/policy-user-metadata.md"),

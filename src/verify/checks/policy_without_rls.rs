@@ -6,13 +6,13 @@
 //! (reported there, once); elsewhere the API cannot reach the table, so it is information.
 //! Fix: `ALTER TABLE <table> ENABLE ROW LEVEL SECURITY;`, or drop the dead policies.
 
-use super::{Check, Examined, Level};
+use super::{Check, Examined, Severity};
 use crate::verify::catalog::Catalog;
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "policy-without-rls",
-    level: Level::Info,
+    level: Severity::Info,
     summary: "no table outside the exposed schemas has policies while row level security is disabled",
     help: "ALTER TABLE <table> ENABLE ROW LEVEL SECURITY; or drop its policies",
     doc: include_str!("../../../docs/checks/policy-without-rls.md"),

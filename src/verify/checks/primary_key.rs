@@ -5,13 +5,13 @@
 //! the key of their partitioned parent, which is checked instead.
 //! Fix: `ALTER TABLE <table> ADD PRIMARY KEY (<columns>);`
 
-use super::{Check, Examined, Level};
+use super::{Check, Examined, Severity};
 use crate::verify::catalog::Catalog;
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "primary-key",
-    level: Level::Error,
+    level: Severity::Error,
     summary: "every table in an exposed schema (partitions excluded) has a primary key",
     help: "ALTER TABLE <table> ADD PRIMARY KEY (<columns>);",
     doc: include_str!("../../../docs/checks/primary-key.md"),

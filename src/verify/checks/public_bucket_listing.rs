@@ -9,14 +9,14 @@
 //! Fix: drop the policy (public URLs keep working) or narrow it, e.g. to the owner's folder:
 //! `USING (bucket_id = '<b>' AND (storage.foldername(name))[1] = (SELECT auth.uid())::text)`.
 
-use super::{Check, Examined, Level, Object};
+use super::{Check, Examined, Object, Severity};
 use crate::verify::catalog::{Catalog, Policy};
 use crate::verify::expr::{Expr, Literal};
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "public-bucket-listing",
-    level: Level::Warning,
+    level: Severity::Warning,
     summary: "no public storage bucket has a broad SELECT policy on storage.objects that allows listing its files",
     help: "drop the broad SELECT policy on storage.objects (public URLs do not need it) or restrict it to the owner's folder",
     doc: include_str!("../../../docs/checks/public-bucket-listing.md"),

@@ -8,13 +8,13 @@
 //! limits (`reserved`, `extended`) are fine.
 //! Fix: reconnect the consumer, or `SELECT pg_drop_replication_slot('<slot>');`.
 
-use super::{Check, Examined, Level, Object};
+use super::{Check, Examined, Object, Severity};
 use crate::verify::catalog::Catalog;
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "replication-slot-unused",
-    level: Level::Error,
+    level: Severity::Error,
     summary: "no inactive replication slot is past its WAL limit (unreserved) or invalidated (lost: an error)",
     help: "reconnect the slot's consumer, or SELECT pg_drop_replication_slot('<slot>');",
     doc: include_str!("../../../docs/checks/replication-slot-unused.md"),

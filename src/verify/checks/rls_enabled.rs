@@ -5,13 +5,13 @@
 //! API. Policies on a table with RLS disabled are silently ignored, so the message names them.
 //! Fix: `ALTER TABLE <table> ENABLE ROW LEVEL SECURITY;` and add the policies it needs.
 
-use super::{Check, Examined, Level};
+use super::{Check, Examined, Severity};
 use crate::verify::catalog::Catalog;
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "rls-enabled",
-    level: Level::Error,
+    level: Severity::Error,
     summary: "every table in an exposed schema (partitions included) has row level security enabled",
     help: "ALTER TABLE <table> ENABLE ROW LEVEL SECURITY; then add the policies it needs",
     doc: include_str!("../../../docs/checks/rls-enabled.md"),

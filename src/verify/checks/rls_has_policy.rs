@@ -6,13 +6,13 @@
 //! warning. Partitions are skipped: queries through the parent use the parent's policies.
 //! Fix: `CREATE POLICY … ON <table> …`, or leave it deny-all on purpose.
 
-use super::{Check, Examined, Level};
+use super::{Check, Examined, Severity};
 use crate::verify::catalog::Catalog;
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "rls-has-policy",
-    level: Level::Warning,
+    level: Severity::Warning,
     summary: "every table with row level security enabled has at least one policy",
     help: "CREATE POLICY … ON <table> …; without one, only the service role can reach its rows",
     doc: include_str!("../../../docs/checks/rls-has-policy.md"),

@@ -10,13 +10,13 @@
 //! Fix: `REVOKE EXECUTE ON FUNCTION <f>(<args>) FROM PUBLIC, authenticated;` and grant it to
 //! `service_role` only, or move it to an unexposed schema; or document (exempt) why it is safe.
 
-use super::{Check, Examined, Level};
+use super::{Check, Examined, Severity};
 use crate::verify::catalog::Catalog;
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "security-definer-authenticated",
-    level: Level::Warning,
+    level: Severity::Warning,
     summary: "no SECURITY DEFINER function in an exposed schema is executable by authenticated",
     help: "REVOKE EXECUTE ON FUNCTION <f>(<args>) FROM PUBLIC, authenticated; or exempt it with the reason it is safe",
     doc: include_str!("../../../docs/checks/security-definer-authenticated.md"),

@@ -7,13 +7,13 @@
 //! Fix: `REVOKE EXECUTE ON FUNCTION <f>(<args>) FROM PUBLIC, anon;` (grant `authenticated` only
 //! if it checks the caller), or move it to a schema the API does not expose.
 
-use super::{Check, Examined, Level, Object};
+use super::{Check, Examined, Object, Severity};
 use crate::verify::catalog::{Catalog, Function};
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "security-definer-exposed",
-    level: Level::Error,
+    level: Severity::Error,
     summary: "no SECURITY DEFINER function in an exposed schema is executable by anon",
     help: "REVOKE EXECUTE ON FUNCTION <f>(<args>) FROM PUBLIC, anon; or move it to an unexposed schema",
     doc: include_str!("../../../docs/checks/security-definer-exposed.md"),

@@ -12,14 +12,14 @@
 //! Fix: enable RLS with owner-only policies, `REVOKE SELECT (<column>) ON <table> FROM anon,
 //! authenticated;`, or move the secret to a table (or Vault) the API cannot read.
 
-use super::{Check, Examined, Level};
+use super::{Check, Examined, Severity};
 use crate::verify::catalog::{Catalog, Policy, Relation};
 use crate::verify::expr::Expr;
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "sensitive-columns-exposed",
-    level: Level::Error,
+    level: Severity::Error,
     summary: "no table readable through the API without row filtering has password/secret/token/SSN/card-like columns",
     help: "enable RLS with owner-only policies, or REVOKE SELECT (<column>) ON <table> FROM anon, authenticated",
     doc: include_str!("../../../docs/checks/sensitive-columns-exposed.md"),

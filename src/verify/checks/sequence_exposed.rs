@@ -12,13 +12,13 @@
 //! Fix: `REVOKE ALL ON SEQUENCE <s> FROM anon, authenticated;` then `GRANT USAGE ON SEQUENCE <s>
 //! TO <role>;` for a role that inserts through a serial default.
 
-use super::{Check, Examined, Level, Object, ObjectKind};
+use super::{Check, Examined, Object, ObjectKind, Severity};
 use crate::verify::catalog::{Catalog, Sequence};
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "sequence-exposed",
-    level: Level::Warning,
+    level: Severity::Warning,
     summary: "API roles cannot UPDATE (setval) a sequence, nor USAGE/SELECT one their inserts do not need",
     help: "REVOKE ALL ON SEQUENCE <s> FROM anon, authenticated; GRANT USAGE ON SEQUENCE <s> TO <role> only where its inserts need nextval",
     doc: include_str!("../../../docs/checks/sequence-exposed.md"),

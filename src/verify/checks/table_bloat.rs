@@ -10,13 +10,13 @@
 //! Fix: tune autovacuum for the table; reclaim space with `VACUUM FULL` (takes an exclusive lock)
 //! or, online, `pg_repack`.
 
-use super::{Check, Examined, Level};
+use super::{Check, Examined, Severity};
 use crate::verify::catalog::Catalog;
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "table-bloat",
-    level: Level::Info,
+    level: Severity::Info,
     summary: "no table of 20 MiB or more uses over twice the pages its live rows need",
     help: "tune autovacuum for it; reclaim space with pg_repack (online) or VACUUM FULL (exclusive lock)",
     doc: include_str!("../../../docs/checks/table-bloat.md"),

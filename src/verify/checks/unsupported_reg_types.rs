@@ -9,13 +9,13 @@
 //! Fix: store the object's name as `text` instead, e.g. `ALTER TABLE <t> ALTER COLUMN <c> TYPE
 //! text USING <c>::text;`.
 
-use super::{Check, Examined, Level, Object};
+use super::{Check, Examined, Object, Severity};
 use crate::verify::catalog::Catalog;
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "unsupported-reg-types",
-    level: Level::Warning,
+    level: Severity::Warning,
     summary: "no column has a reg* type (regproc, regoper, regconfig…) that pg_upgrade cannot carry",
     help: "ALTER TABLE <t> ALTER COLUMN <c> TYPE text USING <c>::text;",
     doc: include_str!("../../../docs/checks/unsupported-reg-types.md"),

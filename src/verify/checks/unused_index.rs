@@ -8,13 +8,13 @@
 //! check on a database that has served its normal workload for a while.
 //! Fix: after confirming with the workload's owner, `DROP INDEX CONCURRENTLY <index>;`.
 
-use super::{Check, Examined, Level, Object};
+use super::{Check, Examined, Object, Severity};
 use crate::verify::catalog::Catalog;
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "unused-index",
-    level: Level::Info,
+    level: Severity::Info,
     summary: "no non-constraint index on an exposed table has zero scans since the statistics reset",
     help: "confirm against a representative workload, then DROP INDEX CONCURRENTLY <index>;",
     doc: include_str!("../../../docs/checks/unused-index.md"),

@@ -6,13 +6,13 @@
 //! Fix: `ALTER VIEW <view> SET (security_invoker = true);` (PostgreSQL 15+), or revoke the API
 //! roles' access to it.
 
-use super::{Check, Examined, Level};
+use super::{Check, Examined, Severity};
 use crate::verify::catalog::Catalog;
 
 /// The check's metadata.
 pub const CHECK: Check = Check {
     id: "view-security-invoker",
-    level: Level::Error,
+    level: Severity::Error,
     summary: "every view in an exposed schema runs with security_invoker = true",
     help: "ALTER VIEW <view> SET (security_invoker = true);",
     doc: include_str!("../../../docs/checks/view-security-invoker.md"),

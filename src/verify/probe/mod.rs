@@ -18,31 +18,9 @@ use anyhow::{Context, Result};
 use tokio_postgres::Client;
 
 use super::catalog::{Catalog, qualify};
-use super::checks::{Check, CheckResult, Level};
+use super::checks::{CheckResult, rls_probe, rls_probe_setup};
 use crate::bundle::{Project, RlsProbe};
 use session::{Actor, is_denied, quote_ident, quote_qualified, refusal};
-
-/// The check's metadata.
-pub const CHECK: Check = Check {
-    id: "rls-probe",
-    level: Level::Error,
-    summary: "(--rls-probe) each [[rls_probe]] table shows a signed-in user only their own rows, and anon none",
-    help: "tighten the table's SELECT policies to the owner, e.g. USING (owner_id = (SELECT auth.uid()))",
-    doc: include_str!("../../../docs/checks/rls-probe.md"),
-    splinter: &[],
-    run: None,
-};
-
-/// The probes' own inserts: their synthetic users and seeds.
-pub const SETUP: Check = Check {
-    id: "rls-probe-setup",
-    level: Level::Error,
-    summary: "(--rls-probe) the probes can create their synthetic users and rows (else nothing was proven)",
-    help: "fix what refused the probe's insert: a trigger on auth.users, or the table's [[rls_probe]] seed",
-    doc: include_str!("../../../docs/checks/rls-probe-setup.md"),
-    splinter: &[],
-    run: None,
-};
 
 /// One result per probed table of phases `0..=max_phase`; rolls everything back.
 pub async fn run(
@@ -58,7 +36,7 @@ pub async fn run(
     if probes.is_empty() {
         let message = "no plan declares [[rls_probe]] tables, so nothing was proven about reads; see docs/checks/rls-probe.md";
         return Ok(vec![CheckResult::new(
-            CHECK.id,
+            rls_probe::CHECK.id,
             "plans",
             vec![message.into()],
         )]);
@@ -86,7 +64,7 @@ async fn probe_all(
         Ok(users) => users,
         Err(message) => {
             return Ok(vec![CheckResult::new(
-                SETUP.id,
+                rls_probe_setup::CHECK.id,
                 "auth.users",
                 vec![message],
             )]);
@@ -96,8 +74,8 @@ async fn probe_all(
     for probe in probes {
         let table = qualify(&probe.table, 0);
         results.push(match probe_table(client, probe, &table, &users).await? {
-            Ok(failures) => CheckResult::new(CHECK.id, &table, failures),
-            Err(setup) => CheckResult::new(SETUP.id, &table, vec![setup]),
+            Ok(failures) => CheckResult::new(rls_probe::CHECK.id, &table, failures),
+            Err(setup) => CheckResult::new(rls_probe_setup::CHECK.id, &table, vec![setup]),
         });
     }
     Ok(results)

@@ -32,19 +32,8 @@ use tokio_postgres::Client;
 use super::session::{self, Actor, Attempt, quote_ident, quote_qualified, refusal};
 use crate::bundle::{Project, RlsProbe};
 use crate::verify::catalog::{Catalog, Policy, Relation, qualify};
-use crate::verify::checks::{Check, CheckResult, Level};
+use crate::verify::checks::{CheckResult, Severity, rls_probe_setup, rls_write_probe};
 use crate::verify::expr::{Expr, Literal, OpKind, SubKind};
-
-/// The check's metadata.
-pub const CHECK: Check = Check {
-    id: "rls-write-probe",
-    level: Level::Error,
-    summary: "(--rls-probe) no signed-in user can insert, update, re-point or delete another user's rows, and anon writes nothing",
-    help: "pin the ownership column in WITH CHECK, e.g. WITH CHECK (owner_id = (SELECT auth.uid())), and keep UPDATE's WITH CHECK as strict as INSERT's",
-    doc: include_str!("../../../docs/checks/rls-write-probe.md"),
-    splinter: &[],
-    run: None,
-};
 
 /// Deepest chain of parent rows synthesised for one row.
 const MAX_DEPTH: usize = 4;
@@ -135,7 +124,7 @@ async fn probe_all(
         Ok(ids) => ids,
         Err(message) => {
             return Ok(vec![CheckResult::new(
-                super::SETUP.id,
+                rls_probe_setup::CHECK.id,
                 "auth.users",
                 vec![message],
             )]);
@@ -252,7 +241,7 @@ impl Probe<'_> {
     /// Probes one table.
     async fn table(&mut self, table: &Relation) -> Result<CheckResult> {
         let name = table.qualified();
-        let mut result = CheckResult::new(CHECK.id, &name, vec![]);
+        let mut result = CheckResult::new(rls_write_probe::CHECK.id, &name, vec![]);
         let policies: Vec<&Policy> = self.catalog.policies_on(table).collect();
         let mut owners = ownership_columns(&table.name, &policies);
         if let Some(declared) = self.declared.get(&name)
@@ -265,7 +254,7 @@ impl Probe<'_> {
             (Ok(a), Ok(b)) => (a.clone(), b.clone()),
             (Err(message), _) | (_, Err(message)) => {
                 result.findings.push(crate::verify::checks::Finding {
-                    level: Level::Warning,
+                    level: Severity::Warning,
                     message: format!(
                         "not probed: the probe could not create its synthetic rows ({message}); give the table a [[rls_probe]] seed"
                     ),
@@ -884,7 +873,7 @@ impl Probe<'_> {
 
 fn error(message: String) -> crate::verify::checks::Finding {
     crate::verify::checks::Finding {
-        level: Level::Error,
+        level: Severity::Error,
         message,
     }
 }

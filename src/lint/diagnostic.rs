@@ -1,0 +1,33 @@
+//! The linter's findings as plain data: a rule id, a severity, a message and a byte span of a
+//! source file. Turning spans into `line:col` and text is the renderers' job (`report`).
+
+use std::ops::Range;
+use std::path::PathBuf;
+
+use crate::base::Severity;
+
+/// A SQL file as read from disk, shared by the linter and the renderers.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Path as the user should see it.
+    pub path: PathBuf,
+    /// The file's text (BOM stripped).
+    pub text: String,
+}
+
+/// A finding at a byte span of a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The file at fault.
+    pub file: PathBuf,
+    /// Byte span in that file.
+    pub span: Range<usize>,
+    /// The rule id, e.g. `alter-system`.
+    pub rule: &'static str,
+    /// Error or warning.
+    pub severity: Severity,
+    /// What is wrong, in one sentence.
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+}
