@@ -577,20 +577,7 @@ pub(crate) mod tests {
         files: &[(&str, &str)],
         rule: &str,
     ) -> String {
-        let sources = files
-            .iter()
-            .map(|(name, text)| SourceFile {
-                path: (*name).into(),
-                text: (*text).into(),
-            })
-            .collect();
-        let report = lint_sources(sources, options);
-        let found: Vec<Diagnostic> = report
-            .diagnostics
-            .into_iter()
-            .filter(|d| d.rule == rule)
-            .collect();
-        crate::report::strip(&crate::report::render_human(&found, &report.sources))
+        render(&lint_files_with(options, files), |d| d.rule == rule)
     }
 
     /// [`render_rule_with`] under the default options.
@@ -610,9 +597,13 @@ pub(crate) mod tests {
     /// `file:line:col`, `severity[rule]: message`, the source line and `= help: …` — what a
     /// rule's snapshot pins. Linted under `options`.
     pub(crate) fn messages_with(options: &LintOptions, files: &[(&str, &str)]) -> String {
+        render(&lint_files_with(options, files), |_| true)
+    }
+
+    /// The findings of `report` that `keep` selects, as [`messages_with`] prints them.
+    fn render(report: &LintReport, keep: impl Fn(&Diagnostic) -> bool) -> String {
         let mut out = String::new();
-        let report = lint_files_with(options, files);
-        for d in &report.diagnostics {
+        for d in report.diagnostics.iter().filter(|d| keep(d)) {
             let source = report.sources.iter().find(|s| s.path == d.file).unwrap();
             let index = LineIndex::new(&source.text);
             let (line, col) = index.line_col(d.span.start);

@@ -90,23 +90,14 @@ mod tests {
 
     #[test]
     fn the_message_names_what_is_missing() {
-        let source = crate::lint::SourceFile {
-            path: "20240101000000_add.sql".into(),
-            text: "SET lock_timeout = '5s';\nALTER TABLE app.t ADD COLUMN b int;".into(),
-        };
+        let files = [(
+            "20240101000000_add.sql",
+            "SET lock_timeout = '5s';\nALTER TABLE app.t ADD COLUMN b int;",
+        )];
         let options = crate::lint::LintOptions {
             runner: Runner::Supabase,
             ..Default::default()
         };
-        let report = crate::lint::lint_sources(vec![source], &options);
-        let found: Vec<_> = report
-            .diagnostics
-            .into_iter()
-            .filter(|d| d.rule == RULE)
-            .collect();
-        insta::assert_snapshot!(crate::report::strip(&crate::report::render_human(
-            &found,
-            &report.sources
-        )));
+        insta::assert_snapshot!(crate::lint::tests::render_rule_with(&options, &files, RULE));
     }
 }
