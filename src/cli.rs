@@ -283,7 +283,9 @@ pub struct LintArgs {
     pub deny_warnings: bool,
 
     /// Read partitioned tables, views and functions from this live database so rules know
-    /// objects created outside the bundles (read-only; not taken from DATABASE_URL).
+    /// objects created outside the bundles (read-only; not taken from DATABASE_URL). Also gives
+    /// lock-safety findings the live tables' sizes, and which migrations are released (its
+    /// runner's history table).
     #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
 
@@ -291,6 +293,17 @@ pub struct LintArgs {
     /// a folder skipped with a warning.
     #[arg(long, value_name = "MIB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub max_file_mib: u64,
+
+    /// The last migration version applied in production (`none`: nothing yet): files up to it
+    /// are history, tables of later files are empty. Overrides the history of --database-url
+    /// and `released_through` in eventos.toml.
+    #[arg(long, value_name = "VERSION")]
+    pub released_through: Option<String>,
+
+    /// Also print, per statement, the locks it takes on which relation and whether it scans or
+    /// rewrites them (human format: after the findings; json: a `locks` array).
+    #[arg(long)]
+    pub explain_locks: bool,
 }
 
 /// How `eventos lint` prints its findings.

@@ -24,9 +24,19 @@ struct ConfigFile {
     history_table: Option<String>,
     exposed_schemas: Option<Vec<String>>,
     runner: Option<String>,
+    released_through: Option<VersionValue>,
+    small_table_rows: Option<u64>,
     rules: Option<BTreeMap<String, LevelSetting>>,
     migrate: Option<MigrateFile>,
     verify: Option<VerifyFile>,
+}
+
+/// `released_through = 3004` or `released_through = "20240101120000"`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum VersionValue {
+    Number(u64),
+    Text(String),
 }
 
 /// The optional `[verify]` table: check levels, exemptions and how pre-existing objects count.
@@ -170,6 +180,12 @@ pub struct Config {
     pub exposed_schemas_explicit: bool,
     /// The lint runner profile (`runner = "…"`), when set.
     pub runner: Option<Runner>,
+    /// `released_through`: the last migration version applied in production (lint judges
+    /// files up to it as history and their tables as live), or `none`.
+    pub released_through: Option<String>,
+    /// `small_table_rows`: live tables with fewer rows (per `--database-url`) get lock-safety
+    /// warnings instead of errors.
+    pub small_table_rows: Option<u64>,
     /// Lint rule levels from the `[rules]` table (`rule-id = "error" | "warning" | "off"`).
     pub rule_levels: BTreeMap<String, LevelSetting>,
     /// `[migrate]` settings (defaults when absent).
@@ -198,7 +214,7 @@ impl Config {
             .with_context(|| format!("{}: cannot read the configuration file", path.display()))?;
         let file: ConfigFile = toml::from_str(&text).map_err(|err| {
             anyhow::anyhow!(
-                "{}: {}\nhelp: valid keys are sql_dir, plans_dir, history_table, exposed_schemas, runner, [rules], [migrate] lock_wait, lock_timeout, statement_timeout, out_of_order, lock_retries, lock_retry_backoff, [verify] checks, exempt, pre_existing, all_objects",
+                "{}: {}\nhelp: valid keys are sql_dir, plans_dir, history_table, exposed_schemas, runner, released_through, small_table_rows, [rules], [migrate] lock_wait, lock_timeout, statement_timeout, out_of_order, lock_retries, lock_retry_backoff, [verify] checks, exempt, pre_existing, all_objects",
                 path.display(),
                 describe_toml_error(&text, &err)
             )
@@ -231,6 +247,11 @@ impl Config {
                 .exposed_schemas
                 .unwrap_or_else(|| vec!["public".into()]),
             runner: None,
+            released_through: file.released_through.map(|v| match v {
+                VersionValue::Number(n) => n.to_string(),
+                VersionValue::Text(t) => t,
+            }),
+            small_table_rows: file.small_table_rows,
             rule_levels: file.rules.unwrap_or_default(),
             migrate: MigrateSettings::default(),
             verify: verify_settings(file.verify),

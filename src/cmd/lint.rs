@@ -20,22 +20,77 @@ pub async fn run(config: &Config, args: LintArgs) -> Result<Outcome> {
         options.runner = runner;
         options.runner_origin = Some("--runner".into());
     }
+    options.explain_locks = args.explain_locks;
+    if !args.paths.is_empty() && !inside(&args.paths, &config.sql_dir) {
+        // `released_through` in eventos.toml describes the project's bundles, not other folders.
+        options.release = lint::release::Release::Unknown;
+    }
+    if let Some(value) = &args.released_through {
+        options.release = lint::release::Release::from_setting(value, "--released-through")?;
+    }
     if let Some(url) = &args.database_url {
-        options.catalog = Some(read_catalog(url).await?);
+        let client = crate::db::connect(url).await?;
+        let context = || format!("lint --database-url {}", crate::db::redact_url(url));
+        options.catalog = Some(lint::catalog::load(&client).await.with_context(context)?);
+        if args.released_through.is_none() {
+            let runner = history_runner(&args, &options)?;
+            options.release = lint::release::read_history(&client, runner, &config.history_table)
+                .await
+                .with_context(context)?;
+        }
     }
     let limit = args.max_file_mib * 1024 * 1024;
     let report = lint_paths_or_bundles(config, &args.paths, limit, &options)?;
-    print_report(&report, args.format)?;
+    if args.explain_locks {
+        print_with_locks(&report, args.format)?;
+    } else {
+        print_report(&report, args.format)?;
+    }
     let failed = report.count(Severity::Error) > 0
         || (args.deny_warnings && report.count(Severity::Warning) > 0);
     Ok(Outcome::from_failed(failed))
 }
 
-async fn read_catalog(url: &str) -> Result<lint::Catalog> {
-    let client = crate::db::connect(url).await?;
-    lint::catalog::load(&client)
-        .await
-        .with_context(|| format!("lint --database-url {}", crate::db::redact_url(url)))
+/// Whether every path lies inside `dir` (both resolved; a path that cannot be resolved is not).
+fn inside(paths: &[PathBuf], dir: &std::path::Path) -> bool {
+    let Ok(dir) = dir.canonicalize() else {
+        return false;
+    };
+    paths
+        .iter()
+        .all(|p| p.canonicalize().is_ok_and(|p| p.starts_with(&dir)))
+}
+
+/// The runner whose history table tells what is released: the chosen one, else the one the
+/// folders' layout points to.
+fn history_runner(args: &LintArgs, options: &LintOptions) -> Result<Runner> {
+    if options.runner_origin.is_some() || args.paths.is_empty() {
+        return Ok(options.runner);
+    }
+    let found = lint::discover::discover(&args.paths, args.max_file_mib * 1024 * 1024)?;
+    Ok(found.runner.map_or(options.runner, |(runner, _)| runner))
+}
+
+/// Prints the findings and the lock report (`--explain-locks`): the human format after the
+/// findings, JSON as a `locks` array of the same document; other formats keep stdout for the
+/// findings and get the lock report on stderr.
+fn print_with_locks(report: &LintReport, format: LintFormat) -> Result<()> {
+    let (entries, sources) = (&report.locks, &report.sources);
+    if format == LintFormat::Json {
+        let findings = report::render_json(&report.diagnostics, sources);
+        let mut doc: serde_json::Value = serde_json::from_str(&findings).unwrap_or_default();
+        doc["locks"] = lint::lock_report::render_json(entries, sources);
+        emit(&(serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"))?;
+        return Ok(());
+    }
+    print_report(report, format)?;
+    let text = lint::lock_report::render_text(entries, sources);
+    if format == LintFormat::Human {
+        emit(&format!("\n{text}"))?;
+    } else {
+        note(&text);
+    }
+    Ok(())
 }
 
 /// Lints explicit paths (no file over `max_file_bytes` read), or every bundle migration in

@@ -17,8 +17,8 @@ pub(crate) fn lint_sequential(sources: Vec<SourceFile>, options: &LintOptions) -
     for (index, source) in sources.iter().enumerate() {
         pass.consume(prepare::prepare_whole_file(index, source, options));
     }
-    let (raw, suppressions, symbols) = pass.into_parts();
-    report(sources, raw, &suppressions, &symbols, options)
+    let parts = pass.into_parts();
+    report(sources, parts, options)
 }
 
 /// Tunings that cut files every way: a chunk per statement, small and default chunks, one to

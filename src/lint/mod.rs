@@ -11,9 +11,13 @@ pub mod discover;
 #[cfg(test)]
 mod equivalence;
 pub mod ignore;
+pub mod live;
+pub mod lock_report;
+pub mod locks;
 pub mod needs;
 mod parallel;
 mod prepare;
+pub mod release;
 pub mod rules;
 pub mod runner;
 pub mod symbols;
@@ -53,6 +57,12 @@ pub struct LintOptions {
     /// Files the runner's side configuration marks non-transactional (diesel `metadata.toml`
     /// `run_in_transaction = false`, Flyway `<file>.conf` `executeInTransaction=false`).
     pub no_transaction_files: BTreeSet<PathBuf>,
+    /// Which migrations are already applied where the files are deployed.
+    pub release: release::Release,
+    /// Live tables with fewer rows get lock-safety warnings instead of errors.
+    pub small_table_rows: u64,
+    /// Also collect every statement's locks (`--explain-locks`).
+    pub explain_locks: bool,
 }
 
 impl Default for LintOptions {
@@ -64,6 +74,9 @@ impl Default for LintOptions {
             runner: Runner::Eventos,
             runner_origin: None,
             no_transaction_files: BTreeSet::new(),
+            release: release::Release::Unknown,
+            small_table_rows: live::DEFAULT_SMALL_TABLE_ROWS,
+            explain_locks: false,
         }
     }
 }
@@ -91,6 +104,15 @@ impl LintOptions {
             levels,
             runner: config.runner.unwrap_or(Runner::Eventos),
             runner_origin: config.runner.map(|_| "eventos.toml".to_string()),
+            release: match &config.released_through {
+                Some(value) => {
+                    release::Release::from_setting(value, "eventos.toml released_through")?
+                }
+                None => release::Release::Unknown,
+            },
+            small_table_rows: config
+                .small_table_rows
+                .unwrap_or(live::DEFAULT_SMALL_TABLE_ROWS),
             ..LintOptions::default()
         })
     }
@@ -100,12 +122,13 @@ impl LintOptions {
         self.exposed_schemas.iter().any(|s| s == schema)
     }
 
-    /// The severity `rule` reports at (`None`: off).
+    /// The severity `rule` reports at (`None`: off). Opt-in rules are off unless configured.
     fn level(&self, rule: &Rule) -> Option<Severity> {
-        self.levels
-            .get(rule.id)
-            .copied()
-            .unwrap_or(Some(rule.severity))
+        match self.levels.get(rule.id) {
+            Some(level) => *level,
+            None if rules::is_opt_in(rule.id) => None,
+            None => Some(rule.severity),
+        }
     }
 }
 
@@ -188,6 +211,8 @@ pub struct LintReport {
     pub diagnostics: Vec<Diagnostic>,
     /// What the run assumed (for the summary line).
     pub setup: LintSetup,
+    /// Every statement's locks, when asked for (`--explain-locks`).
+    pub locks: Vec<lock_report::Entry>,
 }
 
 /// What a lint run assumed, and why: shown in the summary line so a user sees which profile
@@ -202,6 +227,8 @@ pub struct LintSetup {
     pub exposed_schemas: Vec<String>,
     /// Where they came from (`eventos.toml`, a Supabase `config.toml`, `default`).
     pub exposed_origin: String,
+    /// Which files are released, and how eventos knows (`12 of 31 files (…)`).
+    pub released: String,
     /// Things skipped on the way (non-regular files in folders).
     pub warnings: Vec<String>,
 }
@@ -213,6 +240,7 @@ impl Default for LintSetup {
             runner_origin: "default".into(),
             exposed_schemas: vec!["public".into()],
             exposed_origin: "default".into(),
+            released: release::Release::Unknown.summary(None),
             warnings: Vec::new(),
         }
     }
@@ -259,8 +287,8 @@ fn lint_sources_tuned(
         |job| prepare::run(&sources, options, tuning.chunk_bytes, job),
         |part| pass.consume(part),
     );
-    let (raw, suppressions, symbols) = pass.into_parts();
-    report(sources, raw, &suppressions, &symbols, options)
+    let parts = pass.into_parts();
+    report(sources, parts, options)
 }
 
 /// The rule pass: consumes prepared parts in file order, runs the statement rules over every unit
@@ -270,6 +298,10 @@ struct RulePass<'a> {
     options: &'a LintOptions,
     symbols: Symbols,
     raw: Vec<Diagnostic>,
+    /// Every statement's locks, when asked for (`--explain-locks`).
+    locks: Vec<lock_report::Entry>,
+    /// Which files are released, and how eventos knows.
+    released_summary: String,
     /// One per file consumed so far.
     suppressions: Vec<ignore::Suppressions>,
     /// The file being consumed.
@@ -287,11 +319,17 @@ struct OpenFile {
 
 impl<'a> RulePass<'a> {
     fn new(sources: &'a [SourceFile], options: &'a LintOptions) -> Self {
+        let mut symbols = Symbols::new(options.catalog.clone());
+        let released = options.release.released(sources);
+        let released_summary = options.release.summary(released.as_deref());
+        symbols.set_released(released);
         RulePass {
+            released_summary,
             sources,
             options,
-            symbols: Symbols::new(options.catalog.clone()),
+            symbols,
             raw: Vec::new(),
+            locks: Vec::new(),
             suppressions: Vec::with_capacity(sources.len()),
             open: None,
         }
@@ -307,6 +345,8 @@ impl<'a> RulePass<'a> {
                 rollback: is_rollback_path(&self.sources[part.file].path),
                 spans: Vec::new(),
             });
+            let source = &self.sources[part.file];
+            self.raw.extend(rules::hardcoded_secret::scan_file(source));
         }
         let Some(open) = self.open.as_mut() else {
             unreachable!("a file's first part carries its plan")
@@ -327,7 +367,7 @@ impl<'a> RulePass<'a> {
                     &unit,
                     &mut self.symbols,
                     self.options,
-                    &mut self.raw,
+                    (&mut self.raw, &mut self.locks),
                 );
             }
         }
@@ -339,9 +379,24 @@ impl<'a> RulePass<'a> {
         }
     }
 
-    fn into_parts(self) -> (Vec<Diagnostic>, Vec<ignore::Suppressions>, Symbols) {
-        (self.raw, self.suppressions, self.symbols)
+    fn into_parts(self) -> PassParts {
+        PassParts {
+            raw: self.raw,
+            locks: self.locks,
+            suppressions: self.suppressions,
+            symbols: self.symbols,
+            released_summary: self.released_summary,
+        }
     }
+}
+
+/// What the rule pass hands to the report.
+struct PassParts {
+    raw: Vec<Diagnostic>,
+    locks: Vec<lock_report::Entry>,
+    suppressions: Vec<ignore::Suppressions>,
+    symbols: Symbols,
+    released_summary: String,
 }
 
 /// The file a unit belongs to, as the statement rules see it.
@@ -359,7 +414,7 @@ fn check_unit(
     unit: &Unit,
     symbols: &mut Symbols,
     options: &LintOptions,
-    out: &mut Vec<Diagnostic>,
+    (out, locks): (&mut Vec<Diagnostic>, &mut Vec<lock_report::Entry>),
 ) {
     let site = symbols::Site {
         file: file.source.path.clone(),
@@ -393,6 +448,9 @@ fn check_unit(
             check(&ctx, rule, out);
         }
     }
+    if options.explain_locks {
+        locks.extend(lock_report::entry(&ctx));
+    }
     symbols.record_any(&unit.node, &site);
     if unit.kind.runs_now() {
         symbols.apply(&unit.node, &site);
@@ -400,13 +458,15 @@ fn check_unit(
 }
 
 /// The report: set rules over the final symbol table, then suppressions, levels and order.
-fn report(
-    sources: Vec<SourceFile>,
-    mut raw: Vec<Diagnostic>,
-    suppressions: &[ignore::Suppressions],
-    symbols: &Symbols,
-    options: &LintOptions,
-) -> LintReport {
+fn report(sources: Vec<SourceFile>, parts: PassParts, options: &LintOptions) -> LintReport {
+    let PassParts {
+        mut raw,
+        locks,
+        suppressions,
+        symbols,
+        released_summary,
+    } = parts;
+    let symbols = &symbols;
     for rule in RULES {
         if let Some(finish) = rule.finish
             && options.level(rule).is_some()
@@ -424,6 +484,7 @@ fn report(
         .collect();
     let mut diagnostics = apply_levels(kept, options);
     sort_diagnostics(&mut diagnostics, &sources);
+    let sources = rules::hardcoded_secret::redact(sources, &mut diagnostics);
     LintReport {
         sources,
         diagnostics,
@@ -434,8 +495,10 @@ fn report(
                 .clone()
                 .unwrap_or_else(|| "default".into()),
             exposed_schemas: options.exposed_schemas.clone(),
+            released: released_summary,
             ..LintSetup::default()
         },
+        locks,
     }
 }
 
@@ -444,12 +507,22 @@ fn is_rollback_path(path: &Path) -> bool {
     path.components().any(|c| c.as_os_str() == "rollback")
 }
 
+/// Gives each finding its rule's configured level. A finding its rule emitted below the
+/// rule's default severity (a lock-safety finding on a small table) stays a warning.
 fn apply_levels(diagnostics: Vec<Diagnostic>, options: &LintOptions) -> Vec<Diagnostic> {
     diagnostics
         .into_iter()
         .filter_map(|mut d| {
-            d.severity =
-                rules::find(d.rule).map_or(Some(Severity::Error), |rule| options.level(rule))?;
+            let rule = rules::find(d.rule);
+            let level = rule.map_or(Some(Severity::Error), |rule| options.level(rule))?;
+            // A finding its rule emitted below its default severity (a lock-safety finding on a
+            // small table) stays below the configured level.
+            let downgraded = rule.is_some_and(|r| d.severity < r.severity);
+            d.severity = if downgraded {
+                level.min(d.severity)
+            } else {
+                level
+            };
             Some(d)
         })
         .collect()
@@ -490,6 +563,11 @@ pub(crate) mod tests {
 
     /// Lints in-memory files (name, text) in order with default options.
     pub(crate) fn lint_files(files: &[(&str, &str)]) -> LintReport {
+        lint_files_with(&LintOptions::default(), files)
+    }
+
+    /// [`lint_files`] under `options`.
+    pub(crate) fn lint_files_with(options: &LintOptions, files: &[(&str, &str)]) -> LintReport {
         let sources = files
             .iter()
             .map(|(name, text)| SourceFile {
@@ -497,7 +575,7 @@ pub(crate) mod tests {
                 text: (*text).into(),
             })
             .collect();
-        equivalence::lint_checked(sources, &LintOptions::default())
+        equivalence::lint_checked(sources, options)
     }
 
     /// Lints one in-memory file and returns the rule ids found, in order.
@@ -543,13 +621,40 @@ pub(crate) mod tests {
             .collect()
     }
 
+    /// Lints in-memory files with `options` and renders `rule`'s findings the way a user reads
+    /// them (rustc style, no colour): what snapshot tests compare.
+    pub(crate) fn render_rule_with(
+        options: &LintOptions,
+        files: &[(&str, &str)],
+        rule: &str,
+    ) -> String {
+        render(&lint_files_with(options, files), |d| d.rule == rule)
+    }
+
+    /// [`render_rule_with`] under the default options.
+    pub(crate) fn render_rule(files: &[(&str, &str)], rule: &str) -> String {
+        render_rule_with(&LintOptions::default(), files, rule)
+    }
+
+    /// Default options, with every migration up to `version` released.
+    pub(crate) fn released_through(version: &str) -> LintOptions {
+        LintOptions {
+            release: release::Release::from_setting(version, "test").unwrap(),
+            ..LintOptions::default()
+        }
+    }
+
     /// Every finding over in-memory files (name, text) as a user reads it, without styling:
     /// `file:line:col`, `severity[rule]: message`, the source line and `= help: …` — what a
-    /// rule's snapshot pins.
-    pub(crate) fn messages(files: &[(&str, &str)]) -> String {
+    /// rule's snapshot pins. Linted under `options`.
+    pub(crate) fn messages_with(options: &LintOptions, files: &[(&str, &str)]) -> String {
+        render(&lint_files_with(options, files), |_| true)
+    }
+
+    /// The findings of `report` that `keep` selects, as [`messages_with`] prints them.
+    fn render(report: &LintReport, keep: impl Fn(&Diagnostic) -> bool) -> String {
         let mut out = String::new();
-        let report = lint_files(files);
-        for d in &report.diagnostics {
+        for d in report.diagnostics.iter().filter(|d| keep(d)) {
             let source = report.sources.iter().find(|s| s.path == d.file).unwrap();
             let index = LineIndex::new(&source.text);
             let (line, col) = index.line_col(d.span.start);
@@ -578,7 +683,7 @@ pub(crate) mod tests {
 
     #[test]
     fn clean_file_has_no_findings() {
-        assert!(rule_ids("CREATE TABLE private.t (id int PRIMARY KEY);").is_empty());
+        assert!(rule_ids("CREATE TABLE private.t (id bigint PRIMARY KEY);").is_empty());
     }
 
     #[test]

@@ -10,11 +10,12 @@ pub fn human(report: &LintReport) -> String {
     let mut out = render_human(&report.diagnostics, &report.sources);
     let errors = report.count(Severity::Error);
     let summary = format!(
-        "lint: {} files, {errors} errors, {} warnings; runner: {}; exposed schemas: {}\n",
+        "lint: {} files, {errors} errors, {} warnings; runner: {}; exposed schemas: {}; released: {}\n",
         report.sources.len(),
         report.count(Severity::Warning),
         runner_summary(&report.setup),
         exposed_summary(&report.setup),
+        report.setup.released,
     );
     out.push_str(&if errors > 0 {
         style::error(&summary)

@@ -127,8 +127,15 @@ fn failing_token_offset(statement: &str) -> usize {
 }
 
 /// The scanner's tokens of `text` (comments included); empty when the scanner fails.
+///
+/// Goes through [`ffi::for_each_token`]: `pg_query::scan_tokens` builds a slice from the null
+/// token array of a text without tokens, which aborts debug builds.
 pub fn scan_tokens(text: &str) -> Vec<ScanToken> {
-    pg_query::scan_tokens(text).unwrap_or_default()
+    let mut tokens = Vec::new();
+    match ffi::for_each_token(text, |token| tokens.push(token.clone())) {
+        Ok(()) => tokens,
+        Err(_) => Vec::new(),
+    }
 }
 
 /// The scanner's tokens of `text` without comments; empty when the scanner fails.
@@ -192,6 +199,14 @@ pub fn string_list(nodes: &[Node]) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::text::LineIndex;
+
+    #[test]
+    fn texts_without_tokens_scan_to_nothing() {
+        assert!(scan_tokens("").is_empty());
+        assert!(scan_tokens("  \n\t").is_empty());
+        assert_eq!(scan_tokens("-- a comment").len(), 1);
+        assert!(scan_tokens("select 'unterminated").is_empty());
+    }
 
     #[test]
     fn statements_carry_spans_without_leading_comments() {

@@ -93,7 +93,7 @@ fn warnings_fail_only_with_deny_warnings_and_ignores_need_a_reason() {
     assert_eq!(
         findings(&out),
         vec![
-            "002_changes.sql:1:1 require-concurrent-index",
+            "002_changes.sql:1:51 prefer-timestamptz",
             "002_changes.sql:2:1 destructive-change"
         ]
     );
@@ -118,11 +118,11 @@ fn json_output_has_the_documented_shape() {
     ] {
         assert!(first.get(key).is_some(), "missing {key}: {first}");
     }
-    assert_eq!(first["rule"], "require-concurrent-index");
+    assert_eq!(first["rule"], "prefer-timestamptz");
     assert_eq!(first["severity"], "warning");
     assert_eq!(
         (first["line"].as_u64(), first["column"].as_u64()),
-        (Some(1), Some(1))
+        (Some(1), Some(51))
     );
     assert_eq!(doc["summary"]["files"], 2);
     assert_eq!(doc["summary"]["warnings"], 2);

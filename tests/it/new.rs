@@ -11,6 +11,12 @@ fn bundles_copy() -> tempfile::TempDir {
     for folder in ["sql", "plans"] {
         copy_dir(&repo_root().join(folder), &dir.path().join(folder));
     }
+    // The project's configuration: which phases are released decides the lock-safety rules.
+    std::fs::copy(
+        repo_root().join("eventos.toml"),
+        dir.path().join("eventos.toml"),
+    )
+    .unwrap();
     dir
 }
 

@@ -3,26 +3,58 @@
 //! A rule has a statement check (run on every unit, in order), a set check (run once over the
 //! final symbol table), or neither (findings the engine or the sum file check emits itself).
 
+pub mod add_column_required;
+pub mod add_column_volatile_default;
+pub mod add_primary_key;
 pub mod alter_system;
 pub mod auth_rls_initplan;
+pub mod change_column_type;
+pub mod char_column;
+pub mod check_not_valid;
 pub mod concurrently_in_transaction;
 pub mod copy_from_file;
 pub mod copy_to_file;
 pub mod destructive_change;
+pub mod domain_add_constraint;
+pub mod domain_with_constraint;
+pub mod drop_database;
+pub mod drop_not_null;
+pub mod duplicate_column_assignment;
+pub mod enum_value_ordering;
+pub mod foreign_key_not_valid;
+pub mod hardcoded_secret;
+pub mod identifier_too_long;
 pub mod invalid_ignore;
 pub mod partition_of_unpartitioned;
 pub mod policy_on_view;
 pub mod policy_without_rls;
+pub mod prefer_bigint_key;
+pub mod prefer_identity;
+pub mod prefer_repack;
+pub mod prefer_robust_stmts;
+pub mod prefer_text;
+pub mod prefer_timestamptz;
 pub mod refresh_concurrently_needs_unique_index;
+pub mod rename_column;
+pub mod rename_table;
+pub mod require_concurrent_detach;
 pub mod require_concurrent_index;
+pub mod require_concurrent_index_drop;
+pub mod require_concurrent_reindex;
+pub mod require_table_schema;
+pub mod require_timeout;
 pub mod rls_disabled;
 pub mod security_definer_search_path;
+pub mod set_not_null;
 pub mod sum_mismatch;
 pub mod supabase_reserved_schema;
 pub mod syntax_error;
 pub mod transaction_control;
+pub mod truncate_cascade;
 pub mod undefined_function;
 pub mod unindexed_foreign_key;
+pub mod unique_constraint_without_index;
+pub mod validate_in_same_transaction;
 pub mod view_bypasses_rls;
 
 use super::{LintOptions, Symbols, UnitContext};
@@ -74,9 +106,51 @@ pub static RULES: &[Rule] = &[
     require_concurrent_index::RULE,
     auth_rls_initplan::RULE,
     unindexed_foreign_key::RULE,
+    hardcoded_secret::RULE,
+    // Changing live tables (squawk's set, schema- and size-aware: docs/lint.md).
+    add_column_volatile_default::RULE,
+    add_column_required::RULE,
+    foreign_key_not_valid::RULE,
+    check_not_valid::RULE,
+    validate_in_same_transaction::RULE,
+    unique_constraint_without_index::RULE,
+    add_primary_key::RULE,
+    change_column_type::RULE,
+    set_not_null::RULE,
+    drop_not_null::RULE,
+    rename_column::RULE,
+    rename_table::RULE,
+    prefer_repack::RULE,
+    require_concurrent_index_drop::RULE,
+    require_concurrent_reindex::RULE,
+    require_concurrent_detach::RULE,
+    domain_add_constraint::RULE,
+    truncate_cascade::RULE,
+    drop_database::RULE,
+    duplicate_column_assignment::RULE,
+    require_timeout::RULE,
+    prefer_robust_stmts::RULE,
+    // How new schema is written.
+    prefer_bigint_key::RULE,
+    prefer_identity::RULE,
+    prefer_timestamptz::RULE,
+    char_column::RULE,
+    prefer_text::RULE,
+    domain_with_constraint::RULE,
+    enum_value_ordering::RULE,
+    identifier_too_long::RULE,
+    require_table_schema::RULE,
     sum_mismatch::RULE,
     invalid_ignore::RULE,
 ];
+
+/// Rules that run only when `[rules]` in `eventos.toml` gives them a level.
+pub const OPT_IN: &[&str] = &[prefer_text::RULE.id, require_table_schema::RULE.id];
+
+/// Whether `id` is off unless configured.
+pub fn is_opt_in(id: &str) -> bool {
+    OPT_IN.contains(&id)
+}
 
 /// A set-check finding at the statement that declared an object.
 pub fn at_site(rule: &Rule, site: &crate::lint::symbols::Site, message: String) -> Diagnostic {
@@ -209,14 +283,27 @@ mod tests {
         files
     }
 
+    /// The options a rule's documented example is linted under: opt-in rules enabled,
+    /// `require-timeout` under a runner that sets no timeouts (its doc page says which).
+    fn example_options(rule: &Rule) -> crate::lint::LintOptions {
+        let mut options = crate::lint::LintOptions::default();
+        if is_opt_in(rule.id) {
+            options.levels.insert(rule.id.into(), Some(rule.severity));
+        }
+        if rule.id == require_timeout::RULE.id {
+            options.runner = crate::lint::Runner::Supabase;
+        }
+        options
+    }
+
     /// Every rule flags the `Flagged:` example of its doc page (the snapshot pins the exact
     /// messages: `src/lint/rules/snapshots/eventos__lint__rules__tests__<id>.snap`) and not the
     /// `Fixed:` one. A new rule gets its snapshot from its doc page.
     #[test]
     fn every_rule_flags_its_documented_example_with_the_snapshotted_messages() {
-        use crate::lint::tests::{lint_files, messages};
+        use crate::lint::tests::{lint_files_with, messages_with};
         let fires = |rule: &Rule, example: &str| {
-            lint_files(&example_files(rule, example))
+            lint_files_with(&example_options(rule), &example_files(rule, example))
                 .diagnostics
                 .iter()
                 .any(|d| d.rule == rule.id)
@@ -236,7 +323,12 @@ mod tests {
             if fires(rule, fixed) {
                 wrong.push(format!("{}: the documented fix is still flagged", rule.id));
             }
-            insta::assert_snapshot!(rule.id, messages(&example_files(rule, flagged)), flagged);
+            let options = example_options(rule);
+            insta::assert_snapshot!(
+                rule.id,
+                messages_with(&options, &example_files(rule, flagged)),
+                flagged
+            );
         }
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     }

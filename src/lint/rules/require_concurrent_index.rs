@@ -1,6 +1,9 @@
-//! `require-concurrent-index` (warning) — `CREATE INDEX` without `CONCURRENTLY` on a table created
-//! in an earlier file. Tables created in the same file are exempt (they are empty), and so are
-//! partitioned parents (PostgreSQL cannot build those concurrently).
+//! `require-concurrent-index` (error) — `CREATE INDEX` without `CONCURRENTLY` on a live table
+//! (see [`crate::lint::live`]: a table from a released migration, from outside the files, or —
+//! when eventos does not know what is released — from an earlier file). Tables this deploy
+//! creates are exempt (they are empty), and so are partitioned parents (PostgreSQL cannot build
+//! those concurrently). On a table the live catalog shows small, a warning. squawk:
+//! `require-concurrent-index-creation`.
 //!
 //! Why: a plain `CREATE INDEX` takes a `SHARE` lock: writes to a live table block until the build
 //! ends.
@@ -9,15 +12,16 @@
 use pg_query::NodeEnum;
 
 use super::Rule;
+use crate::lint::UnitContext;
+use crate::lint::live::lock_finding;
 use crate::lint::symbols::display;
 use crate::lint::{Diagnostic, Severity};
-use crate::lint::{UnitContext, UnitKind};
 
 /// The rule's metadata and check.
 pub const RULE: Rule = Rule {
     id: "require-concurrent-index",
-    severity: Severity::Warning,
-    summary: "CREATE INDEX without CONCURRENTLY on a table from an earlier file",
+    severity: Severity::Error,
+    summary: "CREATE INDEX without CONCURRENTLY on a live table",
     help: "use CREATE INDEX CONCURRENTLY IF NOT EXISTS in a file marked `-- eventos:no-transaction`",
     doc: include_str!("../../../docs/rules/require-concurrent-index.md"),
     check: Some(check),
@@ -28,21 +32,19 @@ fn check(ctx: &UnitContext<'_>, rule: &Rule, out: &mut Vec<Diagnostic>) {
     let NodeEnum::IndexStmt(index) = &ctx.unit.node else {
         return;
     };
-    if index.concurrent || ctx.unit.kind != UnitKind::TopLevel {
+    if index.concurrent || !ctx.unit.kind.runs_now() {
         return;
     }
     let Some(rel) = &index.relation else { return };
     let name = ctx.symbols.relation(rel);
-    let Some(table) = ctx.symbols.tables.get(&name) else {
+    if ctx.symbols.is_partitioned(&name) {
         return;
-    };
-    if table.site.file_index < ctx.file_index && !table.partitioned && !table.temporary {
-        let message = format!(
-            "CREATE INDEX on existing table {} blocks writes while it builds",
-            display(&name)
-        );
-        out.push(ctx.diagnostic(rule, message));
     }
+    let message = format!(
+        "CREATE INDEX on {} blocks writes while it builds over every row (SHARE lock)",
+        display(&name)
+    );
+    out.extend(lock_finding(ctx, rule, &name, None, message));
 }
 
 #[cfg(test)]
@@ -65,6 +67,24 @@ mod tests {
             findings_in(&files, "require-concurrent-index"),
             vec!["V2.sql:3"]
         );
+    }
+
+    #[test]
+    fn tables_of_unreleased_files_are_empty_and_outside_ones_live() {
+        let files = [
+            ("V1__a.sql", "CREATE TABLE app.a (x int);"),
+            ("V2__b.sql", "CREATE TABLE app.b (x int);"),
+            (
+                "V3__i.sql",
+                "CREATE INDEX ia ON app.a (x);\nCREATE INDEX ib ON app.b (x);\nCREATE INDEX ic ON app.c (x);",
+            ),
+        ];
+        let options = crate::lint::tests::released_through("1");
+        insta::assert_snapshot!(crate::lint::tests::render_rule_with(
+            &options,
+            &files,
+            "require-concurrent-index"
+        ));
     }
 
     #[test]

@@ -21,6 +21,13 @@ pub(super) const SECURITY_INVOKER: &str = "security_invoker";
 impl Symbols {
     /// Applies one statement that runs now (top level or in a `DO` block).
     pub fn apply(&mut self, node: &NodeEnum, site: &Site) {
+        let blocking = self.takes_blocking_lock(node, site);
+        self.apply_objects(node, site);
+        self.record_changes(node, site, blocking);
+    }
+
+    /// The statement's effect on objects.
+    fn apply_objects(&mut self, node: &NodeEnum, site: &Site) {
         match node {
             NodeEnum::CreateStmt(stmt) => self.create_table(stmt, site),
             NodeEnum::CreateTableAsStmt(stmt) => {
@@ -126,6 +133,7 @@ impl Symbols {
             rls_enabled: false,
             rls_site: site.clone(),
             moved: None,
+            facts: Default::default(),
         };
         self.tables.insert(name, info);
     }

@@ -23,6 +23,7 @@
 //! catalog, when given, answers for objects the files did not create.
 
 mod apply;
+pub mod changes;
 mod dynamic;
 mod providers;
 pub mod reloptions;
@@ -83,6 +84,8 @@ pub struct TableInfo {
     pub rls_site: Site,
     /// The last `RENAME`/`SET SCHEMA` that moved the table, if any.
     pub moved: Option<Site>,
+    /// Its columns and CHECK / NOT NULL constraints (lock-safety rules).
+    pub facts: changes::TableFacts,
 }
 
 /// A view or materialized view.
@@ -178,6 +181,9 @@ pub struct Catalog {
     pub views: BTreeSet<QualName>,
     /// Functions and procedures, by name.
     pub functions: BTreeSet<QualName>,
+    /// Tables' sizes, columns and constraints, indexes and function volatility (lock-safety
+    /// rules).
+    pub live: crate::lint::catalog::LiveCatalog,
 }
 
 /// Whether a function can be called.
@@ -238,6 +244,8 @@ pub struct Symbols {
     pub concurrent_refreshes: Vec<(QualName, Site)>,
     /// The live catalog, if connected.
     pub catalog: Option<Catalog>,
+    /// Releases, columns, constraints, volatility and session settings (lock-safety rules).
+    pub changes: changes::Changes,
     /// The session's `search_path` (schemas in order); reset at every file.
     search_path: Vec<String>,
     /// Name lookups derived from the collections above, so existence checks stay O(log n).
@@ -320,6 +328,7 @@ impl Symbols {
     /// Starts a file: a new session, with the default `search_path`.
     pub fn start_file(&mut self) {
         self.search_path = default_search_path();
+        self.reset_session();
     }
 
     /// The schema an unqualified `CREATE` puts its object in: the first schema of the
@@ -460,4 +469,4 @@ fn default_search_path() -> Vec<String> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -2,7 +2,7 @@
 
 use super::*;
 
-fn symbols_of(sql: &str) -> Symbols {
+pub(crate) fn symbols_of(sql: &str) -> Symbols {
     let mut symbols = Symbols::new(None);
     for (i, raw) in pg_query::parse(sql, 0)
         .unwrap()
