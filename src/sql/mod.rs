@@ -132,7 +132,7 @@ fn failing_token_offset(statement: &str) -> usize {
 /// token array of a text without tokens, which aborts debug builds.
 pub fn scan_tokens(text: &str) -> Vec<ScanToken> {
     let mut tokens = Vec::new();
-    match ffi::for_each_token(text, |token| tokens.push(token.clone())) {
+    match ffi::for_each_token(text, |token| tokens.push(*token)) {
         Ok(()) => tokens,
         Err(_) => Vec::new(),
     }
