@@ -205,3 +205,43 @@ pub fn in_released_file(ctx: &UnitContext<'_>) -> bool {
 pub fn judged(ctx: &UnitContext<'_>) -> bool {
     ctx.unit.kind.runs_now() && !in_released_file(ctx)
 }
+
+/// The table an `ALTER TABLE` unit that runs now changes, and every constraint it adds in
+/// order (`ADD CONSTRAINT …` and the constraints of each `ADD COLUMN`); `None` for any other
+/// unit.
+pub fn added_constraints<'a>(
+    ctx: &UnitContext<'a>,
+) -> Option<(QualName, Vec<&'a pg_query::protobuf::Constraint>)> {
+    use pg_query::protobuf::AlterTableType;
+    let NodeEnum::AlterTableStmt(stmt) = &ctx.unit.node else {
+        return None;
+    };
+    let (Some(rel), true) = (&stmt.relation, ctx.unit.kind.runs_now()) else {
+        return None;
+    };
+    let mut added = Vec::new();
+    for cmd in super::locks::alter_cmds(stmt) {
+        match (
+            AlterTableType::try_from(cmd.subtype),
+            cmd.def.as_ref().and_then(|d| d.node.as_ref()),
+        ) {
+            (Ok(AlterTableType::AtAddConstraint), Some(NodeEnum::Constraint(c))) => {
+                added.push(&**c)
+            }
+            (Ok(AlterTableType::AtAddColumn), Some(NodeEnum::ColumnDef(column))) => {
+                added.extend(super::symbols::changes::column_constraints(column));
+            }
+            _ => {}
+        }
+    }
+    Some((ctx.symbols.relation(rel), added))
+}
+
+/// ` name` for a named constraint, nothing for an unnamed one (as messages print it).
+pub fn constraint_label(constraint: &pg_query::protobuf::Constraint) -> String {
+    if constraint.conname.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", constraint.conname)
+    }
+}

@@ -8,14 +8,11 @@
 //! CONCURRENTLY` in a `-- eventos:no-transaction` file, then `ADD CONSTRAINT … PRIMARY KEY USING
 //! INDEX …` in a later file.
 
-use pg_query::NodeEnum;
-use pg_query::protobuf::{AlterTableType, ConstrType, Constraint};
+use pg_query::protobuf::ConstrType;
 
 use super::Rule;
 use crate::lint::UnitContext;
-use crate::lint::live::lock_finding;
-use crate::lint::locks::alter_cmds;
-use crate::lint::symbols::changes::column_constraints;
+use crate::lint::live::{added_constraints, lock_finding};
 use crate::lint::symbols::display;
 use crate::lint::{Diagnostic, Severity};
 
@@ -31,32 +28,18 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(ctx: &UnitContext<'_>, rule: &Rule, out: &mut Vec<Diagnostic>) {
-    let NodeEnum::AlterTableStmt(stmt) = &ctx.unit.node else {
+    let Some((table, added)) = added_constraints(ctx) else {
         return;
     };
-    let (Some(rel), true) = (&stmt.relation, ctx.unit.kind.runs_now()) else {
-        return;
-    };
-    let table = ctx.symbols.relation(rel);
-    for cmd in alter_cmds(stmt) {
-        let def = cmd.def.as_ref().and_then(|d| d.node.as_ref());
-        let constraints: Vec<&Constraint> = match (AlterTableType::try_from(cmd.subtype), def) {
-            (Ok(AlterTableType::AtAddConstraint), Some(NodeEnum::Constraint(c))) => vec![c],
-            (Ok(AlterTableType::AtAddColumn), Some(NodeEnum::ColumnDef(column))) => {
-                column_constraints(column).collect()
-            }
-            _ => continue,
-        };
-        for c in constraints {
-            if c.contype != ConstrType::ConstrPrimary as i32 || !c.indexname.is_empty() {
-                continue;
-            }
-            let message = format!(
-                "PRIMARY KEY builds its unique index over every row of {} under an ACCESS EXCLUSIVE lock (every read and write waits)",
-                display(&table)
-            );
-            out.extend(lock_finding(ctx, rule, &table, Some(c.location), message));
+    for c in added {
+        if c.contype != ConstrType::ConstrPrimary as i32 || !c.indexname.is_empty() {
+            continue;
         }
+        let message = format!(
+            "PRIMARY KEY builds its unique index over every row of {} under an ACCESS EXCLUSIVE lock (every read and write waits)",
+            display(&table)
+        );
+        out.extend(lock_finding(ctx, rule, &table, Some(c.location), message));
     }
 }
 

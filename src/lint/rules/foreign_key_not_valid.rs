@@ -8,14 +8,11 @@
 //! `VALIDATE CONSTRAINT` in a later migration file, which scans under `SHARE UPDATE EXCLUSIVE`
 //! and lets reads and writes go on.
 
-use pg_query::NodeEnum;
-use pg_query::protobuf::{AlterTableType, ConstrType, Constraint};
+use pg_query::protobuf::ConstrType;
 
 use super::Rule;
 use crate::lint::UnitContext;
-use crate::lint::live::lock_finding;
-use crate::lint::locks::alter_cmds;
-use crate::lint::symbols::changes::column_constraints;
+use crate::lint::live::{added_constraints, constraint_label, lock_finding};
 use crate::lint::symbols::display;
 use crate::lint::{Diagnostic, Severity};
 
@@ -31,42 +28,24 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(ctx: &UnitContext<'_>, rule: &Rule, out: &mut Vec<Diagnostic>) {
-    let NodeEnum::AlterTableStmt(stmt) = &ctx.unit.node else {
+    let Some((table, added)) = added_constraints(ctx) else {
         return;
     };
-    let (Some(rel), true) = (&stmt.relation, ctx.unit.kind.runs_now()) else {
-        return;
-    };
-    let table = ctx.symbols.relation(rel);
-    for cmd in alter_cmds(stmt) {
-        let def = cmd.def.as_ref().and_then(|d| d.node.as_ref());
-        let keys: Vec<&Constraint> = match (AlterTableType::try_from(cmd.subtype), def) {
-            (Ok(AlterTableType::AtAddConstraint), Some(NodeEnum::Constraint(c))) => vec![c],
-            (Ok(AlterTableType::AtAddColumn), Some(NodeEnum::ColumnDef(column))) => {
-                column_constraints(column).collect()
-            }
-            _ => continue,
-        };
-        for key in keys {
-            if key.contype != ConstrType::ConstrForeign as i32 || key.skip_validation {
-                continue;
-            }
-            let referenced = key
-                .pktable
-                .as_ref()
-                .map(|p| display(&ctx.symbols.relation(p)))
-                .unwrap_or_default();
-            let name = if key.conname.is_empty() {
-                String::new()
-            } else {
-                format!(" {}", key.conname)
-            };
-            let message = format!(
-                "FOREIGN KEY{name} checks every row of {} against {referenced} while writes to both wait (SHARE ROW EXCLUSIVE)",
-                display(&table)
-            );
-            out.extend(lock_finding(ctx, rule, &table, Some(key.location), message));
+    for key in added {
+        if key.contype != ConstrType::ConstrForeign as i32 || key.skip_validation {
+            continue;
         }
+        let referenced = key
+            .pktable
+            .as_ref()
+            .map(|p| display(&ctx.symbols.relation(p)))
+            .unwrap_or_default();
+        let name = constraint_label(key);
+        let message = format!(
+            "FOREIGN KEY{name} checks every row of {} against {referenced} while writes to both wait (SHARE ROW EXCLUSIVE)",
+            display(&table)
+        );
+        out.extend(lock_finding(ctx, rule, &table, Some(key.location), message));
     }
 }
 

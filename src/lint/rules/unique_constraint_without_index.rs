@@ -8,14 +8,11 @@
 //! `ADD CONSTRAINT … UNIQUE USING INDEX …` in a later file (an instant catalog change).
 //! `EXCLUDE` constraints have no `USING INDEX` form: add them while the table is new.
 
-use pg_query::NodeEnum;
-use pg_query::protobuf::{AlterTableType, ConstrType, Constraint};
+use pg_query::protobuf::ConstrType;
 
 use super::Rule;
 use crate::lint::UnitContext;
-use crate::lint::live::lock_finding;
-use crate::lint::locks::alter_cmds;
-use crate::lint::symbols::changes::column_constraints;
+use crate::lint::live::{added_constraints, constraint_label, lock_finding};
 use crate::lint::symbols::display;
 use crate::lint::{Diagnostic, Severity};
 
@@ -31,41 +28,23 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(ctx: &UnitContext<'_>, rule: &Rule, out: &mut Vec<Diagnostic>) {
-    let NodeEnum::AlterTableStmt(stmt) = &ctx.unit.node else {
+    let Some((table, added)) = added_constraints(ctx) else {
         return;
     };
-    let (Some(rel), true) = (&stmt.relation, ctx.unit.kind.runs_now()) else {
-        return;
-    };
-    let table = ctx.symbols.relation(rel);
-    for cmd in alter_cmds(stmt) {
-        let def = cmd.def.as_ref().and_then(|d| d.node.as_ref());
-        let constraints: Vec<&Constraint> = match (AlterTableType::try_from(cmd.subtype), def) {
-            (Ok(AlterTableType::AtAddConstraint), Some(NodeEnum::Constraint(c))) => vec![c],
-            (Ok(AlterTableType::AtAddColumn), Some(NodeEnum::ColumnDef(column))) => {
-                column_constraints(column).collect()
-            }
-            _ => continue,
+    for c in added {
+        let kind = if c.contype == ConstrType::ConstrUnique as i32 && c.indexname.is_empty() {
+            "UNIQUE"
+        } else if c.contype == ConstrType::ConstrExclusion as i32 {
+            "EXCLUDE"
+        } else {
+            continue;
         };
-        for c in constraints {
-            let kind = if c.contype == ConstrType::ConstrUnique as i32 && c.indexname.is_empty() {
-                "UNIQUE"
-            } else if c.contype == ConstrType::ConstrExclusion as i32 {
-                "EXCLUDE"
-            } else {
-                continue;
-            };
-            let name = if c.conname.is_empty() {
-                String::new()
-            } else {
-                format!(" {}", c.conname)
-            };
-            let message = format!(
-                "{kind}{name} builds its index over every row of {} under an ACCESS EXCLUSIVE lock (every read and write waits)",
-                display(&table)
-            );
-            out.extend(lock_finding(ctx, rule, &table, Some(c.location), message));
-        }
+        let name = constraint_label(c);
+        let message = format!(
+            "{kind}{name} builds its index over every row of {} under an ACCESS EXCLUSIVE lock (every read and write waits)",
+            display(&table)
+        );
+        out.extend(lock_finding(ctx, rule, &table, Some(c.location), message));
     }
 }
 
