@@ -245,3 +245,25 @@ pub fn constraint_label(constraint: &pg_query::protobuf::Constraint) -> String {
         format!(" {}", constraint.conname)
     }
 }
+
+/// The table an `ALTER TABLE` unit that runs now changes, and the columns its `ADD COLUMN`s
+/// define, in order; `None` for any other unit.
+pub fn added_columns<'a>(
+    ctx: &UnitContext<'a>,
+) -> Option<(QualName, Vec<&'a pg_query::protobuf::ColumnDef>)> {
+    use pg_query::protobuf::AlterTableType;
+    let NodeEnum::AlterTableStmt(stmt) = &ctx.unit.node else {
+        return None;
+    };
+    let (Some(rel), true) = (&stmt.relation, ctx.unit.kind.runs_now()) else {
+        return None;
+    };
+    let columns = super::locks::alter_cmds(stmt)
+        .filter(|cmd| cmd.subtype == AlterTableType::AtAddColumn as i32)
+        .filter_map(|cmd| match cmd.def.as_ref().and_then(|d| d.node.as_ref()) {
+            Some(NodeEnum::ColumnDef(column)) => Some(&**column),
+            _ => None,
+        })
+        .collect();
+    Some((ctx.symbols.relation(rel), columns))
+}

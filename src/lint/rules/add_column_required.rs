@@ -7,13 +7,11 @@
 //! Fix: add the column nullable (or with a constant default), backfill, then enforce
 //! `NOT NULL` through a validated `CHECK` (see `set-not-null`).
 
-use pg_query::NodeEnum;
-use pg_query::protobuf::{AlterTableType, ConstrType};
+use pg_query::protobuf::ConstrType;
 
 use super::Rule;
 use crate::lint::UnitContext;
-use crate::lint::live::lock_finding;
-use crate::lint::locks::alter_cmds;
+use crate::lint::live::{added_columns, lock_finding};
 use crate::lint::symbols::changes::column_constraints;
 use crate::lint::symbols::display;
 use crate::lint::{Diagnostic, Severity};
@@ -30,21 +28,10 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(ctx: &UnitContext<'_>, rule: &Rule, out: &mut Vec<Diagnostic>) {
-    let NodeEnum::AlterTableStmt(stmt) = &ctx.unit.node else {
+    let Some((table, columns)) = added_columns(ctx) else {
         return;
     };
-    let (Some(rel), true) = (&stmt.relation, ctx.unit.kind.runs_now()) else {
-        return;
-    };
-    let table = ctx.symbols.relation(rel);
-    for cmd in alter_cmds(stmt) {
-        if cmd.subtype != AlterTableType::AtAddColumn as i32 {
-            continue;
-        }
-        let Some(NodeEnum::ColumnDef(column)) = cmd.def.as_ref().and_then(|d| d.node.as_ref())
-        else {
-            continue;
-        };
+    for column in columns {
         let kinds: Vec<ConstrType> = column_constraints(column)
             .filter_map(|c| ConstrType::try_from(c.contype).ok())
             .collect();

@@ -9,13 +9,10 @@
 //! Fix: add the column without the default (or with a constant one), set the default with
 //! `ALTER COLUMN … SET DEFAULT`, and backfill existing rows in batches.
 
-use pg_query::NodeEnum;
-use pg_query::protobuf::AlterTableType;
-
 use super::Rule;
 use crate::lint::UnitContext;
-use crate::lint::live::lock_finding;
-use crate::lint::locks::{alter_cmds, column_rewrite};
+use crate::lint::live::{added_columns, lock_finding};
+use crate::lint::locks::column_rewrite;
 use crate::lint::symbols::display;
 use crate::lint::{Diagnostic, Severity};
 
@@ -31,21 +28,10 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(ctx: &UnitContext<'_>, rule: &Rule, out: &mut Vec<Diagnostic>) {
-    let NodeEnum::AlterTableStmt(stmt) = &ctx.unit.node else {
+    let Some((table, columns)) = added_columns(ctx) else {
         return;
     };
-    let (Some(rel), true) = (&stmt.relation, ctx.unit.kind.runs_now()) else {
-        return;
-    };
-    let table = ctx.symbols.relation(rel);
-    for cmd in alter_cmds(stmt) {
-        if cmd.subtype != AlterTableType::AtAddColumn as i32 {
-            continue;
-        }
-        let Some(NodeEnum::ColumnDef(column)) = cmd.def.as_ref().and_then(|d| d.node.as_ref())
-        else {
-            continue;
-        };
+    for column in columns {
         let Some(why) = column_rewrite(column, ctx.symbols) else {
             continue;
         };
