@@ -304,6 +304,8 @@ struct RulePass<'a> {
     released_summary: String,
     /// One per file consumed so far.
     suppressions: Vec<ignore::Suppressions>,
+    /// Positions of the files holding credentials, in order (masked in the report).
+    holding_secrets: Vec<usize>,
     /// The file being consumed.
     open: Option<OpenFile>,
 }
@@ -331,6 +333,7 @@ impl<'a> RulePass<'a> {
             raw: Vec::new(),
             locks: Vec::new(),
             suppressions: Vec::with_capacity(sources.len()),
+            holding_secrets: Vec::new(),
             open: None,
         }
     }
@@ -345,8 +348,10 @@ impl<'a> RulePass<'a> {
                 rollback: is_rollback_path(&self.sources[part.file].path),
                 spans: Vec::new(),
             });
-            let source = &self.sources[part.file];
-            self.raw.extend(rules::hardcoded_secret::scan_file(source));
+            if !part.secrets.is_empty() {
+                self.holding_secrets.push(part.file);
+            }
+            self.raw.extend(part.secrets);
         }
         let Some(open) = self.open.as_mut() else {
             unreachable!("a file's first part carries its plan")
@@ -384,6 +389,7 @@ impl<'a> RulePass<'a> {
             raw: self.raw,
             locks: self.locks,
             suppressions: self.suppressions,
+            holding_secrets: self.holding_secrets,
             symbols: self.symbols,
             released_summary: self.released_summary,
         }
@@ -395,6 +401,7 @@ struct PassParts {
     raw: Vec<Diagnostic>,
     locks: Vec<lock_report::Entry>,
     suppressions: Vec<ignore::Suppressions>,
+    holding_secrets: Vec<usize>,
     symbols: Symbols,
     released_summary: String,
 }
@@ -463,6 +470,7 @@ fn report(sources: Vec<SourceFile>, parts: PassParts, options: &LintOptions) -> 
         mut raw,
         locks,
         suppressions,
+        holding_secrets,
         symbols,
         released_summary,
     } = parts;
@@ -484,7 +492,7 @@ fn report(sources: Vec<SourceFile>, parts: PassParts, options: &LintOptions) -> 
         .collect();
     let mut diagnostics = apply_levels(kept, options);
     sort_diagnostics(&mut diagnostics, &sources);
-    let sources = rules::hardcoded_secret::redact(sources, &mut diagnostics);
+    let sources = rules::hardcoded_secret::redact(sources, &holding_secrets, &mut diagnostics);
     LintReport {
         sources,
         diagnostics,

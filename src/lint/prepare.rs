@@ -92,6 +92,8 @@ pub struct Prepared {
     pub last: bool,
     /// Syntax errors of the part's statements and of their bodies.
     pub problems: Vec<Diagnostic>,
+    /// The file's credentials (`hardcoded-secret`), on its first part.
+    pub secrets: Vec<Diagnostic>,
     /// The statements that parsed, in order.
     pub statements: Vec<PreparedStatement>,
 }
@@ -124,11 +126,13 @@ pub fn prepare_file(
         plan: Some(layout.plan.clone()),
         last: true,
         problems: Vec::new(),
+        secrets: Vec::new(),
         statements: Vec::new(),
     };
     for index in 0..layout.chunks.len() {
         let part = prepare_chunk(file, source, &layout, index);
         whole.problems.extend(part.problems);
+        whole.secrets.extend(part.secrets);
         whole.statements.extend(part.statements);
     }
     whole
@@ -146,6 +150,7 @@ pub fn prepare_chunk(file: usize, source: &SourceFile, layout: &Layout, index: u
         let mut part = expand(source, file, parsed, &errors);
         part.plan = Some(layout.plan.clone());
         part.last = true;
+        part.secrets = rules::hardcoded_secret::scan_file(source);
         return part;
     };
     let (start, end) = (first.span.start, last.through);
@@ -172,7 +177,10 @@ pub fn prepare_chunk(file: usize, source: &SourceFile, layout: &Layout, index: u
         }
     }
     let mut part = expand(source, file, parsed, &errors);
-    part.plan = (index == 0).then(|| layout.plan.clone());
+    if index == 0 {
+        part.plan = Some(layout.plan.clone());
+        part.secrets = rules::hardcoded_secret::scan_file(source);
+    }
     part.last = index + 1 == layout.chunks.len();
     part
 }
@@ -204,6 +212,7 @@ pub fn prepare_whole_file(file: usize, source: &SourceFile, options: &LintOption
     let mut whole = expand(source, file, parsed, &errors);
     whole.plan = Some(plan(source, options, &facts));
     whole.last = true;
+    whole.secrets = rules::hardcoded_secret::scan_file(source);
     whole
 }
 
@@ -289,6 +298,7 @@ fn expand(
         plan: None,
         last: false,
         problems,
+        secrets: Vec::new(),
         statements,
     }
 }

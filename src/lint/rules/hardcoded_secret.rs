@@ -86,11 +86,21 @@ pub fn scan_file(source: &SourceFile) -> Vec<Diagnostic> {
 
 /// Every file with its credentials masked (all but their first characters become `*`, byte
 /// lengths kept so positions stay right), and every message and help cleaned of them.
-pub fn redact(sources: Vec<SourceFile>, diagnostics: &mut [Diagnostic]) -> Vec<SourceFile> {
+/// `holding` lists the positions of the files [`scan_file`] found credentials in (the others
+/// are not scanned again).
+pub fn redact(
+    sources: Vec<SourceFile>,
+    holding: &[usize],
+    diagnostics: &mut [Diagnostic],
+) -> Vec<SourceFile> {
     let mut leaked: Vec<(String, String)> = Vec::new();
     let sources = sources
         .into_iter()
-        .map(|mut source| {
+        .enumerate()
+        .map(|(index, mut source)| {
+            if holding.binary_search(&index).is_err() {
+                return source;
+            }
             let secrets = secrets_in(&source.text);
             if secrets.is_empty() {
                 return source;

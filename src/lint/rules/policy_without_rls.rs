@@ -23,7 +23,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn finish(symbols: &Symbols, _: &LintOptions, rule: &Rule, out: &mut Vec<Diagnostic>) {
-    for policy in &symbols.policies {
+    for policy in symbols.policies.iter() {
         let Some(table) = symbols.tables.get(&policy.table) else {
             continue;
         };

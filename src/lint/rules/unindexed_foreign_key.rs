@@ -8,9 +8,8 @@
 //! Fix: `CREATE INDEX … ON <table> (<fk columns>)`.
 
 use super::{Rule, at_site};
-use std::collections::HashMap;
 
-use crate::lint::symbols::{IndexInfo, QualName, display};
+use crate::lint::symbols::{IndexInfo, display};
 use crate::lint::{Diagnostic, Severity};
 use crate::lint::{LintOptions, Symbols};
 
@@ -26,17 +25,16 @@ pub const RULE: Rule = Rule {
 };
 
 fn finish(symbols: &Symbols, _: &LintOptions, rule: &Rule, out: &mut Vec<Diagnostic>) {
-    let mut by_table: HashMap<&QualName, Vec<&IndexInfo>> = HashMap::new();
-    for index in &symbols.indexes {
-        by_table.entry(&index.table).or_default().push(index);
-    }
     for fk in symbols
         .foreign_keys
         .iter()
         .filter(|fk| !symbols.is_temporary(&fk.table))
     {
-        let indexes = by_table.get(&fk.table).map_or(&[][..], Vec::as_slice);
-        let covered = indexes.iter().any(|i| leads_with(i, &fk.columns));
+        let covered = symbols
+            .indexes
+            .of(&fk.table)
+            .iter()
+            .any(|i| leads_with(i, &fk.columns));
         if !covered && !fk.columns.is_empty() {
             let message = format!(
                 "foreign key {}({}) has no index",

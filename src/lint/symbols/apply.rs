@@ -65,8 +65,12 @@ impl Symbols {
             NodeEnum::CreatePolicyStmt(stmt) => {
                 let Some(table) = &stmt.table else { return };
                 let table = self.relation(table);
-                let key = (table.clone(), stmt.policy_name.clone());
-                if self.lookups.policies.insert(key) {
+                let exists = self
+                    .policies
+                    .of(&table)
+                    .iter()
+                    .any(|p| p.name == stmt.policy_name);
+                if !exists {
                     self.policies.push(PolicyInfo {
                         table,
                         name: stmt.policy_name.clone(),
@@ -78,11 +82,11 @@ impl Symbols {
             NodeEnum::CreateExtensionStmt(stmt) => self.create_extension(stmt),
             NodeEnum::RenameStmt(stmt) => {
                 self.rename(stmt, site);
-                self.rebuild_lookups();
+                self.rebuild_function_names();
             }
             NodeEnum::AlterObjectSchemaStmt(stmt) => {
                 self.set_schema(stmt, site);
-                self.rebuild_lookups();
+                self.rebuild_function_names();
             }
             NodeEnum::DropStmt(stmt) => self.drop(stmt),
             NodeEnum::VariableSetStmt(stmt) => self.set_variable(stmt),
@@ -322,25 +326,37 @@ impl Symbols {
     fn add_index(&mut self, index: IndexInfo) {
         if let Some(name) = &index.name {
             let key = (index.table.0.clone(), name.clone());
-            self.lookups.index_names.insert(key);
+            self.lookups.index_names.insert(key, index.table.clone());
         }
         self.indexes.push(index);
     }
 
-    /// Rebuilds the name lookups from the collections (after drops, renames and moves).
-    fn rebuild_lookups(&mut self) {
-        let lookups = &mut self.lookups;
-        lookups.index_names = self
-            .indexes
-            .iter()
-            .filter_map(|i| Some((i.table.0.clone(), i.name.clone()?)))
-            .collect();
-        lookups.policies = self
-            .policies
-            .iter()
-            .map(|p| (p.table.clone(), p.name.clone()))
-            .collect();
-        lookups.function_names = self.functions.keys().map(|k| k.1.clone()).collect();
+    /// Runs `edit` on the indexes of `table`, keeping the index-name lookup in step.
+    fn edit_indexes(&mut self, table: &QualName, edit: impl FnOnce(&mut Vec<IndexInfo>)) {
+        self.forget_index_names(table);
+        self.indexes.edit(table, edit);
+        for index in self.indexes.of(table) {
+            if let Some(name) = &index.name {
+                let key = (table.0.clone(), name.clone());
+                self.lookups.index_names.insert(key, table.clone());
+            }
+        }
+    }
+
+    /// Removes the names of `table`'s indexes from the index-name lookup.
+    fn forget_index_names(&mut self, table: &QualName) {
+        for index in self.indexes.of(table) {
+            if let Some(name) = &index.name {
+                self.lookups
+                    .index_names
+                    .remove(&(table.0.clone(), name.clone()));
+            }
+        }
+    }
+
+    /// Rebuilds the set of function names (after renames, moves and drops of functions).
+    fn rebuild_function_names(&mut self) {
+        self.lookups.function_names = self.functions.keys().map(|k| k.1.clone()).collect();
     }
 
     pub(super) fn alter_table(&mut self, stmt: &AlterTableStmt, site: &Site) {
@@ -370,11 +386,9 @@ impl Symbols {
                 }
                 (Ok(AlterTableType::AtDropConstraint), _) => {
                     self.drop_constraint(&name, &cmd.name);
-                    self.rebuild_lookups();
                 }
                 (Ok(AlterTableType::AtDropColumn), _) => {
                     self.drop_column(&name, &cmd.name);
-                    self.rebuild_lookups();
                 }
                 (Ok(AlterTableType::AtSetRelOptions), Some(NodeEnum::List(list))) => {
                     if let Some(invoker) = bool_option(&list.items, SECURITY_INVOKER) {
@@ -412,17 +426,15 @@ impl Symbols {
     fn drop_constraint(&mut self, table: &QualName, constraint: &str) {
         let named = |name: &Option<String>| name.as_deref() == Some(constraint);
         self.foreign_keys
-            .retain(|fk| !(&fk.table == table && named(&fk.name)));
-        self.indexes
-            .retain(|i| !(&i.table == table && named(&i.name)));
+            .edit(table, |fks| fks.retain(|fk| !named(&fk.name)));
+        self.edit_indexes(table, |indexes| indexes.retain(|i| !named(&i.name)));
     }
 
     fn drop_column(&mut self, table: &QualName, column: &str) {
         let uses = |columns: &[String]| columns.iter().any(|c| c == column);
         self.foreign_keys
-            .retain(|fk| !(&fk.table == table && uses(&fk.columns)));
-        self.indexes
-            .retain(|i| !(&i.table == table && uses(&i.columns)));
+            .edit(table, |fks| fks.retain(|fk| !uses(&fk.columns)));
+        self.edit_indexes(table, |indexes| indexes.retain(|i| !uses(&i.columns)));
     }
 
     fn create_schema(&mut self, stmt: &CreateSchemaStmt, site: &Site) {
@@ -480,18 +492,25 @@ impl Symbols {
             Ok(ObjectType::ObjectIndex) => {
                 let Some(rel) = &stmt.relation else { return };
                 let from = self.relation(rel);
-                for index in &mut self.indexes {
-                    if index.table.0 == from.0 && index.name.as_deref() == Some(from.1.as_str()) {
-                        index.name = Some(stmt.newname.clone());
+                let Some(table) = self.lookups.index_names.get(&from).cloned() else {
+                    return;
+                };
+                self.edit_indexes(&table, |indexes| {
+                    for index in indexes {
+                        if index.name.as_deref() == Some(from.1.as_str()) {
+                            index.name = Some(stmt.newname.clone());
+                        }
                     }
-                }
+                });
             }
             Ok(ObjectType::ObjectPolicy) => {
                 let Some(rel) = &stmt.relation else { return };
                 let table = self.relation(rel);
-                if let Some(i) = self.policy_index(&table, &stmt.subname) {
-                    self.policies[i].name = stmt.newname.clone();
-                }
+                self.policies.edit(&table, |policies| {
+                    if let Some(policy) = policies.iter_mut().find(|p| p.name == stmt.subname) {
+                        policy.name = stmt.newname.clone();
+                    }
+                });
             }
             Ok(ObjectType::ObjectTabconstraint) => {
                 let Some(rel) = &stmt.relation else { return };
@@ -501,12 +520,11 @@ impl Symbols {
                         *name = Some(stmt.newname.clone());
                     }
                 };
-                for fk in self.foreign_keys.iter_mut().filter(|f| f.table == table) {
-                    rename(&mut fk.name);
-                }
-                for index in self.indexes.iter_mut().filter(|i| i.table == table) {
-                    rename(&mut index.name);
-                }
+                self.foreign_keys
+                    .edit(&table, |fks| fks.iter_mut().for_each(|fk| rename(&mut fk.name)));
+                self.edit_indexes(&table, |indexes| {
+                    indexes.iter_mut().for_each(|i| rename(&mut i.name));
+                });
             }
             Ok(ObjectType::ObjectColumn) => {
                 let Some(rel) = &stmt.relation else { return };
@@ -516,12 +534,11 @@ impl Symbols {
                         *column = stmt.newname.clone();
                     }
                 };
-                for fk in self.foreign_keys.iter_mut().filter(|f| f.table == table) {
-                    rename(&mut fk.columns);
-                }
-                for index in self.indexes.iter_mut().filter(|i| i.table == table) {
-                    rename(&mut index.columns);
-                }
+                self.foreign_keys
+                    .edit(&table, |fks| fks.iter_mut().for_each(|fk| rename(&mut fk.columns)));
+                self.indexes.edit(&table, |indexes| {
+                    indexes.iter_mut().for_each(|i| rename(&mut i.columns));
+                });
             }
             Ok(ObjectType::ObjectSchema) => self.rename_schema(&stmt.subname, &stmt.newname, site),
             Ok(kind) if is_routine(kind) => {
@@ -582,15 +599,11 @@ impl Symbols {
 
     /// Points indexes, foreign keys, policies and view dependencies at a moved relation.
     fn retarget(&mut self, from: &QualName, to: &QualName) {
-        for index in self.indexes.iter_mut().filter(|i| &i.table == from) {
-            index.table = to.clone();
-        }
-        for fk in self.foreign_keys.iter_mut().filter(|f| &f.table == from) {
-            fk.table = to.clone();
-        }
-        for policy in self.policies.iter_mut().filter(|p| &p.table == from) {
-            policy.table = to.clone();
-        }
+        self.forget_index_names(from);
+        self.indexes.move_table(from, to);
+        self.edit_indexes(to, |_| {});
+        self.foreign_keys.move_table(from, to);
+        self.policies.move_table(from, to);
         for view in self.views.values_mut() {
             if view.depends_on.remove(from) {
                 view.depends_on.insert(to.clone());
@@ -668,35 +681,33 @@ impl Symbols {
                 (Ok(kind), Some(NodeEnum::List(list))) if is_relation(kind) => {
                     if let Some(name) = self.existing_relation(&list.items) {
                         self.drop_relation(&name, cascade);
-                        self.rebuild_lookups();
                     }
                 }
                 (Ok(ObjectType::ObjectIndex), Some(NodeEnum::List(list))) => {
-                    if let Some(name) = self.existing_relation(&list.items) {
-                        self.indexes.retain(|i| {
-                            !(i.table.0 == name.0 && i.name.as_deref() == Some(name.1.as_str()))
+                    if let Some(name) = self.existing_relation(&list.items)
+                        && let Some(table) = self.lookups.index_names.get(&name).cloned()
+                    {
+                        self.edit_indexes(&table, |indexes| {
+                            indexes.retain(|i| i.name.as_deref() != Some(name.1.as_str()));
                         });
-                        self.lookups.index_names.remove(&name);
                     }
                 }
                 (Ok(ObjectType::ObjectPolicy), Some(NodeEnum::List(list))) => {
                     let names = string_list(&list.items);
                     if let Some((policy, table)) = names.split_last()
                         && let Some(table) = self.existing_relation_names(table)
-                        && let Some(i) = self.policy_index(&table, policy)
                     {
-                        self.policies.remove(i);
-                        self.lookups.policies.remove(&(table, policy.clone()));
+                        self.policies
+                            .edit(&table, |policies| policies.retain(|p| &p.name != policy));
                     }
                 }
                 (Ok(kind), Some(NodeEnum::ObjectWithArgs(func))) if is_routine(kind) => {
                     self.drop_function(func);
-                    self.lookups.function_names =
-                        self.functions.keys().map(|k| k.1.clone()).collect();
+                    self.rebuild_function_names();
                 }
                 (Ok(ObjectType::ObjectSchema), Some(NodeEnum::String(schema))) => {
                     self.drop_schema(&schema.sval, cascade);
-                    self.rebuild_lookups();
+                    self.rebuild_function_names();
                 }
                 (Ok(ObjectType::ObjectExtension), Some(NodeEnum::String(extension))) => {
                     self.extensions.remove(&extension.sval);
@@ -718,9 +729,8 @@ impl Symbols {
             let index_schema = std::iter::once(TEMP_SCHEMA)
                 .chain(self.search_path.iter().map(String::as_str))
                 .find(|schema| {
-                    self.indexes
-                        .iter()
-                        .any(|i| i.table.0 == *schema && i.name.as_deref() == Some(&names[0]))
+                    let key = (schema.to_string(), names[0].clone());
+                    self.lookups.index_names.contains_key(&key)
                 });
             if let Some(schema) = index_schema
                 && !self
@@ -748,9 +758,10 @@ impl Symbols {
         if self.tables.remove(name).is_none() && self.views.remove(name).is_none() {
             return;
         }
-        self.indexes.retain(|i| &i.table != name);
-        self.foreign_keys.retain(|f| &f.table != name);
-        self.policies.retain(|p| &p.table != name);
+        self.forget_index_names(name);
+        self.indexes.remove(name);
+        self.foreign_keys.remove(name);
+        self.policies.remove(name);
         for dependent in dependents {
             self.drop_relation(&dependent, true);
         }
@@ -795,12 +806,6 @@ impl Symbols {
         self.functions.retain(|n, _| n.0 != schema);
         self.extensions.retain(|_, e| e.schema != schema);
         self.schemas.remove(schema);
-    }
-
-    fn policy_index(&self, table: &QualName, name: &str) -> Option<usize> {
-        self.policies
-            .iter()
-            .position(|p| &p.table == table && p.name == name)
     }
 
     /// `SET search_path …`, `RESET search_path`.

@@ -199,10 +199,10 @@ impl Symbols {
     /// The table an index belongs to (`name` as written: `[schema.]index`).
     pub fn index_table(&self, schema: Option<&str>, index: &str) -> Option<QualName> {
         let in_schema = |s: &str| {
-            self.indexes
-                .iter()
-                .find(|i| i.table.0 == s && i.name.as_deref() == Some(index))
-                .map(|i| i.table.clone())
+            self.lookups
+                .index_names
+                .get(&(s.to_string(), index.to_string()))
+                .cloned()
                 .or_else(|| {
                     self.catalog.as_ref().and_then(|c| {
                         c.live

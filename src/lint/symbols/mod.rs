@@ -23,6 +23,7 @@
 //! catalog, when given, answers for objects the files did not create.
 
 mod apply;
+pub mod by_table;
 pub mod changes;
 mod dynamic;
 mod providers;
@@ -35,6 +36,7 @@ use std::path::PathBuf;
 use pg_query::NodeEnum;
 use pg_query::protobuf::{Node, RangeVar};
 
+pub use by_table::{ByTable, OnTable};
 pub use reloptions::pg_bool;
 
 /// A schema-qualified name.
@@ -165,6 +167,20 @@ pub struct PolicyInfo {
     pub site: Site,
 }
 
+macro_rules! on_table {
+    ($($kind:ty),*) => {$(
+        impl OnTable for $kind {
+            fn table(&self) -> &QualName {
+                &self.table
+            }
+            fn set_table(&mut self, table: QualName) {
+                self.table = table;
+            }
+        }
+    )*};
+}
+on_table!(IndexInfo, ForeignKey, PolicyInfo);
+
 /// An extension the files create.
 #[derive(Debug, Clone)]
 pub struct ExtensionInfo {
@@ -230,12 +246,12 @@ pub struct Symbols {
     pub schemas: BTreeMap<String, Site>,
     /// Extensions the files create.
     pub extensions: BTreeMap<String, ExtensionInfo>,
-    /// Every index.
-    pub indexes: Vec<IndexInfo>,
-    /// Every foreign key.
-    pub foreign_keys: Vec<ForeignKey>,
-    /// Every policy, in creation order.
-    pub policies: Vec<PolicyInfo>,
+    /// Every index, by table.
+    pub indexes: ByTable<IndexInfo>,
+    /// Every foreign key, by referencing table.
+    pub foreign_keys: ByTable<ForeignKey>,
+    /// Every policy, by table.
+    pub policies: ByTable<PolicyInfo>,
     /// Every trigger created, with its function as it stood then.
     pub triggers: Vec<TriggerCall>,
     /// Schemas the files create or create objects in (dropped or not).
@@ -252,14 +268,11 @@ pub struct Symbols {
     lookups: Lookups,
 }
 
-/// Keys derived from [`Symbols`]' collections: extended as objects are created, rebuilt after
-/// a statement that drops, renames or moves anything.
+/// Keys derived from [`Symbols`]' collections, kept in step with them.
 #[derive(Debug, Default)]
 struct Lookups {
-    /// `(schema, name)` of every named index.
-    index_names: BTreeSet<QualName>,
-    /// `(table, policy)` of every policy.
-    policies: BTreeSet<(QualName, String)>,
+    /// `(schema, name)` of every named index, and its table.
+    index_names: BTreeMap<QualName, QualName>,
     /// Every function name, whatever its schema.
     function_names: BTreeSet<String>,
     /// Whether a temporary relation was ever created (else `pg_temp` is not searched).
@@ -365,7 +378,7 @@ impl Symbols {
     pub fn relation_exists(&self, name: &QualName) -> bool {
         self.tables.contains_key(name)
             || self.views.contains_key(name)
-            || self.lookups.index_names.contains(name)
+            || self.lookups.index_names.contains_key(name)
     }
 
     /// Whether `name` is known to be partitioned (the files so far, or the live catalog).
@@ -448,7 +461,7 @@ impl Symbols {
 
     /// Whether a unique, predicate-free index covers `table`.
     pub fn has_unique_index(&self, table: &QualName) -> bool {
-        self.indexes.iter().any(|i| &i.table == table && i.unique)
+        self.indexes.of(table).iter().any(|i| i.unique)
     }
 
     /// Records facts about statements that run later (function bodies) as well as now.

@@ -37,7 +37,7 @@ fn records_tables_partitions_rls_and_indexes() {
     assert!(!s.is_partitioned(&name("public", "t")));
     assert!(s.tables[&name("public", "t")].rls_enabled);
     assert_eq!(s.indexes.len(), 2);
-    assert_eq!(s.foreign_keys[0].columns, vec!["m"]);
+    assert_eq!(s.foreign_keys.iter().next().unwrap().columns, vec!["m"]);
 }
 
 #[test]
@@ -80,9 +80,44 @@ fn renames_and_set_schema_move_tables_with_their_policies_and_indexes() {
         s.tables[&name("api", "u")].moved.as_ref().unwrap().span,
         3..4
     );
-    assert_eq!(s.policies[0].table, name("api", "u"));
-    assert_eq!(s.indexes[0].table, name("api", "u"));
-    assert_eq!(s.foreign_keys[0].table, name("api", "u"));
+    assert_eq!(s.policies.iter().next().unwrap().table, name("api", "u"));
+    assert_eq!(s.indexes.iter().next().unwrap().table, name("api", "u"));
+    assert_eq!(s.foreign_keys.iter().next().unwrap().table, name("api", "u"));
+}
+
+#[test]
+fn index_names_follow_moves_renames_and_drops() {
+    let s = symbols_of(
+        "CREATE TABLE private.t (id int CONSTRAINT t_pk PRIMARY KEY, a int, b int);
+         CREATE INDEX t_a ON private.t (a);
+         CREATE INDEX t_b ON private.t (b);
+         ALTER TABLE private.t SET SCHEMA api;
+         ALTER INDEX api.t_a RENAME TO t_a2;
+         ALTER TABLE api.t DROP COLUMN b;
+         ALTER TABLE api.t RENAME CONSTRAINT t_pk TO t_key;",
+    );
+    let table = Some(name("api", "t"));
+    assert_eq!(s.index_table(Some("api"), "t_a2"), table);
+    assert_eq!(s.index_table(Some("api"), "t_key"), table);
+    for gone in ["t_a", "t_b", "t_pk"] {
+        assert_eq!(s.index_table(Some("api"), gone), None, "{gone}");
+        assert_eq!(s.index_table(Some("private"), gone), None, "{gone}");
+    }
+    assert!(s.relation_exists(&name("api", "t_a2")));
+    let s = symbols_of(
+        "CREATE TABLE t (id int PRIMARY KEY);
+         CREATE INDEX t_i ON t (id);
+         CREATE POLICY p ON t USING (true);
+         DROP INDEX t_i;
+         DROP POLICY p ON t;
+         CREATE TABLE u (id int);
+         CREATE INDEX u_i ON u (id);
+         DROP TABLE u;",
+    );
+    assert!(!s.relation_exists(&name("public", "t_i")));
+    assert!(!s.relation_exists(&name("public", "u_i")));
+    assert!(s.policies.is_empty());
+    assert_eq!(s.indexes.len(), 1, "the primary key's");
 }
 
 #[test]
@@ -125,7 +160,7 @@ fn drop_policy_if_exists_then_create_is_one_policy() {
          CREATE POLICY p ON t USING (true);",
     );
     assert_eq!(s.policies.len(), 1);
-    assert_eq!(s.policies[0].site.span, 4..5);
+    assert_eq!(s.policies.iter().next().unwrap().site.span, 4..5);
 }
 
 #[test]
