@@ -26,6 +26,7 @@ pub mod units;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Result;
 
@@ -313,6 +314,8 @@ struct RulePass<'a> {
 /// What the rule pass knows about the file it is in.
 struct OpenFile {
     index: usize,
+    /// Its path, shared by the symbol table's sites.
+    path: Arc<Path>,
     plan: FilePlan,
     rollback: bool,
     /// Spans of its parsed statements so far (where ignore directives attach).
@@ -344,6 +347,7 @@ impl<'a> RulePass<'a> {
             self.symbols.start_file();
             self.open = Some(OpenFile {
                 index: part.file,
+                path: Arc::from(self.sources[part.file].path.as_path()),
                 plan,
                 rollback: is_rollback_path(&self.sources[part.file].path),
                 spans: Vec::new(),
@@ -364,6 +368,7 @@ impl<'a> RulePass<'a> {
                 check_unit(
                     &FileContext {
                         source,
+                        path: &open.path,
                         index: open.index,
                         plan: &open.plan,
                         rollback: open.rollback,
@@ -409,6 +414,8 @@ struct PassParts {
 /// The file a unit belongs to, as the statement rules see it.
 struct FileContext<'a> {
     source: &'a SourceFile,
+    /// Its path, shared by the symbol table's sites.
+    path: &'a Arc<Path>,
     index: usize,
     plan: &'a FilePlan,
     rollback: bool,
@@ -424,7 +431,7 @@ fn check_unit(
     (out, locks): (&mut Vec<Diagnostic>, &mut Vec<lock_report::Entry>),
 ) {
     let site = symbols::Site {
-        file: file.source.path.clone(),
+        file: Arc::clone(file.path),
         span: unit.span.clone(),
         file_index: file.index,
     };

@@ -155,7 +155,7 @@ pub fn is_opt_in(id: &str) -> bool {
 /// A set-check finding at the statement that declared an object.
 pub fn at_site(rule: &Rule, site: &crate::lint::symbols::Site, message: String) -> Diagnostic {
     Diagnostic {
-        file: site.file.clone(),
+        file: site.file.to_path_buf(),
         span: site.span.clone(),
         rule: rule.id,
         severity: rule.severity,

@@ -33,9 +33,10 @@ impl<T> Default for ByTable<T> {
 impl<T: OnTable> ByTable<T> {
     /// Adds `item` after the other objects of its table.
     pub fn push(&mut self, item: T) {
+        // Most tables have one or two of each: a group starts with room for one, not four.
         self.groups
             .entry(item.table().clone())
-            .or_default()
+            .or_insert_with(|| Vec::with_capacity(1))
             .push(item);
     }
 

@@ -31,7 +31,8 @@ pub mod reloptions;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::Path;
+use std::sync::Arc;
 
 use pg_query::NodeEnum;
 use pg_query::protobuf::{Node, RangeVar};
@@ -48,8 +49,8 @@ pub const TEMP_SCHEMA: &str = "pg_temp";
 /// Where an object was declared or changed.
 #[derive(Debug, Clone)]
 pub struct Site {
-    /// The file.
-    pub file: PathBuf,
+    /// The file (shared by every site in it).
+    pub file: Arc<Path>,
     /// The statement's span.
     pub span: Range<usize>,
     /// The file's position in lint order.

@@ -12,7 +12,7 @@ pub(crate) fn symbols_of(sql: &str) -> Symbols {
         .enumerate()
     {
         let site = Site {
-            file: "t.sql".into(),
+            file: Arc::from(Path::new("t.sql")),
             span: i..i + 1,
             file_index: 0,
         };
