@@ -286,7 +286,7 @@ fn lint_sources_tuned(
         tuning.in_flight,
         move || jobs.next_job(),
         |job| prepare::run(&sources, options, tuning.chunk_bytes, job),
-        |part| pass.consume(part),
+        |parts| parts.into_iter().for_each(|part| pass.consume(part)),
     );
     let parts = pass.into_parts();
     report(sources, parts, options)
