@@ -18,6 +18,8 @@
 use std::ops::Range;
 use std::sync::Arc;
 
+use pg_query::NodeEnum;
+
 use super::runner::{self, FilePlan, StatementFacts};
 use super::units::{self, Unit};
 use super::{LintOptions, rules};
@@ -109,14 +111,20 @@ pub struct PreparedStatement {
     pub units: Vec<Unit>,
 }
 
-/// Prepares a whole file in one go: in chunks when it can be cut, else as a sequential engine
-/// would, parsing the whole text at once and statement by statement when that fails.
+/// Prepares a whole file in one go: a small one from a single parse when it parses, else in
+/// chunks when it can be cut, else as a sequential engine would, parsing the whole text at once
+/// and statement by statement when that fails.
 pub fn prepare_file(
     file: usize,
     source: &SourceFile,
     options: &LintOptions,
     chunk_bytes: usize,
 ) -> Prepared {
+    if source.text.len() <= chunk_bytes
+        && let Some(whole) = prepare_parsed_file(file, source, options)
+    {
+        return whole;
+    }
     let layout = Layout::of(source, options, chunk_bytes);
     if layout.chunks.is_empty() {
         return prepare_whole_file(file, source, options);
@@ -183,6 +191,44 @@ pub fn prepare_chunk(file: usize, source: &SourceFile, layout: &Layout, index: u
     }
     part.last = index + 1 == layout.chunks.len();
     part
+}
+
+/// Prepares a file that parses as a whole from that one parse, without the scanner's split:
+/// `None` when it does not parse, or when a statement holds a `;` of its own (a multi-action
+/// `CREATE RULE`), where the scanner's statements are not the parser's.
+///
+/// Every other statement ends at the `;` the scanner splits at (a `BEGIN ATOMIC` body is one
+/// statement to both), so the parser's statements are the scanner's, one for one, and the plan
+/// comes from their trees as in [`prepare_whole_file`]. Most of a history's files take this
+/// path, which spares them a scan and a second parse of their transaction statements.
+fn prepare_parsed_file(
+    file: usize,
+    source: &SourceFile,
+    options: &LintOptions,
+) -> Option<Prepared> {
+    let statements = sql::parse_statements_at(&source.text, 0..source.text.len()).ok()?;
+    let nodes = || {
+        statements
+            .iter()
+            .filter_map(|s| s.node.as_ref()?.node.as_ref())
+    };
+    if nodes().any(|node| matches!(node, NodeEnum::RuleStmt(rule) if rule.actions.len() > 1)) {
+        return None;
+    }
+    let facts: Vec<StatementFacts> = nodes().map(StatementFacts::of).collect();
+    if facts.len() != statements.len() {
+        return None;
+    }
+    let parsed = statements
+        .into_iter()
+        .enumerate()
+        .map(|(index, statement)| (index, statement, 0))
+        .collect();
+    let mut whole = expand(source, file, parsed, &[]);
+    whole.plan = Some(plan(source, options, &facts));
+    whole.last = true;
+    whole.secrets = rules::hardcoded_secret::scan_file(source);
+    Some(whole)
 }
 
 /// Prepares a file as a sequential engine does: the whole text parsed at once and, when that

@@ -520,8 +520,9 @@ impl Symbols {
                         *name = Some(stmt.newname.clone());
                     }
                 };
-                self.foreign_keys
-                    .edit(&table, |fks| fks.iter_mut().for_each(|fk| rename(&mut fk.name)));
+                self.foreign_keys.edit(&table, |fks| {
+                    fks.iter_mut().for_each(|fk| rename(&mut fk.name))
+                });
                 self.edit_indexes(&table, |indexes| {
                     indexes.iter_mut().for_each(|i| rename(&mut i.name));
                 });
@@ -534,8 +535,9 @@ impl Symbols {
                         *column = stmt.newname.clone();
                     }
                 };
-                self.foreign_keys
-                    .edit(&table, |fks| fks.iter_mut().for_each(|fk| rename(&mut fk.columns)));
+                self.foreign_keys.edit(&table, |fks| {
+                    fks.iter_mut().for_each(|fk| rename(&mut fk.columns))
+                });
                 self.indexes.edit(&table, |indexes| {
                     indexes.iter_mut().for_each(|i| rename(&mut i.columns));
                 });

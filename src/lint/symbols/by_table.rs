@@ -122,12 +122,20 @@ mod tests {
         for (table, n) in [("b", 1), ("a", 2), ("b", 3)] {
             items.push(Item(name("s", table), n));
         }
-        assert_eq!(items.of(&name("s", "b")), [Item(name("s", "b"), 1), Item(name("s", "b"), 3)]);
+        assert_eq!(
+            items.of(&name("s", "b")),
+            [Item(name("s", "b"), 1), Item(name("s", "b"), 3)]
+        );
         assert_eq!(items.iter().map(|i| i.1).collect::<Vec<_>>(), [2, 1, 3]);
         items.move_table(&name("s", "b"), &name("t", "a"));
         assert!(items.of(&name("s", "b")).is_empty());
         assert_eq!(items.of(&name("t", "a")).len(), 2);
-        assert!(items.of(&name("t", "a")).iter().all(|i| i.0 == name("t", "a")));
+        assert!(
+            items
+                .of(&name("t", "a"))
+                .iter()
+                .all(|i| i.0 == name("t", "a"))
+        );
         items.edit(&name("t", "a"), |group| group.retain(|i| i.1 != 1));
         assert_eq!(items.len(), 2);
         assert_eq!(items.in_schema_mut("s").count(), 1);

@@ -82,7 +82,10 @@ fn renames_and_set_schema_move_tables_with_their_policies_and_indexes() {
     );
     assert_eq!(s.policies.iter().next().unwrap().table, name("api", "u"));
     assert_eq!(s.indexes.iter().next().unwrap().table, name("api", "u"));
-    assert_eq!(s.foreign_keys.iter().next().unwrap().table, name("api", "u"));
+    assert_eq!(
+        s.foreign_keys.iter().next().unwrap().table,
+        name("api", "u")
+    );
 }
 
 #[test]
