@@ -181,9 +181,8 @@ async fn load_live(client: &Client) -> Result<LiveCatalog> {
 
 /// A `format_type` result normalised like the files' types (parsed by PostgreSQL's grammar).
 fn catalog_type(formatted: &str) -> Option<String> {
-    let parsed = pg_query::parse(&format!("SELECT NULL::{formatted}"), 0).ok()?;
+    let parsed = crate::sql::parse(&format!("SELECT NULL::{formatted}")).ok()?;
     parsed
-        .protobuf
         .nodes()
         .into_iter()
         .find_map(|(node, ..)| match node {
@@ -194,15 +193,8 @@ fn catalog_type(formatted: &str) -> Option<String> {
 
 /// The column a check expression (`pg_get_expr` text) proves non-null, if it is `c IS NOT NULL`.
 fn not_null_check(expr: &str) -> Option<String> {
-    let parsed = pg_query::parse(&format!("SELECT 1 WHERE {expr}"), 0).ok()?;
-    let statement = parsed
-        .protobuf
-        .stmts
-        .first()?
-        .stmt
-        .as_ref()?
-        .node
-        .as_ref()?;
+    let parsed = crate::sql::parse(&format!("SELECT 1 WHERE {expr}")).ok()?;
+    let statement = parsed.stmts.first()?.stmt.as_ref()?.node.as_ref()?;
     let NodeEnum::SelectStmt(select) = statement else {
         return None;
     };

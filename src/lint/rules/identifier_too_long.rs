@@ -34,7 +34,9 @@ fn check(ctx: &UnitContext<'_>, rule: &Rule, out: &mut Vec<Diagnostic>) {
         return;
     }
     let names = defined_names(&ctx.unit.node);
-    if names.is_empty() {
+    // A truncated name is the first 63 bytes cut at a character boundary: at least 60 bytes.
+    // Without such a name the statement has no long identifier to find (and no token scan).
+    if !names.iter().any(|n| n.len() > MAX_IDENTIFIER_BYTES - 4) {
         return;
     }
     // PostgreSQL's scanner truncates identifiers before the parser sees them, so the parse
@@ -174,6 +176,16 @@ mod tests {
         );
         assert_eq!(lines(&sql, RULE), [1, 2, 2, 3, 4]);
         insta::assert_snapshot!(render_rule(&[("V1__t.sql", sql.as_str())], RULE));
+    }
+
+    #[test]
+    fn names_cut_inside_a_character_are_found() {
+        // 60 bytes and a 4-byte character: PostgreSQL keeps the first 60 bytes.
+        let name = format!("{}\u{1F600}", "c".repeat(60));
+        let sql = format!(
+            "CREATE TABLE app.\"{name}\" (id int);\nCREATE TABLE app.\"{name}x\" (id int);"
+        );
+        assert_eq!(lines(&sql, RULE), [1, 2]);
     }
 
     #[test]

@@ -162,15 +162,8 @@ fn signature_in(constant: &str) -> Option<String> {
     if !constant.contains('(') {
         return None;
     }
-    let parsed = pg_query::parse(&format!("ALTER FUNCTION {constant} STABLE"), 0).ok()?;
-    let stmt = parsed
-        .protobuf
-        .stmts
-        .first()?
-        .stmt
-        .as_ref()?
-        .node
-        .as_ref()?;
+    let parsed = crate::sql::parse(&format!("ALTER FUNCTION {constant} STABLE")).ok()?;
+    let stmt = parsed.stmts.first()?.stmt.as_ref()?.node.as_ref()?;
     let NodeEnum::AlterFunctionStmt(stmt) = stmt else {
         return None;
     };

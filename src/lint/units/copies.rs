@@ -64,8 +64,8 @@ fn copy_shape(text: &str, tokens: &[pg_query::protobuf::ScanToken]) -> Option<No
                 let program = if program { "PROGRAM " } else { "" };
                 let literal = &text[literal.start as usize..literal.end as usize];
                 let synthetic = format!("COPY eventos_unparsed {word} {program}{literal}");
-                let parsed = pg_query::parse(&synthetic, 0).ok()?;
-                return parsed.protobuf.stmts.into_iter().next()?.stmt?.node;
+                let parsed = crate::sql::parse(&synthetic).ok()?;
+                return parsed.stmts.into_iter().next()?.stmt?.node;
             }
             _ => {}
         }

@@ -29,15 +29,8 @@ pub enum Executed {
 
 /// The SQL the `EXECUTE` expression `expr` runs, if its text is known but for names.
 pub fn executed(expr: &str) -> Option<Executed> {
-    let parsed = pg_query::parse(&format!("SELECT {expr}"), 0).ok()?;
-    let stmt = parsed
-        .protobuf
-        .stmts
-        .first()?
-        .stmt
-        .as_ref()?
-        .node
-        .as_ref()?;
+    let parsed = crate::sql::parse(&format!("SELECT {expr}")).ok()?;
+    let stmt = parsed.stmts.first()?.stmt.as_ref()?.node.as_ref()?;
     let NodeEnum::SelectStmt(select) = stmt else {
         return None;
     };
@@ -212,15 +205,8 @@ impl Block {
 
 /// The value of one string constant token, as PostgreSQL reads it (`'it''s'`, `E'\\n'`, `$q$…$q$`).
 fn constant_value(raw: &str) -> Option<String> {
-    let parsed = pg_query::parse(&format!("SELECT {raw}"), 0).ok()?;
-    let stmt = parsed
-        .protobuf
-        .stmts
-        .first()?
-        .stmt
-        .as_ref()?
-        .node
-        .as_ref()?;
+    let parsed = crate::sql::parse(&format!("SELECT {raw}")).ok()?;
+    let stmt = parsed.stmts.first()?.stmt.as_ref()?.node.as_ref()?;
     let NodeEnum::SelectStmt(select) = stmt else {
         return None;
     };

@@ -212,7 +212,7 @@ impl<'a> Body<'a> {
 /// Parses `sql` (found at file offset `offset`) and pushes its statements and their bodies; a
 /// statement that does not parse is an error of the body.
 fn sql_text(body: &Body<'_>, sql: &str, offset: Option<usize>, depth: usize, out: &mut Expansion) {
-    match pg_query::parse(sql, 0) {
+    match crate::sql::parse(sql) {
         Ok(parsed) => push_parsed(body, sql, parsed, offset, depth, out),
         Err(err) => unparsable(body, sql, offset, &err.to_string(), out),
     }
@@ -222,12 +222,12 @@ fn sql_text(body: &Body<'_>, sql: &str, offset: Option<usize>, depth: usize, out
 fn push_parsed(
     body: &Body<'_>,
     sql: &str,
-    parsed: pg_query::ParseResult,
+    parsed: pg_query::protobuf::ParseResult,
     offset: Option<usize>,
     depth: usize,
     out: &mut Expansion,
 ) {
-    for raw in parsed.protobuf.stmts {
+    for raw in parsed.stmts {
         let Some(node) = raw.stmt.and_then(|n| n.node) else {
             continue;
         };

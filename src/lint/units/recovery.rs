@@ -92,9 +92,9 @@ pub(super) fn statements(body: &Body<'_>, depth: usize, out: &mut Expansion) {
         let end = piece.range.end;
         let parsed = candidates(&piece).find_map(|start| {
             let sql = &body.text[start..end];
-            pg_query::parse(sql, 0)
+            crate::sql::parse(sql)
                 .ok()
-                .filter(|p| !p.protobuf.stmts.is_empty())
+                .filter(|p| !p.stmts.is_empty())
                 .map(|parsed| (start, sql, parsed))
         });
         match parsed {
@@ -178,7 +178,7 @@ fn failing_sql(text: &str, piece: &Piece) -> Option<Range<usize>> {
     let end = piece.range.end;
     if starts
         .iter()
-        .any(|&s| pg_query::parse(&text[s..end], 0).is_ok())
+        .any(|&s| crate::sql::parse(&text[s..end]).is_ok())
     {
         return None;
     }
