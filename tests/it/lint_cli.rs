@@ -487,3 +487,53 @@ fn runner_comes_from_the_flag_then_eventos_toml_then_the_layout() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn the_name_lint_says_postgresql_keeps_is_the_one_postgresql_keeps() {
+    // Long names of several shapes: plain, quoted with a doubled quote, and cut inside a 2- and
+    // a 4-byte character. PostgreSQL decides what it keeps; lint must say the same.
+    let names = [
+        "a".repeat(70),
+        format!("\"{}\"\"q{}\"", "B".repeat(40), "c".repeat(30)),
+        format!("\"{}é{}\"", "d".repeat(62), "e".repeat(5)),
+        format!("\"{}\u{1F600}x\"", "f".repeat(60)),
+    ];
+    let sql: String = names
+        .iter()
+        .map(|name| format!("CREATE TABLE private.{name} (id int);\n"))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("V1__long.sql"),
+        format!("CREATE SCHEMA private;\n{sql}"),
+    )
+    .unwrap();
+    let out = stdout(
+        &eventos(dir.path())
+            .args(["lint", ".", "--format", "json"])
+            .assert()
+            .code(0),
+    );
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let mut said: Vec<String> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "identifier-too-long")
+        .map(|d| {
+            let message = d["message"].as_str().unwrap();
+            let kept = message.rsplit_once("names the object \"").unwrap().1;
+            kept.strip_suffix('"').unwrap().to_string()
+        })
+        .collect();
+    let db = TestDb::new(Pg::Stock);
+    db.client()
+        .batch_execute(&format!("CREATE SCHEMA private;\n{sql}"))
+        .unwrap();
+    let mut kept = db
+        .query_strings("SELECT relname FROM pg_class WHERE relnamespace = 'private'::regnamespace");
+    said.sort();
+    kept.sort();
+    assert_eq!(said.len(), names.len(), "{out}");
+    assert_eq!(said, kept);
+}
