@@ -41,8 +41,7 @@ impl Symbols {
                 if stmt.objtype == ObjectType::ObjectMatview as i32 {
                     let depends_on = self.read_relations(stmt.query.as_deref());
                     self.use_schema(&name.0);
-                    self.views
-                        .insert(name, new_view(site, true, false, depends_on));
+                    self.insert_view(name, new_view(site, true, false, depends_on));
                 } else {
                     self.add_table(name, site, false, rel.relpersistence == "t");
                 }
@@ -80,14 +79,8 @@ impl Symbols {
             }
             NodeEnum::CreateSchemaStmt(stmt) => self.create_schema(stmt, site),
             NodeEnum::CreateExtensionStmt(stmt) => self.create_extension(stmt),
-            NodeEnum::RenameStmt(stmt) => {
-                self.rename(stmt, site);
-                self.rebuild_function_names();
-            }
-            NodeEnum::AlterObjectSchemaStmt(stmt) => {
-                self.set_schema(stmt, site);
-                self.rebuild_function_names();
-            }
+            NodeEnum::RenameStmt(stmt) => self.rename(stmt, site),
+            NodeEnum::AlterObjectSchemaStmt(stmt) => self.set_schema(stmt, site),
             NodeEnum::DropStmt(stmt) => self.drop(stmt),
             NodeEnum::VariableSetStmt(stmt) => self.set_variable(stmt),
             NodeEnum::CreateTrigStmt(stmt) => self.create_trigger(stmt, site),
@@ -222,7 +215,31 @@ impl Symbols {
         let mut view = new_view(site, false, invoker, depends_on);
         view.site = created.unwrap_or_else(|| site.clone());
         view.moved = moved;
+        self.insert_view(name, view);
+    }
+
+    /// Adds (or replaces) view `name`, recording it as a reader of the relations it reads.
+    fn insert_view(&mut self, name: QualName, view: ViewInfo) {
+        self.remove_view(&name);
+        for relation in &view.depends_on {
+            let readers = self.lookups.readers.entry(relation.clone()).or_default();
+            readers.insert(name.clone());
+        }
         self.views.insert(name, view);
+    }
+
+    /// Removes view `name`, and it from the readers of the relations it reads.
+    fn remove_view(&mut self, name: &QualName) -> Option<ViewInfo> {
+        let view = self.views.remove(name)?;
+        for relation in &view.depends_on {
+            if let Some(readers) = self.lookups.readers.get_mut(relation) {
+                readers.remove(name);
+                if readers.is_empty() {
+                    self.lookups.readers.remove(relation);
+                }
+            }
+        }
+        Some(view)
     }
 
     /// The relations a query reads (for `DROP … CASCADE`).
@@ -252,8 +269,7 @@ impl Symbols {
             config_site: site.clone(),
         };
         self.use_schema(&schema);
-        self.lookups.function_names.insert(name.clone());
-        let overloads = self.functions.entry((schema, name)).or_default();
+        let overloads = self.function_entry((schema, name));
         match overloads.iter_mut().find(|f| f.signature == signature) {
             Some(existing) if stmt.replace => *existing = info,
             Some(_) => {}
@@ -354,9 +370,29 @@ impl Symbols {
         }
     }
 
-    /// Rebuilds the set of function names (after renames, moves and drops of functions).
-    fn rebuild_function_names(&mut self) {
-        self.lookups.function_names = self.functions.keys().map(|k| k.1.clone()).collect();
+    /// The overloads of function `name`, created empty if it has none (its name counted in the
+    /// lookup of names across schemas).
+    fn function_entry(&mut self, name: QualName) -> &mut Vec<FunctionInfo> {
+        if !self.functions.contains_key(&name) {
+            *self
+                .lookups
+                .function_names
+                .entry(name.1.clone())
+                .or_default() += 1;
+        }
+        self.functions.entry(name).or_default()
+    }
+
+    /// Removes function `name` with all its overloads, keeping the lookup of names in step.
+    fn remove_function(&mut self, name: &QualName) -> Option<Vec<FunctionInfo>> {
+        let overloads = self.functions.remove(name)?;
+        if let Some(count) = self.lookups.function_names.get_mut(&name.1) {
+            *count -= 1;
+            if *count == 0 {
+                self.lookups.function_names.remove(&name.1);
+            }
+        }
+        Some(overloads)
     }
 
     pub(super) fn alter_table(&mut self, stmt: &AlterTableStmt, site: &Site) {
@@ -590,9 +626,9 @@ impl Symbols {
         if let Some(mut table) = self.tables.remove(from) {
             table.moved = Some(site.clone());
             self.tables.insert(to.clone(), table);
-        } else if let Some(mut view) = self.views.remove(from) {
+        } else if let Some(mut view) = self.remove_view(from) {
             view.moved = Some(site.clone());
-            self.views.insert(to.clone(), view);
+            self.insert_view(to.clone(), view);
         } else {
             return;
         }
@@ -606,10 +642,19 @@ impl Symbols {
         self.edit_indexes(to, |_| {});
         self.foreign_keys.move_table(from, to);
         self.policies.move_table(from, to);
-        for view in self.views.values_mut() {
-            if view.depends_on.remove(from) {
+        let readers = self.lookups.readers.remove(from).unwrap_or_default();
+        for reader in &readers {
+            if let Some(view) = self.views.get_mut(reader) {
+                view.depends_on.remove(from);
                 view.depends_on.insert(to.clone());
             }
+        }
+        if !readers.is_empty() {
+            self.lookups
+                .readers
+                .entry(to.clone())
+                .or_default()
+                .extend(readers);
         }
     }
 
@@ -643,8 +688,8 @@ impl Symbols {
             .cloned()
             .collect();
         for (old, new) in moved(functions) {
-            if let Some(overloads) = self.functions.remove(&old) {
-                self.functions.insert(new, overloads);
+            if let Some(overloads) = self.remove_function(&old) {
+                *self.function_entry(new) = overloads;
             }
         }
         for extension in self.extensions.values_mut().filter(|e| e.schema == from) {
@@ -669,10 +714,10 @@ impl Symbols {
         };
         let function = overloads.remove(i);
         if overloads.is_empty() {
-            self.functions.remove(&from);
+            self.remove_function(&from);
         }
         let to = (schema.unwrap_or(&from.0).to_string(), name.to_string());
-        self.functions.entry(to).or_default().push(function);
+        self.function_entry(to).push(function);
     }
 
     fn drop(&mut self, stmt: &DropStmt) {
@@ -705,11 +750,9 @@ impl Symbols {
                 }
                 (Ok(kind), Some(NodeEnum::ObjectWithArgs(func))) if is_routine(kind) => {
                     self.drop_function(func);
-                    self.rebuild_function_names();
                 }
                 (Ok(ObjectType::ObjectSchema), Some(NodeEnum::String(schema))) => {
                     self.drop_schema(&schema.sval, cascade);
-                    self.rebuild_function_names();
                 }
                 (Ok(ObjectType::ObjectExtension), Some(NodeEnum::String(extension))) => {
                     self.extensions.remove(&extension.sval);
@@ -749,15 +792,15 @@ impl Symbols {
     /// views that read it too.
     fn drop_relation(&mut self, name: &QualName, cascade: bool) {
         let dependents: Vec<QualName> = self
-            .views
-            .iter()
-            .filter(|(_, v)| v.depends_on.contains(name))
-            .map(|(n, _)| n.clone())
-            .collect();
+            .lookups
+            .readers
+            .get(name)
+            .map(|readers| readers.iter().cloned().collect())
+            .unwrap_or_default();
         if !dependents.is_empty() && !cascade {
             return;
         }
-        if self.tables.remove(name).is_none() && self.views.remove(name).is_none() {
+        if self.tables.remove(name).is_none() && self.remove_view(name).is_none() {
             return;
         }
         self.forget_index_names(name);
@@ -778,14 +821,14 @@ impl Symbols {
         };
         if func.args_unspecified {
             if overloads.len() == 1 {
-                self.functions.remove(&name);
+                self.remove_function(&name);
             }
             return;
         }
         let signature = signature_of_types(&func.objargs);
         overloads.retain(|f| f.signature != signature);
         if overloads.is_empty() {
-            self.functions.remove(&name);
+            self.remove_function(&name);
         }
     }
 
@@ -805,7 +848,15 @@ impl Symbols {
         for relation in relations {
             self.drop_relation(&relation, true);
         }
-        self.functions.retain(|n, _| n.0 != schema);
+        let functions: Vec<QualName> = self
+            .functions
+            .keys()
+            .filter(|n| n.0 == schema)
+            .cloned()
+            .collect();
+        for function in &functions {
+            self.remove_function(function);
+        }
         self.extensions.retain(|_, e| e.schema != schema);
         self.schemas.remove(schema);
     }

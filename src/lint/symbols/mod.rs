@@ -275,7 +275,9 @@ struct Lookups {
     /// `(schema, name)` of every named index, and its table.
     index_names: BTreeMap<QualName, QualName>,
     /// Every function name, whatever its schema.
-    function_names: BTreeSet<String>,
+    function_names: BTreeMap<String, usize>,
+    /// The views (and materialized views) that read each relation.
+    readers: BTreeMap<QualName, BTreeSet<QualName>>,
     /// Whether a temporary relation was ever created (else `pg_temp` is not searched).
     has_temporary: bool,
 }
@@ -423,7 +425,7 @@ impl Symbols {
         let in_files = if qualified {
             self.functions.contains_key(name)
         } else {
-            self.lookups.function_names.contains(&name.1)
+            self.lookups.function_names.contains_key(&name.1)
         };
         if in_files
             || in_catalog

@@ -124,6 +124,56 @@ fn index_names_follow_moves_renames_and_drops() {
 }
 
 #[test]
+fn unqualified_function_names_follow_drops_renames_and_moves() {
+    let defined = |sql: &str, function: &str| {
+        symbols_of(sql).function(&name("public", function), false) == FunctionLookup::Defined
+    };
+    let two = "CREATE FUNCTION a.f() RETURNS int LANGUAGE sql AS 'SELECT 1';
+               CREATE FUNCTION b.f() RETURNS int LANGUAGE sql AS 'SELECT 1';";
+    assert!(defined(two, "f"));
+    assert!(defined(&format!("{two} DROP FUNCTION a.f();"), "f"));
+    assert!(!defined(
+        &format!("{two} DROP FUNCTION a.f(); DROP FUNCTION b.f;"),
+        "f"
+    ));
+    let renamed =
+        format!("{two} ALTER FUNCTION a.f() RENAME TO g; ALTER FUNCTION b.f RENAME TO g;");
+    assert!(!defined(&renamed, "f"));
+    assert!(defined(&renamed, "g"));
+    let moved = format!("{two} ALTER FUNCTION a.f() SET SCHEMA c; DROP SCHEMA b CASCADE;");
+    assert!(defined(&moved, "f"));
+    assert!(!defined(&format!("{moved} DROP SCHEMA c CASCADE;"), "f"));
+    assert!(defined(
+        &format!("{two} ALTER SCHEMA a RENAME TO z; DROP FUNCTION b.f;"),
+        "f"
+    ));
+}
+
+#[test]
+fn the_views_reading_a_relation_follow_renames_replacements_and_drops() {
+    let base = "CREATE TABLE t (id int); CREATE TABLE w (id int);
+                CREATE VIEW v AS SELECT id FROM t;
+                CREATE MATERIALIZED VIEW m AS SELECT id FROM v;
+                ALTER TABLE t RENAME TO u; ALTER VIEW v RENAME TO v2;";
+    let s = symbols_of(&format!("{base} DROP TABLE u;"));
+    assert!(
+        s.tables.contains_key(&name("public", "u")),
+        "refused: v2 reads it"
+    );
+    let s = symbols_of(&format!("{base} DROP TABLE u CASCADE;"));
+    assert!(
+        s.views.is_empty(),
+        "v2, and m through it: {:?}",
+        s.views.keys()
+    );
+    let s = symbols_of(&format!(
+        "{base} CREATE OR REPLACE VIEW v2 AS SELECT id FROM w; DROP TABLE u; DROP TABLE w CASCADE;"
+    ));
+    assert!(!s.relation_exists(&name("public", "u")));
+    assert!(s.views.is_empty(), "{:?}", s.views.keys());
+}
+
+#[test]
 fn schema_renames_move_everything_inside() {
     let s = symbols_of(
         "CREATE SCHEMA a; CREATE TABLE a.t (id int); CREATE VIEW a.v AS SELECT 1;
