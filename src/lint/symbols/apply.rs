@@ -351,6 +351,11 @@ impl Symbols {
     fn edit_indexes(&mut self, table: &QualName, edit: impl FnOnce(&mut Vec<IndexInfo>)) {
         self.forget_index_names(table);
         self.indexes.edit(table, edit);
+        self.learn_index_names(table);
+    }
+
+    /// Adds the names of `table`'s indexes to the index-name lookup.
+    fn learn_index_names(&mut self, table: &QualName) {
         for index in self.indexes.of(table) {
             if let Some(name) = &index.name {
                 let key = (table.0.clone(), name.clone());
@@ -639,7 +644,7 @@ impl Symbols {
     fn retarget(&mut self, from: &QualName, to: &QualName) {
         self.forget_index_names(from);
         self.indexes.move_table(from, to);
-        self.edit_indexes(to, |_| {});
+        self.learn_index_names(to);
         self.foreign_keys.move_table(from, to);
         self.policies.move_table(from, to);
         let readers = self.lookups.readers.remove(from).unwrap_or_default();
