@@ -5,6 +5,7 @@
 //! lint_corpus real <dir> <files> <copies>    a Supabase project: <copies> × <files> migrations
 //! lint_corpus findings <dir> <findings>      one file, every statement a finding
 //! lint_corpus among <dir> <files> <findings> <files> small clean files, one the findings file
+//! lint_corpus churn <dir> <files>            a history that drops, renames and replaces
 //! ```
 //!
 //! Prints the number of files and bytes written.
@@ -26,6 +27,7 @@ fn main() {
         Some("real") => lint_corpus::real_world(number(2), number(3)),
         Some("findings") => vec![lint_corpus::findings_file(number(2))],
         Some("among") => lint_corpus::findings_among(number(2), number(3)),
+        Some("churn") => lint_corpus::churn(number(2)),
         _ => usage(),
     };
     let dir = std::path::Path::new(args.get(1).unwrap_or_else(|| usage()));
@@ -37,7 +39,7 @@ fn main() {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: lint_corpus big <dir> <blocks> | real <dir> <files> <copies> | findings <dir> <n> | among <dir> <files> <n>"
+        "usage: lint_corpus big <dir> <blocks> | real <dir> <files> <copies> | findings <dir> <n> | among <dir> <files> <n> | churn <dir> <files>"
     );
     std::process::exit(2)
 }

@@ -426,3 +426,48 @@ pub fn findings_among(files: usize, findings: usize) -> Vec<File> {
         })
         .collect()
 }
+
+/// A history that keeps changing what it made (`files` migrations, in `private`): each creates
+/// a table with indexes, a policy, a view over it and a function, then drops a column, an index
+/// and the policy, renames the table, its primary key, the view and the function, drops the
+/// function of three files back and a scratch table, and every fifth file drops the table of
+/// five files back with `CASCADE`. The statements whose cost grows with what exists so far
+/// when the symbol table scans instead of looking up.
+pub fn churn(files: usize) -> Vec<File> {
+    (0..files)
+        .map(|i| {
+            let mut text = if i == 0 {
+                "create schema if not exists private;\n".to_string()
+            } else {
+                String::new()
+            };
+            text += &format!(
+                "create table private.t{i} (id int primary key, a int, b int);\n\
+                 create index t{i}_a on private.t{i} (a);\n\
+                 create index t{i}_b on private.t{i} (b);\n\
+                 create policy p{i} on private.t{i} using (true);\n\
+                 create view private.v{i} with (security_invoker = true) as select id, a from private.t{i};\n\
+                 create function private.f{i}(x int) returns int language plpgsql as $$ begin return x + {i}; end $$;\n\
+                 alter table private.t{i} drop column b;\n\
+                 drop index if exists private.t{i}_a;\n\
+                 drop policy if exists p{i} on private.t{i};\n\
+                 alter table private.t{i} rename to u{i};\n\
+                 alter index private.t{i}_pkey rename to u{i}_pkey;\n\
+                 alter view private.v{i} rename to w{i};\n\
+                 alter function private.f{i}(int) rename to g{i};\n\
+                 create table private.scratch{i} (id int);\n\
+                 drop table private.scratch{i};\n"
+            );
+            if i >= 3 {
+                text += &format!("drop function if exists private.g{}(int);\n", i - 3);
+            }
+            if i >= 5 && i % 5 == 0 {
+                text += &format!("drop table if exists private.u{} cascade;\n", i - 5);
+            }
+            File {
+                name: format!("V{:06}__churn.sql", i + 1),
+                text,
+            }
+        })
+        .collect()
+}

@@ -177,6 +177,7 @@ fn generated_large_inputs_lint_the_same_in_the_pipeline() {
             sources_of(generated::findings_among(150, 200)),
             LintOptions::default(),
         ),
+        (sources_of(generated::churn(60)), LintOptions::default()),
     ];
     for (sources, options) in shapes {
         assert!(!sources.is_empty());
