@@ -388,6 +388,15 @@ impl Symbols {
         self.functions.entry(name).or_default()
     }
 
+    /// The names of the functions in `schema`.
+    fn functions_in(&self, schema: &str) -> Vec<QualName> {
+        self.functions
+            .keys()
+            .filter(|n| n.0 == schema)
+            .cloned()
+            .collect()
+    }
+
     /// Removes function `name` with all its overloads, keeping the lookup of names in step.
     fn remove_function(&mut self, name: &QualName) -> Option<Vec<FunctionInfo>> {
         let overloads = self.functions.remove(name)?;
@@ -686,13 +695,7 @@ impl Symbols {
         for (old, new) in moved(relations) {
             self.move_relation(&old, new, site);
         }
-        let functions: Vec<QualName> = self
-            .functions
-            .keys()
-            .filter(|n| n.0 == from)
-            .cloned()
-            .collect();
-        for (old, new) in moved(functions) {
+        for (old, new) in moved(self.functions_in(from)) {
             if let Some(overloads) = self.remove_function(&old) {
                 *self.function_entry(new) = overloads;
             }
@@ -853,14 +856,8 @@ impl Symbols {
         for relation in relations {
             self.drop_relation(&relation, true);
         }
-        let functions: Vec<QualName> = self
-            .functions
-            .keys()
-            .filter(|n| n.0 == schema)
-            .cloned()
-            .collect();
-        for function in &functions {
-            self.remove_function(function);
+        for function in self.functions_in(schema) {
+            self.remove_function(&function);
         }
         self.extensions.retain(|_, e| e.schema != schema);
         self.schemas.remove(schema);
