@@ -491,7 +491,10 @@ fn read_bytes(path: &Path, max_file_bytes: u64) -> Result<Vec<u8>> {
             path.display()
         );
     }
-    let mut bytes = Vec::new();
+    // Sized from the metadata (a byte more, so that reading stops at the end without growing):
+    // a read into an empty buffer doubles it, up to twice the file held per file.
+    let expected = metadata.len().min(max_file_bytes) as usize + 1;
+    let mut bytes = Vec::with_capacity(expected);
     file.take(max_file_bytes + 1)
         .read_to_end(&mut bytes)
         .with_context(|| format!("{}: cannot read", path.display()))?;
