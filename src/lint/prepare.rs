@@ -38,13 +38,16 @@ pub struct Tuning {
 }
 
 impl Tuning {
-    /// One worker per core, 16 KiB chunks (a few MB of parse trees each), two chunks in flight
-    /// per worker.
+    /// One worker per core, 4 KiB chunks, two chunks in flight per worker.
+    ///
+    /// A chunk's parse trees take over 100 times its SQL, and up to two chunks per worker wait
+    /// for the rule pass: 16 KiB chunks held 6–11 MB of trees at the peak, 4 KiB chunks a
+    /// quarter of that, at the same speed on every shape of `scripts/bench-lint`.
     pub fn for_this_machine() -> Tuning {
         let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
         Tuning {
             workers,
-            chunk_bytes: 16 * 1024,
+            chunk_bytes: 4 * 1024,
             in_flight: 2 * workers,
         }
     }
