@@ -459,3 +459,56 @@ fn compat_installs_on_many_databases_at_once_succeed() {
         );
     }
 }
+
+/// `eventos <args>` from the repository root with stdout a pipe nobody reads any more.
+fn run_into_closed_pipe(args: &[&str]) -> std::process::Output {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("eventos"));
+    cmd.current_dir(crate::harness::repo_root())
+        .env_remove("DATABASE_URL")
+        .env_remove("EVENTOS_CONFIG")
+        .env("NO_COLOR", "1")
+        .args(args)
+        .stdout(writer);
+    cmd.output().expect("eventos runs")
+}
+
+#[test]
+fn a_closed_stdout_ends_the_run_quietly() {
+    // lint with findings writes its report into a pipe whose reader is gone (`| head -0`):
+    // no panic, no "Broken pipe" error, and the run still ends (0: the reader chose to stop).
+    for args in [
+        &["lint", "tests/fixtures/lint/forbidden", "--format", "gcc"][..],
+        &["rules"][..],
+    ] {
+        let output = run_into_closed_pipe(args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(
+            !stderr.to_lowercase().contains("broken pipe"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_malformed_env_file_is_a_warning_naming_its_line_without_echoing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        "GREETING=hello\nPGPASSWORD hunter2-not-key-value\nLATER=1\n",
+    )
+    .unwrap();
+    let assert = eventos(dir.path()).arg("rules").assert().success();
+    let stderr = stderr(&assert);
+    assert!(
+        stderr.contains(".env: line 2 is not KEY=VALUE"),
+        "the warning names the file and line: {stderr}"
+    );
+    assert!(
+        !stderr.contains("hunter2"),
+        "the line is never echoed: {stderr}"
+    );
+}
