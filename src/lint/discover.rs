@@ -48,8 +48,8 @@ const MIB: u64 = 1024 * 1024;
 /// What the given paths hold.
 #[derive(Debug, Default)]
 pub struct Discovery {
-    /// The migrations, in lint order.
-    pub sources: Vec<SourceFile>,
+    /// The migrations, in lint order (read by the pipeline, [`crate::lint::lint_on_disk`]).
+    pub files: Vec<PathBuf>,
     /// Non-regular files and files over the size limit skipped inside folders, as messages.
     pub warnings: Vec<String>,
     /// The runner the layout points to, and why.
@@ -96,16 +96,21 @@ pub fn discover(paths: &[PathBuf], max_file_bytes: u64) -> Result<Discovery> {
     }
     found.runner = detect_runner(paths, &files, found.exposed_schemas.as_ref());
     found.no_transaction_files = side_configured_no_transaction(&files)?;
-    found.sources = files
-        .into_iter()
+    found.files = files;
+    Ok(found)
+}
+
+/// The files at `paths` with their texts ([`read_migration`]), all at once.
+pub fn read_sources(paths: &[PathBuf], max_file_bytes: u64) -> Result<Vec<SourceFile>> {
+    paths
+        .iter()
         .map(|path| {
             Ok(SourceFile {
-                text: read_migration(&path, max_file_bytes)?,
-                path,
+                text: read_migration(path, max_file_bytes)?,
+                path: path.clone(),
             })
         })
-        .collect::<Result<_>>()?;
-    Ok(found)
+        .collect()
 }
 
 /// A Supabase project's `supabase/migrations`, when `path` is the project (or its `supabase/`
@@ -538,9 +543,9 @@ mod tests {
 
     fn names(found: &Discovery, root: &Path) -> Vec<String> {
         found
-            .sources
+            .files
             .iter()
-            .map(|s| s.path.strip_prefix(root).unwrap().display().to_string())
+            .map(|path| path.strip_prefix(root).unwrap().display().to_string())
             .collect()
     }
 
@@ -639,7 +644,7 @@ mod tests {
         for project in [dir.path().to_path_buf(), dir.path().join("supabase")] {
             let found = discover(std::slice::from_ref(&project), MAX_FILE_BYTES).unwrap();
             assert_eq!(
-                found.sources.len(),
+                found.files.len(),
                 1,
                 "only the migrations of {}",
                 project.display()
@@ -659,7 +664,7 @@ mod tests {
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
         touch(dir.path(), "0001_a.sql");
         let found = discover(&[dir.path().to_path_buf()], MAX_FILE_BYTES).unwrap();
-        assert_eq!(found.sources.len(), 1);
+        assert_eq!(found.files.len(), 1);
         assert!(found.warnings[0].contains("FIFO"), "{:?}", found.warnings);
         let err = discover(&[fifo], MAX_FILE_BYTES).unwrap_err().to_string();
         assert!(err.contains("not a regular file (a FIFO)"), "{err}");
@@ -676,7 +681,7 @@ mod tests {
         let big = dir.path().join("0002_big.sql");
         std::fs::write(&big, "SELECT 1;\n".repeat(300)).unwrap();
         let found = discover(&[dir.path().to_path_buf()], 1000).unwrap();
-        assert_eq!(found.sources.len(), 1);
+        assert_eq!(found.files.len(), 1);
         assert!(
             found.warnings[0].contains("0002_big.sql: 3000 bytes, over the 1000 bytes limit"),
             "{:?}",
@@ -687,7 +692,7 @@ mod tests {
             .to_string();
         assert!(err.contains("0002_big.sql: larger than the"), "{err}");
         assert!(err.contains("--max-file-mib"), "{err}");
-        assert_eq!(discover(&[big], 3000).unwrap().sources.len(), 1);
+        assert_eq!(discover(&[big], 3000).unwrap().files.len(), 1);
     }
 
     #[test]

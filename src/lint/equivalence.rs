@@ -13,12 +13,13 @@ mod generated;
 
 /// The sequential engine.
 pub(crate) fn lint_sequential(sources: Vec<SourceFile>, options: &LintOptions) -> LintReport {
-    let mut pass = RulePass::new(&sources, options);
+    let paths: Vec<&Path> = sources.iter().map(|s| s.path.as_path()).collect();
+    let mut pass = RulePass::new(options, &paths);
     for (index, source) in sources.iter().enumerate() {
-        pass.consume(prepare::prepare_whole_file(index, source, options));
+        let part = prepare::prepare_whole_file(index, source, options);
+        pass.consume(prepare::open(part, Arc::new(source.clone())));
     }
-    let parts = pass.into_parts();
-    report(sources, parts, options)
+    report(pass.into_parts(), options)
 }
 
 /// Tunings that cut files every way: a chunk per statement, small and default chunks, one to
@@ -99,7 +100,8 @@ fn folder(path: &Path) -> (Vec<SourceFile>, LintOptions) {
         options.exposed_schemas = schemas;
     }
     options.no_transaction_files = found.no_transaction_files;
-    (found.sources, options)
+    let sources = discover::read_sources(&found.files, discover::MAX_FILE_BYTES).unwrap();
+    (sources, options)
 }
 
 fn subfolders(path: &Path) -> Vec<PathBuf> {
@@ -121,8 +123,33 @@ fn every_corpus_and_fixture_folder_lints_the_same_in_the_pipeline() {
     for path in folders {
         let (sources, options) = folder(&path);
         findings += assert_every_tuning(&sources, &options);
+        assert_files_read_by_the_pipeline_lint_the_same(&path, &sources, &options);
     }
     assert!(findings > 50, "{findings}");
+}
+
+/// The folder's files read by the pipeline itself, as `eventos lint <folder>` does, give the
+/// sequential engine's report: the same findings and the same texts held for the renderers.
+fn assert_files_read_by_the_pipeline_lint_the_same(
+    folder: &Path,
+    sources: &[SourceFile],
+    options: &LintOptions,
+) {
+    let sequential = lint_sequential(sources.to_vec(), options);
+    let found = discover::discover(&[folder.to_path_buf()], discover::MAX_FILE_BYTES).unwrap();
+    let held = |report: &LintReport| -> Vec<(PathBuf, String)> {
+        let sources = report.sources.iter();
+        sources.map(|s| (s.path.clone(), s.text.clone())).collect()
+    };
+    for tuning in TUNINGS {
+        let inputs = prepare::Inputs::Files {
+            paths: found.files.clone().into_iter(),
+            max_file_bytes: discover::MAX_FILE_BYTES,
+        };
+        let piped = lint_inputs_tuned(*tuning, inputs, options).unwrap();
+        assert_same(&sequential, &piped, tuning);
+        assert_eq!(held(&sequential), held(&piped), "{tuning:?}");
+    }
 }
 
 #[test]
@@ -228,13 +255,7 @@ fn files_the_scanner_cannot_cut_safely_lint_the_same_in_the_pipeline() {
 fn truncated_and_spliced_corpus_files_lint_the_same_and_never_panic() {
     let mut texts = Vec::new();
     for project in subfolders(&repo().join("tests/corpus")) {
-        texts.extend(
-            discover::discover(&[project], discover::MAX_FILE_BYTES)
-                .unwrap()
-                .sources
-                .into_iter()
-                .map(|s| s.text),
-        );
+        texts.extend(folder(&project).0.into_iter().map(|s| s.text));
     }
     let tuning = Tuning {
         workers: 2,

@@ -20,6 +20,7 @@ mod prepare;
 pub mod release;
 pub mod rules;
 pub mod runner;
+mod stored;
 pub mod symbols;
 pub mod units;
 
@@ -206,7 +207,8 @@ impl UnitContext<'_> {
 /// The result of linting a set of files.
 #[derive(Debug, Default)]
 pub struct LintReport {
-    /// The files, as read (renderers need their text).
+    /// Every file, in lint order; with its text (as read, credentials masked) when a finding or
+    /// a lock points into it, else with an empty one ([`stored`]).
     pub sources: Vec<SourceFile>,
     /// Findings in file order, then position.
     pub diagnostics: Vec<Diagnostic>,
@@ -259,7 +261,8 @@ impl LintReport {
     /// Adds findings produced outside the engine (e.g. `sum-mismatch`), keeping the order.
     pub fn extend(&mut self, diagnostics: Vec<Diagnostic>, options: &LintOptions) {
         self.diagnostics.extend(apply_levels(diagnostics, options));
-        sort_diagnostics(&mut self.diagnostics, &self.sources);
+        let paths: Vec<&Path> = self.sources.iter().map(|s| s.path.as_path()).collect();
+        sort_diagnostics(&mut self.diagnostics, &paths);
     }
 }
 
@@ -270,43 +273,73 @@ impl LintReport {
 /// order, because the symbol table is built in version order, and drops each chunk's trees as
 /// soon as it is done with them.
 pub fn lint_sources(sources: Vec<SourceFile>, options: &LintOptions) -> LintReport {
-    lint_sources_tuned(Tuning::for_this_machine(), sources, options)
+    let inputs = prepare::Inputs::Texts(sources.into_iter());
+    lint_inputs_tuned(Tuning::for_this_machine(), inputs, options)
+        .expect("texts in memory are never read")
+}
+
+/// Lints the files at `paths`, in order, reading each (at most `max_file_bytes`) as the pipeline
+/// reaches it; the first file that cannot be read is the error.
+pub fn lint_on_disk(
+    paths: Vec<PathBuf>,
+    max_file_bytes: u64,
+    options: &LintOptions,
+) -> Result<LintReport> {
+    let inputs = prepare::Inputs::Files {
+        paths: paths.into_iter(),
+        max_file_bytes,
+    };
+    lint_inputs_tuned(Tuning::for_this_machine(), inputs, options)
 }
 
 /// [`lint_sources`] with explicit threads and chunk sizes; the report does not depend on them.
+#[cfg(test)]
 fn lint_sources_tuned(
     tuning: Tuning,
     sources: Vec<SourceFile>,
     options: &LintOptions,
 ) -> LintReport {
-    let mut pass = RulePass::new(&sources, options);
-    let mut jobs = prepare::Jobs::new(&sources, options, tuning.chunk_bytes);
+    let inputs = prepare::Inputs::Texts(sources.into_iter());
+    lint_inputs_tuned(tuning, inputs, options).expect("texts in memory are never read")
+}
+
+/// The pipeline over `inputs`.
+fn lint_inputs_tuned(
+    tuning: Tuning,
+    inputs: prepare::Inputs,
+    options: &LintOptions,
+) -> Result<LintReport> {
+    let mut pass = RulePass::new(options, &inputs.paths());
+    let mut jobs = prepare::Jobs::new(inputs, options, tuning.chunk_bytes);
     parallel::run_ordered(
         tuning.workers,
         tuning.in_flight,
-        move || jobs.next_job(),
-        |job| prepare::run(&sources, options, tuning.chunk_bytes, job),
+        || jobs.next_job(),
+        |job| prepare::run(options, tuning.chunk_bytes, job),
         |parts| parts.into_iter().for_each(|part| pass.consume(part)),
     );
-    let parts = pass.into_parts();
-    report(sources, parts, options)
+    if let Some(failure) = jobs.failure() {
+        return Err(failure);
+    }
+    Ok(report(pass.into_parts(), options))
 }
 
 /// The rule pass: consumes prepared parts in file order, runs the statement rules over every unit
 /// and grows the symbol table.
 struct RulePass<'a> {
-    sources: &'a [SourceFile],
     options: &'a LintOptions,
     symbols: Symbols,
     raw: Vec<Diagnostic>,
     /// Every statement's locks, when asked for (`--explain-locks`).
     locks: Vec<lock_report::Entry>,
-    /// Which files are released, and how eventos knows.
-    released_summary: String,
     /// One per file consumed so far.
     suppressions: Vec<ignore::Suppressions>,
     /// Positions of the files holding credentials, in order (masked in the report).
     holding_secrets: Vec<usize>,
+    /// The texts of the files consumed so far, compressed, for the report.
+    texts: Vec<stored::StoredText>,
+    /// Which files are released, and how eventos knows.
+    released_summary: String,
     /// The file being consumed.
     open: Option<OpenFile>,
 }
@@ -314,6 +347,7 @@ struct RulePass<'a> {
 /// What the rule pass knows about the file it is in.
 struct OpenFile {
     index: usize,
+    source: Arc<SourceFile>,
     /// Its path, shared by the symbol table's sites.
     path: Arc<Path>,
     plan: FilePlan,
@@ -323,51 +357,53 @@ struct OpenFile {
 }
 
 impl<'a> RulePass<'a> {
-    fn new(sources: &'a [SourceFile], options: &'a LintOptions) -> Self {
+    /// A rule pass over the files at `paths`, in this order.
+    fn new(options: &'a LintOptions, paths: &[&Path]) -> Self {
         let mut symbols = Symbols::new(options.catalog.clone());
-        let released = options.release.released(sources);
+        let released = options.release.released(paths);
         let released_summary = options.release.summary(released.as_deref());
         symbols.set_released(released);
         RulePass {
-            released_summary,
-            sources,
             options,
             symbols,
+            released_summary,
             raw: Vec::new(),
             locks: Vec::new(),
-            suppressions: Vec::with_capacity(sources.len()),
+            suppressions: Vec::new(),
             holding_secrets: Vec::new(),
+            texts: Vec::new(),
             open: None,
         }
     }
 
     /// Consumes the next part of the next file (parts arrive in file order).
     fn consume(&mut self, part: prepare::Prepared) {
-        if let Some(plan) = part.plan {
+        if let (Some(plan), Some((source, stored))) = (part.plan, part.opening) {
             self.symbols.start_file();
             self.open = Some(OpenFile {
                 index: part.file,
-                path: Arc::from(self.sources[part.file].path.as_path()),
+                path: Arc::from(source.path.as_path()),
+                rollback: is_rollback_path(&source.path),
+                source,
                 plan,
-                rollback: is_rollback_path(&self.sources[part.file].path),
                 spans: Vec::new(),
             });
+            self.texts.push(stored);
             if !part.secrets.is_empty() {
                 self.holding_secrets.push(part.file);
             }
             self.raw.extend(part.secrets);
         }
         let Some(open) = self.open.as_mut() else {
-            unreachable!("a file's first part carries its plan")
+            unreachable!("a file's first part carries its plan and the file")
         };
-        let source = &self.sources[open.index];
         self.raw.extend(part.problems);
         for statement in part.statements {
             open.spans.push(statement.span);
             for unit in statement.units {
                 check_unit(
                     &FileContext {
-                        source,
+                        source: &open.source,
                         path: &open.path,
                         index: open.index,
                         plan: &open.plan,
@@ -384,7 +420,8 @@ impl<'a> RulePass<'a> {
         if part.last
             && let Some(open) = self.open.take()
         {
-            let suppressions = ignore::Suppressions::parse(source, &open.spans, &mut self.raw);
+            let suppressions =
+                ignore::Suppressions::parse(&open.source, &open.spans, &mut self.raw);
             self.suppressions.push(suppressions);
         }
     }
@@ -397,6 +434,7 @@ impl<'a> RulePass<'a> {
             holding_secrets: self.holding_secrets,
             symbols: self.symbols,
             released_summary: self.released_summary,
+            texts: self.texts,
         }
     }
 }
@@ -409,6 +447,7 @@ struct PassParts {
     holding_secrets: Vec<usize>,
     symbols: Symbols,
     released_summary: String,
+    texts: Vec<stored::StoredText>,
 }
 
 /// The file a unit belongs to, as the statement rules see it.
@@ -472,7 +511,7 @@ fn check_unit(
 }
 
 /// The report: set rules over the final symbol table, then suppressions, levels and order.
-fn report(sources: Vec<SourceFile>, parts: PassParts, options: &LintOptions) -> LintReport {
+fn report(parts: PassParts, options: &LintOptions) -> LintReport {
     let PassParts {
         mut raw,
         locks,
@@ -480,16 +519,19 @@ fn report(sources: Vec<SourceFile>, parts: PassParts, options: &LintOptions) -> 
         holding_secrets,
         symbols,
         released_summary,
+        texts,
     } = parts;
-    let symbols = &symbols;
     for rule in RULES {
         if let Some(finish) = rule.finish
             && options.level(rule).is_some()
         {
-            finish(symbols, options, rule, &mut raw);
+            finish(&symbols, options, rule, &mut raw);
         }
     }
-    let file_index = file_positions(&sources);
+    // The symbol table goes before any text comes back.
+    drop(symbols);
+    let paths: Vec<&Path> = texts.iter().map(stored::StoredText::path).collect();
+    let file_index = file_positions(&paths);
     let kept: Vec<Diagnostic> = raw
         .into_iter()
         .filter(|d| {
@@ -498,7 +540,32 @@ fn report(sources: Vec<SourceFile>, parts: PassParts, options: &LintOptions) -> 
         })
         .collect();
     let mut diagnostics = apply_levels(kept, options);
-    sort_diagnostics(&mut diagnostics, &sources);
+    sort_diagnostics(&mut diagnostics, &paths);
+    let mut quoted: Vec<bool> = vec![false; paths.len()];
+    let referenced = diagnostics
+        .iter()
+        .map(|d| &d.file)
+        .chain(locks.iter().map(|e| &e.file));
+    for file in referenced {
+        if let Some(&i) = file_index.get(file.as_path()) {
+            quoted[i] = true;
+        }
+    }
+    for &i in &holding_secrets {
+        quoted[i] = true;
+    }
+    drop(file_index);
+    let sources: Vec<SourceFile> = texts
+        .into_iter()
+        .zip(quoted)
+        .map(|(text, quoted)| {
+            if quoted {
+                text.restore()
+            } else {
+                text.without_text()
+            }
+        })
+        .collect();
     let sources = rules::hardcoded_secret::redact(sources, &holding_secrets, &mut diagnostics);
     LintReport {
         sources,
@@ -544,16 +611,18 @@ fn apply_levels(diagnostics: Vec<Diagnostic>, options: &LintOptions) -> Vec<Diag
 }
 
 /// Each file's position in lint order, by path.
-fn file_positions(sources: &[SourceFile]) -> HashMap<&Path, usize> {
-    sources
+/// Each path's position.
+fn file_positions<'p>(paths: &[&'p Path]) -> HashMap<&'p Path, usize> {
+    paths
         .iter()
         .enumerate()
-        .map(|(i, s)| (s.path.as_path(), i))
+        .map(|(i, path)| (*path, i))
         .collect()
 }
 
-fn sort_diagnostics(diagnostics: &mut [Diagnostic], sources: &[SourceFile]) {
-    let order = file_positions(sources);
+/// Orders findings by file (in lint order), position and rule.
+fn sort_diagnostics(diagnostics: &mut [Diagnostic], paths: &[&Path]) {
+    let order = file_positions(paths);
     diagnostics.sort_by_key(|d| {
         let file = order.get(d.file.as_path()).copied().unwrap_or(usize::MAX);
         (file, d.span.start, d.rule)
@@ -694,6 +763,32 @@ pub(crate) mod tests {
             .iter()
             .map(|at| at.rsplit(':').next().unwrap().parse().unwrap())
             .collect()
+    }
+
+    #[test]
+    fn the_report_holds_the_texts_it_quotes_and_only_those() {
+        let report = lint_files(&[
+            ("V1__clean.sql", "SELECT 1;\n"),
+            (
+                "V2__finding.sql",
+                "-- the finding\nALTER SYSTEM SET work_mem = '1MB';\n",
+            ),
+        ]);
+        let held: Vec<(&str, &str)> = report
+            .sources
+            .iter()
+            .map(|s| (s.path.to_str().unwrap(), s.text.as_str()))
+            .collect();
+        assert_eq!(
+            held,
+            [
+                ("V1__clean.sql", ""),
+                (
+                    "V2__finding.sql",
+                    "-- the finding\nALTER SYSTEM SET work_mem = '1MB';\n"
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -16,13 +16,16 @@
 //! `BEGIN ATOMIC` body) are prepared whole, the way [`prepare_whole_file`] does.
 
 use std::ops::Range;
+use std::path::PathBuf;
 use std::sync::Arc;
 
+use anyhow::Result;
 use pg_query::NodeEnum;
 
 use super::runner::{self, FilePlan, StatementFacts};
+use super::stored::StoredText;
 use super::units::{self, Unit};
-use super::{LintOptions, rules};
+use super::{LintOptions, discover, rules};
 use crate::lint::{Diagnostic, SourceFile};
 use crate::sql::{self, Piece, Statement};
 
@@ -101,6 +104,8 @@ pub struct Prepared {
     pub secrets: Vec<Diagnostic>,
     /// The statements that parsed, in order.
     pub statements: Vec<PreparedStatement>,
+    /// The file itself and its compressed text for the report, on its first part.
+    pub opening: Option<(Arc<SourceFile>, StoredText)>,
 }
 
 /// One parsed top-level statement and its units.
@@ -139,6 +144,7 @@ pub fn prepare_file(
         problems: Vec::new(),
         secrets: Vec::new(),
         statements: Vec::new(),
+        opening: None,
     };
     for index in 0..layout.chunks.len() {
         let part = prepare_chunk(file, source, &layout, index);
@@ -349,86 +355,170 @@ fn expand(
         problems,
         secrets: Vec::new(),
         statements,
+        opening: None,
+    }
+}
+
+/// The files to lint, in order: texts already in memory, or files on disk read as the
+/// pipeline reaches them (so reading overlaps parsing, and no text is read long before its turn).
+pub enum Inputs {
+    /// Texts in memory (bundles, tests).
+    Texts(std::vec::IntoIter<SourceFile>),
+    /// Files read at most `max_file_bytes` each ([`discover::read_migration`]).
+    Files {
+        /// The files, in lint order.
+        paths: std::vec::IntoIter<PathBuf>,
+        /// The size limit.
+        max_file_bytes: u64,
+    },
+}
+
+impl Inputs {
+    /// The paths of the files still to lint, in order.
+    pub fn paths(&self) -> Vec<&std::path::Path> {
+        match self {
+            Inputs::Texts(texts) => texts.as_slice().iter().map(|s| s.path.as_path()).collect(),
+            Inputs::Files { paths, .. } => paths.as_slice().iter().map(PathBuf::as_path).collect(),
+        }
+    }
+
+    /// The next file with its text.
+    fn next_source(&mut self) -> Option<Result<SourceFile>> {
+        match self {
+            Inputs::Texts(texts) => texts.next().map(Ok),
+            Inputs::Files {
+                paths,
+                max_file_bytes,
+            } => paths.next().map(|path| {
+                let text = discover::read_migration(&path, *max_file_bytes)?;
+                Ok(SourceFile { path, text })
+            }),
+        }
     }
 }
 
 /// Hands out the pipeline's jobs in file order: consecutive small files together (up to a
 /// chunk's worth of SQL, so a history of 14,000 small files is not 14,000 hand-offs between
 /// threads), a large file chunk by chunk (its layout computed here, while the workers parse the
-/// previous chunks).
+/// previous chunks). Files are read here, as their turn comes; the first file that cannot be
+/// read ends the jobs and is [`Jobs::failure`].
 pub struct Jobs<'a> {
-    sources: &'a [SourceFile],
+    inputs: Inputs,
     options: &'a LintOptions,
     chunk_bytes: usize,
     next_file: usize,
-    current: Option<(usize, Arc<Layout>, usize)>,
+    /// A file read but not handed out yet (it did not fit the previous batch), and its position.
+    peeked: Option<(usize, Arc<SourceFile>)>,
+    current: Option<(usize, Arc<SourceFile>, Arc<Layout>, usize)>,
+    failure: Option<anyhow::Error>,
 }
 
 /// One job of the pipeline.
 #[derive(Debug)]
 pub enum Job {
-    /// Prepare these files, each whole.
-    Files(Range<usize>),
-    /// Prepare chunk `2` of file `0`, laid out as `1`.
-    Chunk(usize, Arc<Layout>, usize),
+    /// Prepare these files (with their positions), each whole.
+    Files(Vec<(usize, Arc<SourceFile>)>),
+    /// Prepare chunk `3` of file `0` (`1`), laid out as `2`.
+    Chunk(usize, Arc<SourceFile>, Arc<Layout>, usize),
 }
 
 impl<'a> Jobs<'a> {
-    /// The jobs of linting `sources` in order.
-    pub fn new(sources: &'a [SourceFile], options: &'a LintOptions, chunk_bytes: usize) -> Self {
+    /// The jobs of linting `inputs` in order.
+    pub fn new(inputs: Inputs, options: &'a LintOptions, chunk_bytes: usize) -> Self {
         Jobs {
-            sources,
+            inputs,
             options,
             chunk_bytes,
             next_file: 0,
+            peeked: None,
             current: None,
+            failure: None,
         }
     }
 
     /// The next job, if any.
     pub fn next_job(&mut self) -> Option<Job> {
-        if let Some((file, layout, next)) = &mut self.current {
+        if let Some((file, source, layout, next)) = &mut self.current {
             if *next < layout.chunks.len() {
                 *next += 1;
-                return Some(Job::Chunk(*file, Arc::clone(layout), *next - 1));
+                return Some(Job::Chunk(
+                    *file,
+                    Arc::clone(source),
+                    Arc::clone(layout),
+                    *next - 1,
+                ));
             }
             self.current = None;
         }
-        let file = self.next_file;
-        let source = self.sources.get(file)?;
-        self.next_file += 1;
+        let (file, source) = self.next_source()?;
         if source.text.len() <= self.chunk_bytes {
             let mut bytes = source.text.len();
-            while let Some(next) = self.sources.get(self.next_file)
-                && bytes + next.text.len() <= self.chunk_bytes
-            {
+            let mut batch = vec![(file, source)];
+            while let Some((next_file, next)) = self.next_source() {
+                if bytes + next.text.len() > self.chunk_bytes {
+                    self.peeked = Some((next_file, next));
+                    break;
+                }
                 bytes += next.text.len();
-                self.next_file += 1;
+                batch.push((next_file, next));
             }
-            return Some(Job::Files(file..self.next_file));
+            return Some(Job::Files(batch));
         }
-        let layout = Arc::new(Layout::of(source, self.options, self.chunk_bytes));
+        let layout = Arc::new(Layout::of(&source, self.options, self.chunk_bytes));
         if layout.chunks.len() <= 1 {
-            return Some(Job::Files(file..file + 1));
+            return Some(Job::Files(vec![(file, source)]));
         }
-        self.current = Some((file, Arc::clone(&layout), 1));
-        Some(Job::Chunk(file, layout, 0))
+        self.current = Some((file, Arc::clone(&source), Arc::clone(&layout), 1));
+        Some(Job::Chunk(file, source, layout, 0))
+    }
+
+    /// Why the jobs ended early: the first file that could not be read.
+    pub fn failure(self) -> Option<anyhow::Error> {
+        self.failure
+    }
+
+    /// The next file and its position, read; `None` at the end or on the first failure.
+    fn next_source(&mut self) -> Option<(usize, Arc<SourceFile>)> {
+        if let Some(peeked) = self.peeked.take() {
+            return Some(peeked);
+        }
+        if self.failure.is_some() {
+            return None;
+        }
+        match self.inputs.next_source()? {
+            Ok(source) => {
+                self.next_file += 1;
+                Some((self.next_file - 1, Arc::new(source)))
+            }
+            Err(err) => {
+                self.failure = Some(err);
+                None
+            }
+        }
     }
 }
 
-/// Runs one job over `sources`: its parts, in file order.
-pub fn run(
-    sources: &[SourceFile],
-    options: &LintOptions,
-    chunk_bytes: usize,
-    job: Job,
-) -> Vec<Prepared> {
+/// Runs one job: its parts, in file order, each file's first part carrying the file.
+pub fn run(options: &LintOptions, chunk_bytes: usize, job: Job) -> Vec<Prepared> {
     match job {
         Job::Files(files) => files
-            .map(|file| prepare_file(file, &sources[file], options, chunk_bytes))
+            .into_iter()
+            .map(|(file, source)| {
+                let part = prepare_file(file, &source, options, chunk_bytes);
+                open(part, source)
+            })
             .collect(),
-        Job::Chunk(file, layout, index) => {
-            vec![prepare_chunk(file, &sources[file], &layout, index)]
+        Job::Chunk(file, source, layout, index) => {
+            let part = prepare_chunk(file, &source, &layout, index);
+            vec![if index == 0 { open(part, source) } else { part }]
         }
     }
+}
+
+/// A file's first part, carrying the file and its compressed text (compressed here, on a
+/// worker, so that the rule pass only has to drop the text once it is done with the file).
+pub fn open(mut part: Prepared, source: Arc<SourceFile>) -> Prepared {
+    let stored = StoredText::of(&source);
+    part.opening = Some((source, stored));
+    part
 }

@@ -17,7 +17,6 @@ use anyhow::{Context, Result};
 use tokio_postgres::Client;
 
 use super::Runner;
-use crate::lint::SourceFile;
 
 /// A migration version: its numeric parts (`V1.2__x` → 1.2, `20240101120000_x` → one part).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -126,19 +125,19 @@ impl Release {
         })
     }
 
-    /// Per source file: whether it is released. `None` when unknown.
-    pub fn released(&self, sources: &[SourceFile]) -> Option<Vec<bool>> {
-        let of = |s: &SourceFile| Version::of_path(&s.path);
+    /// Per file (by path, in lint order): whether it is released. `None` when unknown.
+    pub fn released(&self, paths: &[&Path]) -> Option<Vec<bool>> {
+        let of = |path: &&Path| Version::of_path(path);
         match self {
             Release::Unknown => None,
             Release::Through { version, .. } => Some(
-                sources
+                paths
                     .iter()
                     .map(|s| of(s).is_some_and(|v| &v <= version))
                     .collect(),
             ),
             Release::Applied { versions, .. } => Some(
-                sources
+                paths
                     .iter()
                     .map(|s| of(s).is_some_and(|v| versions.contains(&v)))
                     .collect(),
@@ -254,12 +253,9 @@ mod tests {
 
     #[test]
     fn released_files_follow_the_setting() {
-        let sources: Vec<SourceFile> = ["V1__a.sql", "V2__b.sql", "V3__c.sql", "R__d.sql"]
+        let sources: Vec<&Path> = ["V1__a.sql", "V2__b.sql", "V3__c.sql", "R__d.sql"]
             .iter()
-            .map(|p| SourceFile {
-                path: p.into(),
-                text: String::new(),
-            })
+            .map(Path::new)
             .collect();
         let through = Release::from_setting("2", "eventos.toml released_through").unwrap();
         assert_eq!(

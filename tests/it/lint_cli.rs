@@ -537,3 +537,30 @@ fn the_name_lint_says_postgresql_keeps_is_the_one_postgresql_keeps() {
     assert_eq!(said.len(), names.len(), "{out}");
     assert_eq!(said, kept);
 }
+
+#[test]
+fn a_file_that_cannot_be_read_midway_is_a_usage_error_naming_it() {
+    // Files are read as the pipeline reaches them: a bad one after good ones still stops the
+    // run with exit 2 and nothing on stdout, as if it had been read first.
+    let dir = tempfile::tempdir().unwrap();
+    for i in (1..=40).filter(|&i| i != 20) {
+        let text = format!("CREATE TABLE private.t{i} (id bigint PRIMARY KEY);\n");
+        std::fs::write(dir.path().join(format!("{i:04}_ok.sql")), text).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("0020_latin1.sql"),
+        b"SELECT 1;\nSELECT 'caf\xe9';\n",
+    )
+    .unwrap();
+    let assert = eventos(dir.path())
+        .args(["lint", ".", "--format", "gcc"])
+        .assert()
+        .code(2);
+    let stderr = crate::harness::stderr(&assert);
+    assert!(
+        stderr.contains("0020_latin1.sql:2: not valid UTF-8")
+            && stderr.contains("save the file as UTF-8"),
+        "{stderr}"
+    );
+    assert_eq!(stdout(&assert), "");
+}

@@ -48,9 +48,8 @@ fn runner_of(project: &Path) -> Option<String> {
 
 /// A project's migrations in lint order.
 fn migrations(project: &Path) -> Vec<SourceFile> {
-    discover::discover(&[project.to_path_buf()], discover::MAX_FILE_BYTES)
-        .unwrap()
-        .sources
+    let found = discover::discover(&[project.to_path_buf()], discover::MAX_FILE_BYTES).unwrap();
+    discover::read_sources(&found.files, discover::MAX_FILE_BYTES).unwrap()
 }
 
 /// `file → ["line:col rule"]` from `eventos lint --format gcc` output.
