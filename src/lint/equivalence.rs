@@ -17,7 +17,7 @@ pub(crate) fn lint_sequential(sources: Vec<SourceFile>, options: &LintOptions) -
     let mut pass = RulePass::new(options, &paths);
     for (index, source) in sources.iter().enumerate() {
         let part = prepare::prepare_whole_file(index, source, options);
-        pass.consume(prepare::open(part, Arc::new(source.clone())));
+        pass.consume(prepare::carry(part, &Arc::new(source.clone()), true));
     }
     report(pass.into_parts(), options)
 }

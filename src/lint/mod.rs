@@ -378,7 +378,7 @@ impl<'a> RulePass<'a> {
 
     /// Consumes the next part of the next file (parts arrive in file order).
     fn consume(&mut self, part: prepare::Prepared) {
-        if let (Some(plan), Some((source, stored))) = (part.plan, part.opening) {
+        if let (Some(plan), Some(source)) = (part.plan, part.source) {
             self.symbols.start_file();
             self.open = Some(OpenFile {
                 index: part.file,
@@ -388,7 +388,6 @@ impl<'a> RulePass<'a> {
                 plan,
                 spans: Vec::new(),
             });
-            self.texts.push(stored);
             if !part.secrets.is_empty() {
                 self.holding_secrets.push(part.file);
             }
@@ -417,6 +416,7 @@ impl<'a> RulePass<'a> {
                 );
             }
         }
+        self.texts.extend(part.stored);
         if part.last
             && let Some(open) = self.open.take()
         {

@@ -104,8 +104,10 @@ pub struct Prepared {
     pub secrets: Vec<Diagnostic>,
     /// The statements that parsed, in order.
     pub statements: Vec<PreparedStatement>,
-    /// The file itself and its compressed text for the report, on its first part.
-    pub opening: Option<(Arc<SourceFile>, StoredText)>,
+    /// The file itself, on its first part.
+    pub source: Option<Arc<SourceFile>>,
+    /// Its compressed text for the report, on its last part.
+    pub stored: Option<StoredText>,
 }
 
 /// One parsed top-level statement and its units.
@@ -144,7 +146,8 @@ pub fn prepare_file(
         problems: Vec::new(),
         secrets: Vec::new(),
         statements: Vec::new(),
-        opening: None,
+        source: None,
+        stored: None,
     };
     for index in 0..layout.chunks.len() {
         let part = prepare_chunk(file, source, &layout, index);
@@ -355,7 +358,8 @@ fn expand(
         problems,
         secrets: Vec::new(),
         statements,
-        opening: None,
+        source: None,
+        stored: None,
     }
 }
 
@@ -498,27 +502,33 @@ impl<'a> Jobs<'a> {
     }
 }
 
-/// Runs one job: its parts, in file order, each file's first part carrying the file.
+/// Runs one job: its parts, in file order, each file's first part carrying the file and its last
+/// part the compressed text.
 pub fn run(options: &LintOptions, chunk_bytes: usize, job: Job) -> Vec<Prepared> {
     match job {
         Job::Files(files) => files
             .into_iter()
             .map(|(file, source)| {
                 let part = prepare_file(file, &source, options, chunk_bytes);
-                open(part, source)
+                carry(part, &source, true)
             })
             .collect(),
         Job::Chunk(file, source, layout, index) => {
             let part = prepare_chunk(file, &source, &layout, index);
-            vec![if index == 0 { open(part, source) } else { part }]
+            vec![carry(part, &source, index == 0)]
         }
     }
 }
 
-/// A file's first part, carrying the file and its compressed text (compressed here, on a
-/// worker, so that the rule pass only has to drop the text once it is done with the file).
-pub fn open(mut part: Prepared, source: Arc<SourceFile>) -> Prepared {
-    let stored = StoredText::of(&source);
-    part.opening = Some((source, stored));
+/// `part` carrying what the rule pass needs of its file: the file on the first part, and on the
+/// last its text compressed (here, on a worker, while the rule pass is still on the earlier
+/// parts; the rule pass then only drops the text when it is done with the file).
+pub fn carry(mut part: Prepared, source: &Arc<SourceFile>, first: bool) -> Prepared {
+    if first {
+        part.source = Some(Arc::clone(source));
+    }
+    if part.last {
+        part.stored = Some(StoredText::of(source));
+    }
     part
 }
