@@ -208,7 +208,7 @@ impl UnitContext<'_> {
 #[derive(Debug, Default)]
 pub struct LintReport {
     /// Every file, in lint order; with its text (as read, credentials masked) when a finding or
-    /// a lock points into it, else with an empty one ([`stored`]).
+    /// a lock points into it, else with an empty one (texts are kept compressed until the report).
     pub sources: Vec<SourceFile>,
     /// Findings in file order, then position.
     pub diagnostics: Vec<Diagnostic>,
