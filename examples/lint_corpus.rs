@@ -28,6 +28,7 @@ fn main() {
         Some("findings") => vec![lint_corpus::findings_file(number(2))],
         Some("among") => lint_corpus::findings_among(number(2), number(3)),
         Some("churn") => lint_corpus::churn(number(2)),
+        Some("seed") => vec![lint_corpus::seed_file(number(2))],
         _ => usage(),
     };
     let dir = std::path::Path::new(args.get(1).unwrap_or_else(|| usage()));
@@ -39,7 +40,7 @@ fn main() {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: lint_corpus big <dir> <blocks> | real <dir> <files> <copies> | findings <dir> <n> | among <dir> <files> <n> | churn <dir> <files>"
+        "usage: lint_corpus big <dir> <blocks> | real <dir> <files> <copies> | findings <dir> <n> | among <dir> <files> <n> | churn <dir> <files> | seed <dir> <rows>"
     );
     std::process::exit(2)
 }

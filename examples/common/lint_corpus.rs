@@ -402,6 +402,34 @@ pub fn findings_file(findings: usize) -> File {
     }
 }
 
+/// A seed migration: a table and one `INSERT` of `rows` rows of constants (a reference list, a
+/// `pg_dump --inserts --rows-per-insert`), then a second `INSERT` of `rows / 10` rows that stamp
+/// each row with `now()`.
+pub fn seed_file(rows: usize) -> File {
+    let mut text = String::with_capacity(rows * 80);
+    text.push_str(
+        "create table private.people (id bigint primary key, name text, email text, at timestamptz);\n",
+    );
+    text.push_str("insert into private.people (id, name, email, at) values\n");
+    for i in 0..rows {
+        let sep = if i + 1 == rows { ";" } else { "," };
+        let _ = writeln!(
+            text,
+            "({i}, 'name {i}', 'user{i}@example.com', '2024-01-01 00:00:00+00'){sep}"
+        );
+    }
+    text.push_str("insert into private.people (id, name, email, at) values\n");
+    let stamped = (rows / 10).max(1);
+    for i in 0..stamped {
+        let sep = if i + 1 == stamped { ";" } else { "," };
+        let _ = writeln!(text, "({}, 'late {i}', null, now()){sep}", rows + i);
+    }
+    File {
+        name: "V1__seed.sql".into(),
+        text,
+    }
+}
+
 /// `files` small clean files, the one in the middle replaced by [`findings_file`] of `findings`.
 pub fn findings_among(files: usize, findings: usize) -> Vec<File> {
     let middle = files / 2;

@@ -205,6 +205,11 @@ fn generated_large_inputs_lint_the_same_in_the_pipeline() {
             LintOptions::default(),
         ),
         (sources_of(generated::churn(60)), LintOptions::default()),
+        // Over the size from which VALUES rows of constants are blanked.
+        (
+            sources_of(vec![generated::seed_file(2000)]),
+            LintOptions::default(),
+        ),
     ];
     for (sources, options) in shapes {
         assert!(!sources.is_empty());
