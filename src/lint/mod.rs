@@ -273,9 +273,7 @@ impl LintReport {
 /// order, because the symbol table is built in version order, and drops each chunk's trees as
 /// soon as it is done with them.
 pub fn lint_sources(sources: Vec<SourceFile>, options: &LintOptions) -> LintReport {
-    let inputs = prepare::Inputs::Texts(sources.into_iter());
-    lint_inputs_tuned(Tuning::for_this_machine(), inputs, options)
-        .expect("texts in memory are never read")
+    lint_sources_tuned(Tuning::for_this_machine(), sources, options)
 }
 
 /// Lints the files at `paths`, in order, reading each (at most `max_file_bytes`) as the pipeline
@@ -293,7 +291,6 @@ pub fn lint_on_disk(
 }
 
 /// [`lint_sources`] with explicit threads and chunk sizes; the report does not depend on them.
-#[cfg(test)]
 fn lint_sources_tuned(
     tuning: Tuning,
     sources: Vec<SourceFile>,
