@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::stored::Keep;
 use super::*;
 
 #[path = "../../examples/common/lint_corpus.rs"]
@@ -17,9 +18,10 @@ pub(crate) fn lint_sequential(sources: Vec<SourceFile>, options: &LintOptions) -
     let mut pass = RulePass::new(options, &paths);
     for (index, source) in sources.iter().enumerate() {
         let part = prepare::prepare_whole_file(index, source, options);
-        pass.consume(prepare::carry(part, &Arc::new(source.clone()), true));
+        let source = Arc::new(source.clone());
+        pass.consume(prepare::carry(part, &source, true, Keep::Compressed));
     }
-    report(pass.into_parts(), options)
+    report(pass.into_parts(), options).expect("texts in memory are never read again")
 }
 
 /// Tunings that cut files every way: a chunk per statement, small and default chunks, one to

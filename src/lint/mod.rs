@@ -307,18 +307,19 @@ fn lint_inputs_tuned(
     options: &LintOptions,
 ) -> Result<LintReport> {
     let mut pass = RulePass::new(options, &inputs.paths());
+    let keep = inputs.keep();
     let mut jobs = prepare::Jobs::new(inputs, options, tuning.chunk_bytes);
     parallel::run_ordered(
         tuning.workers,
         tuning.in_flight,
         || jobs.next_job(),
-        |job| prepare::run(options, tuning.chunk_bytes, job),
+        |job| prepare::run(options, tuning.chunk_bytes, keep, job),
         |parts| parts.into_iter().for_each(|part| pass.consume(part)),
     );
     if let Some(failure) = jobs.failure() {
         return Err(failure);
     }
-    Ok(report(pass.into_parts(), options))
+    report(pass.into_parts(), options)
 }
 
 /// The rule pass: consumes prepared parts in file order, runs the statement rules over every unit
@@ -508,7 +509,7 @@ fn check_unit(
 }
 
 /// The report: set rules over the final symbol table, then suppressions, levels and order.
-fn report(parts: PassParts, options: &LintOptions) -> LintReport {
+fn report(parts: PassParts, options: &LintOptions) -> Result<LintReport> {
     let PassParts {
         mut raw,
         locks,
@@ -559,12 +560,12 @@ fn report(parts: PassParts, options: &LintOptions) -> LintReport {
             if quoted {
                 text.restore()
             } else {
-                text.without_text()
+                Ok(text.without_text())
             }
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let sources = rules::hardcoded_secret::redact(sources, &holding_secrets, &mut diagnostics);
-    LintReport {
+    Ok(LintReport {
         sources,
         diagnostics,
         setup: LintSetup {
@@ -578,7 +579,7 @@ fn report(parts: PassParts, options: &LintOptions) -> LintReport {
             ..LintSetup::default()
         },
         locks,
-    }
+    })
 }
 
 /// Rollback scripts live in a folder named `rollback`.

@@ -2,8 +2,8 @@
 //! the scanner's tokens, parse in chunks, expand every statement into its units.
 //!
 //! Files are read when the job source reaches them ([`Inputs`]), not all up front, and each
-//! file's text travels to the rule pass with its first part; a compressed copy for the report
-//! ([`StoredText`]) rides on its last part.
+//! file's text travels to the rule pass with its first part; what brings the text back for the
+//! report ([`StoredText`]) rides on its last part.
 //!
 //! A file is split into statements by libpg_query's scanner ([`sql::pieces`]) and planned at
 //! once: the runner's view of each statement (transaction control, non-transactional commands)
@@ -27,7 +27,7 @@ use anyhow::Result;
 use pg_query::NodeEnum;
 
 use super::runner::{self, FilePlan, StatementFacts};
-use super::stored::StoredText;
+use super::stored::{Keep, StoredText};
 use super::units::{self, Unit};
 use super::{LintOptions, discover, rules};
 use crate::lint::{Diagnostic, SourceFile};
@@ -110,7 +110,7 @@ pub struct Prepared {
     pub statements: Vec<PreparedStatement>,
     /// The file itself, on its first part.
     pub source: Option<Arc<SourceFile>>,
-    /// Its compressed text for the report, on its last part.
+    /// What brings its text back for the report, on its last part.
     pub stored: Option<StoredText>,
 }
 
@@ -390,6 +390,16 @@ impl Inputs {
         }
     }
 
+    /// How the report gets these files' texts back: files on disk are read again.
+    pub fn keep(&self) -> Keep {
+        match self {
+            Inputs::Texts(_) => Keep::Compressed,
+            Inputs::Files { max_file_bytes, .. } => Keep::Reread {
+                max_file_bytes: *max_file_bytes,
+            },
+        }
+    }
+
     /// The next file with its text.
     fn next_source(&mut self) -> Option<Result<SourceFile>> {
         match self {
@@ -507,32 +517,32 @@ impl<'a> Jobs<'a> {
 }
 
 /// Runs one job: its parts, in file order, each file's first part carrying the file and its last
-/// part the compressed text.
-pub fn run(options: &LintOptions, chunk_bytes: usize, job: Job) -> Vec<Prepared> {
+/// part what brings the text back (`keep`).
+pub fn run(options: &LintOptions, chunk_bytes: usize, keep: Keep, job: Job) -> Vec<Prepared> {
     match job {
         Job::Files(files) => files
             .into_iter()
             .map(|(file, source)| {
                 let part = prepare_file(file, &source, options, chunk_bytes);
-                carry(part, &source, true)
+                carry(part, &source, true, keep)
             })
             .collect(),
         Job::Chunk(file, source, layout, index) => {
             let part = prepare_chunk(file, &source, &layout, index);
-            vec![carry(part, &source, index == 0)]
+            vec![carry(part, &source, index == 0, keep)]
         }
     }
 }
 
 /// `part` carrying what the rule pass needs of its file: the file on the first part, and on the
-/// last its text compressed (here, on a worker, while the rule pass is still on the earlier
-/// parts; the rule pass then only drops the text when it is done with the file).
-pub fn carry(mut part: Prepared, source: &Arc<SourceFile>, first: bool) -> Prepared {
+/// last what brings its text back (made here, on a worker, while the rule pass is still on the
+/// earlier parts; the rule pass then only drops the text when it is done with the file).
+pub fn carry(mut part: Prepared, source: &Arc<SourceFile>, first: bool, keep: Keep) -> Prepared {
     if first {
         part.source = Some(Arc::clone(source));
     }
     if part.last {
-        part.stored = Some(StoredText::of(source));
+        part.stored = Some(StoredText::of(source, keep));
     }
     part
 }

@@ -2,46 +2,98 @@
 //!
 //! Renderers quote a file only where a finding or a lock points into it, yet every file's text
 //! used to stay in memory until the report: 36 MB for a history of 14,000 migrations, more than
-//! its symbol table. A worker compresses each file as it prepares it (lz4: fast, about a quarter
-//! of the size on SQL), the rule pass drops the text once the file is done, and the report
-//! decompresses only the files it points into.
+//! its symbol table. The rule pass drops each text once its file is done and keeps only what
+//! brings it back ([`Keep`]): for a file read from disk its length and a digest (the report
+//! reads it again, and refuses a file that changed meanwhile); for a text given in memory a
+//! compressed copy (lz4: fast, about a quarter of the size on SQL), made on a worker.
 
-use std::path::PathBuf;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
 
-use super::SourceFile;
+use anyhow::{Result, bail};
 
-/// A file's text, compressed.
+use super::{SourceFile, discover};
+
+/// How the report gets a file's text back.
+#[derive(Debug, Clone, Copy)]
+pub enum Keep {
+    /// Compressed in memory (texts that were never on disk).
+    Compressed,
+    /// Read again from disk, at most this many bytes, as the pipeline read it.
+    Reread {
+        /// The size limit the first read applied.
+        max_file_bytes: u64,
+    },
+}
+
+/// What brings one file's text back.
 #[derive(Debug)]
 pub struct StoredText {
     path: PathBuf,
     len: usize,
-    compressed: Vec<u8>,
+    kept: Kept,
+}
+
+#[derive(Debug)]
+enum Kept {
+    Compressed(Vec<u8>),
+    OnDisk { digest: u64, max_file_bytes: u64 },
 }
 
 impl StoredText {
-    /// Compresses `source`'s text.
-    pub fn of(source: &SourceFile) -> StoredText {
+    /// Keeps what brings `source`'s text back, as `keep` says.
+    pub fn of(source: &SourceFile, keep: Keep) -> StoredText {
+        let kept = match keep {
+            Keep::Compressed => Kept::Compressed(lz4_flex::block::compress(source.text.as_bytes())),
+            Keep::Reread { max_file_bytes } => Kept::OnDisk {
+                digest: digest(&source.text),
+                max_file_bytes,
+            },
+        };
         StoredText {
             path: source.path.clone(),
             len: source.text.len(),
-            compressed: lz4_flex::block::compress(source.text.as_bytes()),
+            kept,
         }
     }
 
     /// The file's path.
-    pub fn path(&self) -> &std::path::Path {
+    pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// The file with its text back.
-    pub fn restore(self) -> SourceFile {
-        let bytes = lz4_flex::block::decompress(&self.compressed, self.len)
-            .expect("lz4 round trip of a text compressed in this process");
-        let text = String::from_utf8(bytes).expect("the text was UTF-8 when compressed");
-        SourceFile {
+    /// The file with its text back; an error when the file on disk is no longer the one linted.
+    pub fn restore(self) -> Result<SourceFile> {
+        let text = match self.kept {
+            Kept::Compressed(compressed) => {
+                let bytes = lz4_flex::block::decompress(&compressed, self.len)
+                    .expect("lz4 round trip of a text compressed in this process");
+                String::from_utf8(bytes).expect("the text was UTF-8 when compressed")
+            }
+            Kept::OnDisk {
+                digest: linted,
+                max_file_bytes,
+            } => {
+                let changed = || {
+                    format!(
+                        "{}: changed while eventos lint was reading it; lint it again once it \
+                         stops changing",
+                        self.path.display()
+                    )
+                };
+                let Ok(text) = discover::read_migration(&self.path, max_file_bytes) else {
+                    bail!(changed());
+                };
+                if text.len() != self.len || digest(&text) != linted {
+                    bail!(changed());
+                }
+                text
+            }
+        };
+        Ok(SourceFile {
             path: self.path,
             text,
-        }
+        })
     }
 
     /// The file without its text (the report points nowhere into it).
@@ -51,6 +103,13 @@ impl StoredText {
             text: String::new(),
         }
     }
+}
+
+/// A digest of `text`, to tell whether a file read again is the one linted.
+fn digest(text: &str) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish()
 }
 
 #[cfg(test)]
@@ -64,13 +123,47 @@ mod tests {
                 path: PathBuf::from("a.sql"),
                 text: text.repeat(1000),
             };
-            let stored = StoredText::of(&source);
-            assert!(
-                stored.compressed.len() <= source.text.len() / 4 + 16,
-                "{text:?}"
-            );
-            let back = stored.restore();
+            let stored = StoredText::of(&source, Keep::Compressed);
+            let Kept::Compressed(compressed) = &stored.kept else {
+                unreachable!("asked for a compressed copy")
+            };
+            assert!(compressed.len() <= source.text.len() / 4 + 16, "{text:?}");
+            let back = stored.restore().unwrap();
             assert_eq!((back.path, back.text), (source.path, source.text));
         }
+    }
+
+    #[test]
+    fn a_file_is_read_again_and_refused_once_it_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("V1__a.sql");
+        let keep = Keep::Reread {
+            max_file_bytes: 1 << 20,
+        };
+        std::fs::write(&path, "\u{feff}create table t (id int);\n").unwrap();
+        let source = SourceFile {
+            text: discover::read_migration(&path, 1 << 20).unwrap(),
+            path: path.clone(),
+        };
+        let back = StoredText::of(&source, keep).restore().unwrap();
+        assert_eq!(back.text, "create table t (id int);\n");
+        for edit in [
+            "create table u (id int);\n",
+            "create table t (id bigint);\n",
+            "",
+        ] {
+            std::fs::write(&path, edit).unwrap();
+            let err = StoredText::of(&source, keep).restore().unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "{}: changed while eventos lint was reading it; lint it again once it stops \
+                     changing",
+                    path.display()
+                )
+            );
+        }
+        std::fs::remove_file(&path).unwrap();
+        assert!(StoredText::of(&source, keep).restore().is_err());
     }
 }
