@@ -82,6 +82,20 @@ impl TableFacts {
             .values()
             .any(|c| c.validated && c.proves_not_null.as_deref() == Some(column))
     }
+
+    /// Gives back the spare room of both maps: a vector grows to four entries at its first
+    /// insert, and most tables have fewer constraints than that.
+    fn shrink_to_fit(&mut self) {
+        self.columns = shrunk(std::mem::take(&mut self.columns));
+        self.constraints = shrunk(std::mem::take(&mut self.constraints));
+    }
+}
+
+/// `map` in a vector of exactly its length.
+fn shrunk<K, V>(map: LiteMap<K, V>) -> LiteMap<K, V> {
+    let mut entries = map.into_tuple_vec();
+    entries.shrink_to_fit();
+    LiteMap::from_sorted_store_unchecked(entries)
 }
 
 /// One transaction of one file: statements in the same transaction share its locks.
@@ -381,6 +395,7 @@ fn create_table_facts(table: &str, elements: &[Node]) -> TableFacts {
             fact.not_null = true;
         }
     }
+    facts.shrink_to_fit();
     facts
 }
 
