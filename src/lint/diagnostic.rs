@@ -1,8 +1,10 @@
 //! The linter's findings as plain data: a rule id, a severity, a message and a byte span of a
 //! source file. Turning spans into `line:col` and text is the renderers' job (`report`).
 
+use std::borrow::Cow;
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::base::Severity;
 
@@ -19,7 +21,7 @@ pub struct SourceFile {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     /// The file at fault.
-    pub file: PathBuf,
+    pub file: Arc<Path>,
     /// Byte span in that file.
     pub span: Range<usize>,
     /// The rule id, e.g. `alter-system`.
@@ -28,6 +30,6 @@ pub struct Diagnostic {
     pub severity: Severity,
     /// What is wrong, in one sentence.
     pub message: String,
-    /// How to fix it.
-    pub help: Option<String>,
+    /// How to fix it: most findings share their rule's text, so it is borrowed, not copied.
+    pub help: Option<Cow<'static, str>>,
 }

@@ -139,6 +139,8 @@ impl LintOptions {
 pub struct UnitContext<'a> {
     /// The file being linted.
     pub file: &'a SourceFile,
+    /// Its path, shared by every finding in it.
+    pub path: &'a Arc<Path>,
     /// How the runner executes the file.
     pub plan: &'a FilePlan,
     /// Index of the unit's top-level statement in the file.
@@ -184,12 +186,12 @@ impl UnitContext<'_> {
         message: impl Into<String>,
     ) -> Diagnostic {
         Diagnostic {
-            file: self.file.path.clone(),
+            file: Arc::clone(self.path),
             span,
             rule: rule.id,
             severity: rule.severity,
             message: message.into(),
-            help: Some(rule.help.to_string()),
+            help: Some(rule.help.into()),
         }
     }
 
@@ -478,6 +480,7 @@ fn check_unit(
     }
     let ctx = UnitContext {
         file: file.source,
+        path: file.path,
         plan: file.plan,
         statement_index,
         transaction: file
@@ -533,7 +536,7 @@ fn report(parts: PassParts, options: &LintOptions) -> Result<LintReport> {
     let kept: Vec<Diagnostic> = raw
         .into_iter()
         .filter(|d| {
-            let index = file_index.get(d.file.as_path());
+            let index = file_index.get(&*d.file);
             !index.is_some_and(|&i| suppressions[i].suppresses(d))
         })
         .collect();
@@ -542,10 +545,10 @@ fn report(parts: PassParts, options: &LintOptions) -> Result<LintReport> {
     let mut quoted: Vec<bool> = vec![false; paths.len()];
     let referenced = diagnostics
         .iter()
-        .map(|d| &d.file)
-        .chain(locks.iter().map(|e| &e.file));
+        .map(|d| &*d.file)
+        .chain(locks.iter().map(|e| e.file.as_path()));
     for file in referenced {
-        if let Some(&i) = file_index.get(file.as_path()) {
+        if let Some(&i) = file_index.get(file) {
             quoted[i] = true;
         }
     }
@@ -622,7 +625,7 @@ fn file_positions<'p>(paths: &[&'p Path]) -> HashMap<&'p Path, usize> {
 fn sort_diagnostics(diagnostics: &mut [Diagnostic], paths: &[&Path]) {
     let order = file_positions(paths);
     diagnostics.sort_by_key(|d| {
-        let file = order.get(d.file.as_path()).copied().unwrap_or(usize::MAX);
+        let file = order.get(&*d.file).copied().unwrap_or(usize::MAX);
         (file, d.span.start, d.rule)
     });
 }
@@ -677,7 +680,7 @@ pub(crate) mod tests {
             .iter()
             .filter(|d| d.rule == rule)
             .map(|d| {
-                let source = report.sources.iter().find(|s| s.path == d.file).unwrap();
+                let source = report.sources.iter().find(|s| *s.path == *d.file).unwrap();
                 let (line, _) = LineIndex::new(&source.text).line_col(d.span.start);
                 format!("{}:{line}", d.file.display())
             })
@@ -737,7 +740,7 @@ pub(crate) mod tests {
     fn render(report: &LintReport, keep: impl Fn(&Diagnostic) -> bool) -> String {
         let mut out = String::new();
         for d in report.diagnostics.iter().filter(|d| keep(d)) {
-            let source = report.sources.iter().find(|s| s.path == d.file).unwrap();
+            let source = report.sources.iter().find(|s| *s.path == *d.file).unwrap();
             let index = LineIndex::new(&source.text);
             let (line, col) = index.line_col(d.span.start);
             out += &format!(

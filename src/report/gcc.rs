@@ -36,7 +36,7 @@ mod tests {
             text: "\n  TRUNCATE t;".into(),
         }];
         let d = Diagnostic {
-            file: "a.sql".into(),
+            file: std::path::Path::new("a.sql").into(),
             span: 3..13,
             rule: "destructive-change",
             severity: Severity::Warning,

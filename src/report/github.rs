@@ -58,7 +58,7 @@ mod tests {
             text: "SELECT 1;\nVACUUM t;".into(),
         }];
         let d = Diagnostic {
-            file: "a.sql".into(),
+            file: std::path::Path::new("a.sql").into(),
             span: 10..16,
             rule: "concurrently-in-transaction",
             severity: Severity::Warning,

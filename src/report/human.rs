@@ -44,7 +44,7 @@ fn group<'a>(d: &'a Diagnostic, source: Option<(&'a SourceFile, &LineIndex<'a>)>
         None => title.element(Origin::path(path)),
     };
     match &d.help {
-        Some(help) => group.element(Level::HELP.message(help.as_str())),
+        Some(help) => group.element(Level::HELP.message(help.as_ref())),
         None => group,
     }
 }
@@ -82,12 +82,12 @@ mod tests {
             text: text.into(),
         }];
         let d = Diagnostic {
-            file: "x.sql".into(),
+            file: std::path::Path::new("x.sql").into(),
             span: start..start + len,
             rule: "alter-system",
             severity: Severity::Error,
             message: "ALTER SYSTEM is not allowed".into(),
-            help: help.map(Into::into),
+            help: help.map(|h| h.to_string().into()),
         };
         strip(&render_human(&[d], &sources))
     }
@@ -113,7 +113,7 @@ mod tests {
     #[test]
     fn a_file_without_its_source_shows_the_path() {
         let d = Diagnostic {
-            file: "sql/eventos.sum".into(),
+            file: std::path::Path::new("sql/eventos.sum").into(),
             span: 0..0,
             rule: "sum-mismatch",
             severity: Severity::Warning,

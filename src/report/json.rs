@@ -82,7 +82,7 @@ mod tests {
             text: "SELECT 1;\nALTER SYSTEM RESET ALL;".into(),
         }];
         let d = Diagnostic {
-            file: "a.sql".into(),
+            file: std::path::Path::new("a.sql").into(),
             span: 10..22,
             rule: "alter-system",
             severity: Severity::Error,

@@ -184,7 +184,7 @@ mod tests {
             text: "ALTER SYSTEM RESET ALL;".into(),
         }];
         let d = Diagnostic {
-            file: "./sql/a.sql".into(),
+            file: std::path::Path::new("./sql/a.sql").into(),
             span: 0..12,
             rule: "alter-system",
             severity: Severity::Error,

@@ -266,9 +266,9 @@ fn syntax_errors(sources: &[SourceFile]) -> BTreeMap<PathBuf, usize> {
         .iter()
         .filter(|d| d.rule == "syntax-error")
     {
-        let source = sources.iter().find(|s| s.path == d.file).unwrap();
+        let source = sources.iter().find(|s| *s.path == *d.file).unwrap();
         let line = LineIndex::new(&source.text).line_col(d.span.start).0;
-        out.entry(d.file.clone()).or_insert(line);
+        out.entry(d.file.to_path_buf()).or_insert(line);
     }
     out
 }

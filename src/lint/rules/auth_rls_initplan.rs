@@ -45,10 +45,13 @@ fn check(ctx: &UnitContext<'_>, rule: &Rule, out: &mut Vec<Diagnostic>) {
         for call in unwrapped_calls(expression) {
             let message = format!("{}() is evaluated for every row", call.name);
             let mut diagnostic = ctx.diagnostic_at(rule, call.location, message);
-            diagnostic.help = Some(format!(
-                "wrap the call in a scalar subquery so it runs once per statement: (select {})",
-                call.text
-            ));
+            diagnostic.help = Some(
+                format!(
+                    "wrap the call in a scalar subquery so it runs once per statement: (select {})",
+                    call.text
+                )
+                .into(),
+            );
             out.push(diagnostic);
         }
     }

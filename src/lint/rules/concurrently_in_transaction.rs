@@ -56,7 +56,7 @@ fn check(ctx: &UnitContext<'_>, rule: &Rule, out: &mut Vec<Diagnostic>) {
     };
     if let Some((message, help)) = finding {
         let mut diagnostic = ctx.diagnostic(rule, message);
-        diagnostic.help = Some(help);
+        diagnostic.help = Some(help.into());
         out.push(diagnostic);
     }
 }

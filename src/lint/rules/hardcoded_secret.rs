@@ -69,7 +69,7 @@ pub fn scan_file(source: &SourceFile) -> Vec<Diagnostic> {
                 format!("`{prefix}…`, {length} characters")
             };
             Diagnostic {
-                file: source.path.clone(),
+                file: source.path.as_path().into(),
                 span: secret.span.clone(),
                 rule: RULE.id,
                 severity: RULE.severity,
@@ -78,7 +78,7 @@ pub fn scan_file(source: &SourceFile) -> Vec<Diagnostic> {
                     secret.kind,
                     place(&source.text, &tokens, secret.span.start)
                 ),
-                help: Some(RULE.help.to_string()),
+                help: Some(RULE.help.into()),
             }
         })
         .collect()
@@ -125,7 +125,7 @@ pub fn redact(
             if let Some(help) = &mut diagnostic.help
                 && help.contains(original.as_str())
             {
-                *help = help.replace(original.as_str(), masked);
+                *help = help.replace(original.as_str(), masked).into();
             }
         }
     }

@@ -24,7 +24,7 @@ pub const RULE: Rule = Rule {
 /// A finding at the directive's comment.
 pub fn diagnostic(source: &SourceFile, span: Range<usize>, message: String) -> Diagnostic {
     Diagnostic {
-        file: source.path.clone(),
+        file: source.path.as_path().into(),
         span,
         rule: RULE.id,
         severity: RULE.severity,

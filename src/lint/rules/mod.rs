@@ -57,6 +57,8 @@ pub mod unique_constraint_without_index;
 pub mod validate_in_same_transaction;
 pub mod view_bypasses_rls;
 
+use std::sync::Arc;
+
 use super::{LintOptions, Symbols, UnitContext};
 use crate::lint::{Diagnostic, Severity};
 
@@ -155,12 +157,12 @@ pub fn is_opt_in(id: &str) -> bool {
 /// A set-check finding at the statement that declared an object.
 pub fn at_site(rule: &Rule, site: &crate::lint::symbols::Site, message: String) -> Diagnostic {
     Diagnostic {
-        file: site.file.to_path_buf(),
+        file: Arc::clone(&site.file),
         span: site.span.clone(),
         rule: rule.id,
         severity: rule.severity,
         message,
-        help: Some(rule.help.to_string()),
+        help: Some(rule.help.into()),
     }
 }
 

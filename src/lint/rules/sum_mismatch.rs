@@ -26,7 +26,7 @@ pub fn diagnostics(problems: &[SumProblem]) -> Vec<Diagnostic> {
     problems
         .iter()
         .map(|p| Diagnostic {
-            file: p.path.clone(),
+            file: p.path.as_path().into(),
             span: 0..0,
             rule: RULE.id,
             severity: RULE.severity,

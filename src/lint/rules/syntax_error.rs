@@ -26,7 +26,7 @@ pub fn diagnostic(source: &SourceFile, err: &SyntaxError) -> Diagnostic {
         .find(|c: char| c.is_whitespace() || c == ';')
         .map_or(source.text.len(), |n| err.offset + n.max(1));
     Diagnostic {
-        file: source.path.clone(),
+        file: source.path.as_path().into(),
         span: err.offset..end,
         rule: RULE.id,
         severity: RULE.severity,
@@ -38,7 +38,7 @@ pub fn diagnostic(source: &SourceFile, err: &SyntaxError) -> Diagnostic {
 /// The finding for a statement inside a function or DO body that does not parse.
 pub fn body_diagnostic(source: &SourceFile, err: &crate::lint::units::BodyError) -> Diagnostic {
     Diagnostic {
-        file: source.path.clone(),
+        file: source.path.as_path().into(),
         span: err.span.clone(),
         rule: RULE.id,
         severity: RULE.severity,
