@@ -132,7 +132,7 @@ impl Symbols {
             moved: None,
             facts: Default::default(),
         };
-        self.tables.insert(name, info);
+        self.tables.insert(name, Box::new(info));
     }
 
     fn create_table(&mut self, stmt: &CreateStmt, site: &Site) {
