@@ -190,7 +190,7 @@ impl UnitContext<'_> {
             span,
             rule: rule.id,
             severity: rule.severity,
-            message: message.into(),
+            message: diagnostic::snug_message(message.into()),
             help: Some(rule.help.into()),
         }
     }

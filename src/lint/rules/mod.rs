@@ -161,7 +161,7 @@ pub fn at_site(rule: &Rule, site: &crate::lint::symbols::Site, message: String) 
         span: site.span.clone(),
         rule: rule.id,
         severity: rule.severity,
-        message,
+        message: crate::lint::diagnostic::snug_message(message),
         help: Some(rule.help.into()),
     }
 }

@@ -33,11 +33,14 @@ impl<T> Default for ByTable<T> {
 impl<T: OnTable> ByTable<T> {
     /// Adds `item` after the other objects of its table.
     pub fn push(&mut self, item: T) {
-        // Most tables have one or two of each: a group starts with room for one, not four.
-        self.groups
-            .entry(item.table().clone())
-            .or_insert_with(|| Vec::with_capacity(1))
-            .push(item);
+        // Most tables have one to three of each: a group grows one at a time up to four (a
+        // vector's first growth is to four, which for 100-byte items was most of the memory
+        // of linting 5,600 migrations), then doubles.
+        let group = self.groups.entry(item.table().clone()).or_default();
+        if group.len() == group.capacity() && group.len() < 4 {
+            group.reserve_exact(1);
+        }
+        group.push(item);
     }
 
     /// Every object: table by table in name order, each table's in creation order.
