@@ -120,6 +120,18 @@ mod tests {
     }
 
     #[test]
+    fn a_group_grows_one_at_a_time_up_to_four_then_doubles() {
+        let mut items = ByTable::default();
+        let capacities: Vec<usize> = (0..5)
+            .map(|n| {
+                items.push(Item(name("s", "t"), n));
+                items.groups[&name("s", "t")].capacity()
+            })
+            .collect();
+        assert_eq!(capacities, [1, 2, 3, 4, 8]);
+    }
+
+    #[test]
     fn groups_keep_creation_order_and_follow_moves() {
         let mut items = ByTable::default();
         for (table, n) in [("b", 1), ("a", 2), ("b", 3)] {

@@ -728,6 +728,16 @@ mod tests {
     }
 
     #[test]
+    fn a_created_table_keeps_no_spare_room() {
+        let mut s = build("CREATE TABLE t (a int NOT NULL, b int CHECK (b IS NOT NULL));");
+        let facts = s.tables.remove(&name("public", "t")).unwrap().facts;
+        let columns = facts.columns.into_tuple_vec();
+        let constraints = facts.constraints.into_tuple_vec();
+        assert_eq!((columns.len(), columns.capacity()), (2, 2));
+        assert_eq!((constraints.len(), constraints.capacity()), (2, 2));
+    }
+
+    #[test]
     fn a_validated_not_null_check_proves_the_column() {
         let s = build(
             "CREATE TABLE t (a int, b int);
