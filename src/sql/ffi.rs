@@ -23,7 +23,7 @@ pub(super) struct PgQueryError {
     funcname: *mut c_char,
     filename: *mut c_char,
     lineno: c_int,
-    cursorpos: c_int,
+    pub(super) cursorpos: c_int,
     pub(super) context: *mut c_char,
 }
 
@@ -92,7 +92,32 @@ pub fn parse(text: &str) -> pg_query::Result<ParseResult> {
 
 /// Calls `visit` on every token of `text` in order (comments included), as `pg_query::scan`
 /// would return them; an error when the scanner fails (e.g. an unterminated string).
-pub fn for_each_token(text: &str, mut visit: impl FnMut(&ScanToken)) -> pg_query::Result<()> {
+pub fn for_each_token(text: &str, visit: impl FnMut(&ScanToken)) -> pg_query::Result<()> {
+    scan(text, visit)?.map_err(|(message, _)| pg_query::Error::Scan(message))
+}
+
+/// [`for_each_token`], where a failed scan gives the byte offset of the token the scanner could
+/// not finish (an unterminated string, comment or body starts there), when it says one.
+pub fn for_each_token_or_failure(
+    text: &str,
+    visit: impl FnMut(&ScanToken),
+) -> Result<(), Option<usize>> {
+    let Ok(scanned) = scan(text, visit) else {
+        return Err(None);
+    };
+    scanned.map_err(|(_, cursor)| {
+        // PostgreSQL's error cursor counts characters from 1.
+        let char_index = usize::try_from(cursor).ok()?.checked_sub(1)?;
+        text.char_indices().nth(char_index).map(|(at, _)| at)
+    })
+}
+
+/// One scan of `text`: its tokens to `visit`, or the scanner's message and error cursor (an
+/// outer error for a text holding a NUL byte).
+fn scan(
+    text: &str,
+    mut visit: impl FnMut(&ScanToken),
+) -> pg_query::Result<Result<(), (String, c_int)>> {
     let input = CString::new(text)?;
     // SAFETY: as in `parse`; the token array has `n_tokens` elements until it is freed.
     unsafe {
@@ -113,11 +138,12 @@ pub fn for_each_token(text: &str, mut visit: impl FnMut(&ScanToken)) -> pg_query
             }
             Ok(())
         } else {
-            let message = CStr::from_ptr((*result.error).message).to_string_lossy();
-            Err(pg_query::Error::Scan(message.into_owned()))
+            let error = &*result.error;
+            let message = CStr::from_ptr(error.message).to_string_lossy();
+            Err((message.into_owned(), error.cursorpos))
         };
         pg_query_free_scan_tokens_result(result);
-        out
+        Ok(out)
     }
 }
 
@@ -161,5 +187,19 @@ mod tests {
                 pg_query::scan(sql).is_err()
             );
         }
+    }
+
+    #[test]
+    fn a_failed_scan_points_at_the_token_it_could_not_finish() {
+        for (sql, at) in [
+            ("SELECT 'é', 'abc", Some(13)),
+            ("SELECT 1, /* é unterminated", Some(10)),
+            ("SELECT $b$ x", Some(7)),
+            ("SELECT \"é", Some(7)),
+            ("SELECT '\0'", None),
+        ] {
+            assert_eq!(for_each_token_or_failure(sql, |_| {}), Err(at), "{sql}");
+        }
+        assert_eq!(for_each_token_or_failure("SELECT 'é', 1", |_| {}), Ok(()));
     }
 }

@@ -9,10 +9,11 @@
 //! Strings, dollar-quoted bodies and comments are single scanner tokens: never split.
 //!
 //! The scanner sees the file in windows of about [`WINDOW_BYTES`], each starting just after a
-//! `;` token (where the scanner is back in its initial state): the tokens up to a window's last
-//! `;` are exactly the whole file's, so only those are kept and the next window starts there. A
-//! window that ends inside a string, comment or body fails to scan and is doubled. Memory for
-//! tokens is bounded by the window (or the largest statement), not by the file.
+//! `;` or `,` token (where the scanner is back in its initial state, and which no longer token
+//! can hold): the tokens up to a window's last `;` or `,` are exactly the whole file's, so only
+//! those are kept and the next window starts there. A window that ends inside a string, comment
+//! or body fails to scan and is doubled. Memory for tokens is bounded by the window (or the
+//! longest run without a `;` or `,`), not by the file.
 
 use std::ops::Range;
 
@@ -21,7 +22,7 @@ use pg_query::protobuf::{ScanToken, Token};
 use super::ffi;
 
 /// The text the scanner sees at once (see the module documentation).
-const WINDOW_BYTES: usize = 256 * 1024;
+pub(super) const WINDOW_BYTES: usize = 256 * 1024;
 
 /// One statement as the scanner delimits it, with what its tokens say before any parse.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,29 +99,36 @@ fn scan_pieces_in_windows(
 
 /// Calls `visit` on every token of `text` in order, as one scan of the whole text would give
 /// them, scanning `window` bytes at a time (see the module documentation).
-fn for_each_token_in_windows(
+pub(super) fn for_each_token_in_windows(
     text: &str,
     window: usize,
     mut visit: impl FnMut(&ScanToken),
 ) -> pg_query::Result<()> {
-    let semicolon = Token::Ascii59 as i32;
+    let boundary =
+        |t: &ScanToken| t.token == Token::Ascii59 as i32 || t.token == Token::Ascii44 as i32;
     let (mut start, mut size) = (0, window);
+    // Where the next window ends instead, just before a token the last window cut short.
+    let mut shortened = None;
     let mut tokens = Vec::new();
     while start < text.len() {
-        let end = text.floor_char_boundary(start.saturating_add(size));
+        let end = shortened
+            .take()
+            .unwrap_or_else(|| text.floor_char_boundary(start.saturating_add(size)));
         if end >= text.len() {
             return ffi::for_each_token(&text[start..], |t| visit(&shifted(t, start)));
         }
         tokens.clear();
-        let scanned = ffi::for_each_token(&text[start..end], |t| tokens.push(*t));
-        match tokens.iter().rposition(|t| t.token == semicolon) {
-            Some(last) if scanned.is_ok() => {
+        let scanned = ffi::for_each_token_or_failure(&text[start..end], |t| tokens.push(*t));
+        match (scanned, tokens.iter().rposition(boundary)) {
+            (Ok(()), Some(last)) => {
                 tokens[..=last]
                     .iter()
                     .for_each(|t| visit(&shifted(t, start)));
                 start += tokens[last].end as usize;
                 size = window;
             }
+            // The window ends inside a string, comment or body: end it before that instead.
+            (Err(Some(cut)), _) if cut > 0 => shortened = Some(start + cut),
             _ => size = size.saturating_mul(2),
         }
     }
@@ -241,6 +249,8 @@ mod tests {
             "SELECT 1; SELECT 'unterminated; SELECT 2; SELECT 3;".into(),
             "SELECT 1; /* unterminated; SELECT 2;".into(),
             "SELECT 'é;ü'; SELECT 'ß'; SELECT '€';".repeat(20),
+            "INSERT INTO t VALUES (1, 'a,b', $$c,d$$ /* e, f */, \"g,h\", 1e5), -- i, j\n (-2.5e-3, U&'d\\0061t' UESCAPE '\\', x'1F'),(3,'é,ü')".repeat(5),
+            "SELECT f(1, 'unterminated, 2), 3".into(),
             String::new(),
         ];
         let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
