@@ -45,12 +45,12 @@ pub fn parse_statements(text: &str) -> Result<Vec<Statement>, SyntaxError> {
 /// Parses `text[range]` (whole statements) into statements with spans in `text`; their node
 /// locations are relative to `range.start`.
 ///
-/// Long texts are parsed with the constant rows of their `VALUES` lists blanked after the first
-/// row (same length, same locations): a 100,000-row seed `INSERT` is one row's tree, not 600 MB.
+/// Long texts are parsed with the rows of their `VALUES` lists after the first blanked (same
+/// length, same locations; see `rows`): a 100,000-row seed `INSERT` is one row's tree, not 600 MB.
 pub fn parse_statements_at(text: &str, range: Range<usize>) -> pg_query::Result<Vec<Statement>> {
     let slice = &text[range.clone()];
     let blanked = (slice.len() >= rows::MIN_BLANKED_BYTES)
-        .then(|| rows::blank_constant_rows(slice))
+        .then(|| rows::blank_later_rows(slice))
         .flatten();
     let result = parse(blanked.as_deref().unwrap_or(slice))?;
     Ok(result

@@ -1,149 +1,262 @@
-//! Long `VALUES` lists of plain constants, parsed as one row.
+//! Long `VALUES` lists, parsed as their first row.
 //!
 //! A seed migration's `INSERT … VALUES` of 100,000 rows is one statement of 5 MB, and its parse
 //! tree (protobuf, then Rust structs) takes over 100 bytes per byte of SQL: 600 MB for that one
-//! statement. No rule and no part of the symbol table reads the rows of a `VALUES` list, and rows
-//! made only of constants cannot hold a grammar error or anything a rule looks for (no function,
-//! no name, no subquery) — except where the grammar takes a single row (`MERGE … INSERT VALUES`,
-//! a partition's `FOR VALUES`), which are left alone. Such rows after the first are blanked
-//! before parsing: replaced by
-//! spaces (newlines kept), so the text keeps its length and every location in the tree stays
-//! right; the tree is the one of the same statement with its first row only.
+//! statement. No rule and no part of the symbol table reads the rows of a `VALUES` list: the
+//! lock model and the rules read an `INSERT`'s target and column list, and the only walkers that
+//! look into any expression (a view's relations, a column default's volatility, a policy's
+//! `auth.*()` calls) never meet a `VALUES` row — except through a subquery inside one, whose
+//! relations a view's dependencies do read. So the rows after the first are blanked before
+//! parsing: replaced by spaces (newlines kept), so the text keeps its length and every location
+//! in the tree stays right; the tree is the one of the same statement with its first row only.
+//!
+//! What is kept as written:
+//! - a row holding a subquery (`SELECT`, `VALUES`, `WITH`, `TABLE`);
+//! - the rows where the grammar takes a single one (`MERGE … INSERT VALUES`, a partition's
+//!   `FOR VALUES`): a second row is an error PostgreSQL reports;
+//! - rows holding more than constants (a function call, a cast, a name), when the grammar rejects
+//!   the statement with them: rows of constants cannot hold a grammar error, other rows can, so
+//!   before those are blanked PostgreSQL's parser checks the statement with them still in it
+//!   (without building a tree), and when it fails they stay for the parser to report.
 
-use pg_query::protobuf::Token;
+use std::ops::Range;
 
-use super::ffi;
+use pg_query::protobuf::{ScanToken, Token};
+
+use super::split;
 
 /// Statements shorter than this are parsed as written (blanking would not pay for the scan).
 pub const MIN_BLANKED_BYTES: usize = 64 * 1024;
 
-/// `text` with the constant rows after the first row of each `VALUES` list blanked; `None` when
-/// there are none (or the scanner fails: the parser then reports the text as it is).
-pub fn blank_constant_rows(text: &str) -> Option<String> {
-    let mut tokens = Vec::new();
-    ffi::for_each_token(text, |t| {
-        let kind = t.token;
-        if kind != Token::SqlComment as i32 && kind != Token::CComment as i32 {
-            tokens.push((kind, t.start as usize, t.end as usize));
-        }
-    })
-    .ok()?;
-    let mut blanks = Vec::new();
-    let mut merge = false;
-    let mut i = 0;
-    while i < tokens.len() {
-        let kind = tokens[i].0;
-        if kind == Token::Ascii59 as i32 {
-            merge = false;
-        } else if kind == Token::Merge as i32 {
-            // MERGE's `INSERT VALUES` takes one row: a second one is a syntax error to keep.
-            merge = true;
-        }
-        let partition_bound = i > 0 && tokens[i - 1].0 == Token::For as i32;
-        if kind == Token::Values as i32
-            && !merge
-            && !partition_bound
-            && let Some(first_end) = row_end(&tokens, i + 1)
-        {
-            let rows = constant_rows(&tokens, first_end + 1);
-            if rows > first_end + 1 {
-                // From the `,` after the first row through the last constant row's `)`.
-                blanks.push(tokens[first_end + 1].1..tokens[rows - 1].2);
-            }
-            i = rows.max(i + 1);
-            continue;
-        }
-        i += 1;
-    }
-    if blanks.is_empty() {
-        return None;
-    }
+/// A row after the first of a `VALUES` list that can be blanked (or several in a row of the same
+/// kind): from the `,` before it through its `)`.
+#[derive(Debug, PartialEq, Eq)]
+struct LaterRows {
+    bytes: Range<usize>,
+    /// Only constants: literals, `NULL`, `TRUE`, `FALSE`, `DEFAULT`, numbers with signs.
+    constants: bool,
+}
+
+/// `text` with the rows after the first of each `VALUES` list blanked (see the module doc);
+/// `None` when there are none (or the scanner fails: the parser then reports the text as it is).
+pub fn blank_later_rows(text: &str) -> Option<String> {
+    let rows = later_rows(text)?;
     let mut bytes = text.as_bytes().to_vec();
-    for range in blanks {
-        for byte in &mut bytes[range] {
+    blank(&mut bytes, rows.iter().filter(|row| row.constants));
+    let mut blanked = rows.iter().any(|row| row.constants);
+    if rows.iter().any(|row| !row.constants) && grammar_accepts(&bytes) {
+        blank(&mut bytes, rows.iter().filter(|row| !row.constants));
+        blanked = true;
+    }
+    // Only ASCII bytes outside the blanked ranges' newlines were written, over whole tokens
+    // (a multi-byte character lies inside one token, so it is replaced whole).
+    blanked.then(|| String::from_utf8(bytes).ok()).flatten()
+}
+
+/// Whether PostgreSQL's grammar accepts `bytes` (checked without building a tree).
+fn grammar_accepts(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes).is_ok_and(|text| pg_query::split_with_parser(text).is_ok())
+}
+
+/// Replaces every byte of `rows` but newlines by a space.
+fn blank<'a>(bytes: &mut [u8], rows: impl Iterator<Item = &'a LaterRows>) {
+    for row in rows {
+        for byte in &mut bytes[row.bytes.clone()] {
             if *byte != b'\n' {
                 *byte = b' ';
             }
         }
     }
-    // Only ASCII bytes outside the blanked ranges' newlines were written, over whole tokens
-    // (a multi-byte character lies inside one token, so it is replaced whole).
-    String::from_utf8(bytes).ok()
 }
 
-/// The index of the `)` closing the row that opens at `tokens[open]`, if a `(` opens there.
-fn row_end(tokens: &[(i32, usize, usize)], open: usize) -> Option<usize> {
-    if tokens.get(open)?.0 != Token::Ascii40 as i32 {
-        return None;
+/// The rows after the first of every `VALUES` list of `text` that may be blanked, in order, runs
+/// of one kind merged; `None` when the scanner fails. One pass over the tokens, scanned a window
+/// at a time, so a 7 MB statement's million tokens are never held at once.
+fn later_rows(text: &str) -> Option<Vec<LaterRows>> {
+    let mut finder = RowFinder::default();
+    split::for_each_token_in_windows(text, split::WINDOW_BYTES, |t| finder.token(t)).ok()?;
+    Some(finder.rows)
+}
+
+/// Where the pass over the tokens is.
+#[derive(Default, Clone, Copy)]
+enum State {
+    /// Not in a `VALUES` list.
+    #[default]
+    Outside,
+    /// Just after `VALUES`: its first row opens here, if it has rows.
+    ListStart,
+    /// In the first row, this deep in parentheses.
+    FirstRow { depth: usize },
+    /// After a row: a `,` goes on with the list.
+    AfterRow,
+    /// After that `,` (at this offset): a `(` opens the next row.
+    Comma { start: usize },
+    /// In a later row.
+    Row {
+        start: usize,
+        depth: usize,
+        subquery: bool,
+        constants: Constants,
+    },
+}
+
+/// How a later row reads so far as `(constant, …)`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Constants {
+    /// A constant comes next (after `(` or `,`).
+    Expected,
+    /// After a sign: a number or another sign comes next.
+    Signed,
+    /// After a constant: `,` or the row's `)` comes next.
+    After,
+    /// Something else was met.
+    No,
+}
+
+impl Constants {
+    /// The reading after one more token (of the row's outermost parentheses).
+    fn next(self, kind: i32) -> Self {
+        let is = |t: Token| kind == t as i32;
+        let sign = is(Token::Ascii45) || is(Token::Ascii43);
+        let number = is(Token::Iconst) || is(Token::Fconst);
+        let literal = number
+            || [
+                Token::Sconst,
+                Token::Usconst,
+                Token::Bconst,
+                Token::Xconst,
+                Token::NullP,
+                Token::TrueP,
+                Token::FalseP,
+                Token::Default,
+            ]
+            .iter()
+            .any(|t| is(*t));
+        match self {
+            Self::Expected if sign => Self::Signed,
+            Self::Expected if literal => Self::After,
+            Self::Signed if sign => Self::Signed,
+            Self::Signed if number => Self::After,
+            Self::After if is(Token::Ascii44) => Self::Expected,
+            _ => Self::No,
+        }
     }
-    let mut depth = 0usize;
-    for (i, token) in tokens.iter().enumerate().skip(open) {
-        if token.0 == Token::Ascii40 as i32 {
-            depth += 1;
-        } else if token.0 == Token::Ascii41 as i32 {
-            depth -= 1;
-            if depth == 0 {
-                return Some(i);
+}
+
+/// The pass over the tokens that finds the later rows of `VALUES` lists.
+#[derive(Default)]
+struct RowFinder {
+    state: State,
+    /// In a `MERGE`, whose `INSERT VALUES` takes one row (a second one is an error to keep).
+    merge: bool,
+    /// The previous token was `FOR` (a partition's `FOR VALUES` takes one row too).
+    after_for: bool,
+    /// The previous row was collected (a next one of its kind extends it).
+    previous_collected: bool,
+    rows: Vec<LaterRows>,
+}
+
+impl RowFinder {
+    /// Takes the next token of the text.
+    fn token(&mut self, token: &ScanToken) {
+        let kind = token.token;
+        if kind == Token::SqlComment as i32 || kind == Token::CComment as i32 {
+            return;
+        }
+        let (open, close) = (kind == Token::Ascii40 as i32, kind == Token::Ascii41 as i32);
+        self.state = match self.state {
+            State::ListStart if open => State::FirstRow { depth: 1 },
+            State::FirstRow { depth } if close && depth == 1 => State::AfterRow,
+            State::FirstRow { depth } => State::FirstRow {
+                depth: depth + usize::from(open) - usize::from(close),
+            },
+            State::AfterRow if kind == Token::Ascii44 as i32 => State::Comma {
+                start: token.start as usize,
+            },
+            State::Comma { start } if open => State::Row {
+                start,
+                depth: 1,
+                subquery: false,
+                constants: Constants::Expected,
+            },
+            State::Row {
+                start,
+                depth,
+                subquery,
+                constants,
+            } => self.in_row(kind, token.end as usize, start, depth, subquery, constants),
+            State::Outside | State::ListStart | State::AfterRow | State::Comma { .. } => {
+                self.previous_collected = false;
+                self.outside(kind)
             }
+        };
+        self.after_for = kind == Token::For as i32;
+    }
+
+    /// A token outside any `VALUES` row.
+    fn outside(&mut self, kind: i32) -> State {
+        if kind == Token::Ascii59 as i32 {
+            self.merge = false;
+        } else if kind == Token::Merge as i32 {
+            self.merge = true;
+        }
+        if kind == Token::Values as i32 && !self.merge && !self.after_for {
+            State::ListStart
+        } else {
+            State::Outside
         }
     }
-    None
-}
 
-/// The index after the last of the rows `, (constant, …)` that start at `tokens[at]` (`at`
-/// itself when none does).
-fn constant_rows(tokens: &[(i32, usize, usize)], mut at: usize) -> usize {
-    while let Some(end) = constant_row(tokens, at) {
-        at = end;
-    }
-    at
-}
-
-/// The index after `, (constant, …)` starting at `tokens[at]`, if one does.
-fn constant_row(tokens: &[(i32, usize, usize)], at: usize) -> Option<usize> {
-    let kind = |i: usize| tokens.get(i).map(|t| t.0);
-    if kind(at)? != Token::Ascii44 as i32 || kind(at + 1)? != Token::Ascii40 as i32 {
-        return None;
-    }
-    let mut i = at + 2;
-    loop {
-        i = constant(tokens, i)?;
-        match kind(i)? {
-            k if k == Token::Ascii44 as i32 => i += 1,
-            k if k == Token::Ascii41 as i32 => return Some(i + 1),
-            _ => return None,
+    /// A token inside a later row (`start`: its `,`; `end`: where this token ends).
+    fn in_row(
+        &mut self,
+        kind: i32,
+        end: usize,
+        start: usize,
+        depth: usize,
+        subquery: bool,
+        constants: Constants,
+    ) -> State {
+        let (open, close) = (kind == Token::Ascii40 as i32, kind == Token::Ascii41 as i32);
+        if close && depth == 1 {
+            let constants = constants == Constants::After;
+            self.collect(subquery, start..end, constants);
+            return State::AfterRow;
+        }
+        State::Row {
+            start,
+            depth: depth + usize::from(open) - usize::from(close),
+            subquery: subquery || opens_subquery(kind),
+            constants: if depth == 1 {
+                constants.next(kind)
+            } else {
+                Constants::No
+            },
         }
     }
+
+    /// Records a finished later row, unless it holds a subquery.
+    fn collect(&mut self, subquery: bool, bytes: Range<usize>, constants: bool) {
+        if subquery {
+            self.previous_collected = false;
+            return;
+        }
+        match self.rows.last_mut() {
+            Some(last) if self.previous_collected && last.constants == constants => {
+                last.bytes.end = bytes.end;
+            }
+            _ => self.rows.push(LaterRows { bytes, constants }),
+        }
+        self.previous_collected = true;
+    }
 }
 
-/// The index after a constant starting at `tokens[at]`: a literal, `NULL`, `TRUE`, `FALSE`,
-/// `DEFAULT`, or a number with signs.
-fn constant(tokens: &[(i32, usize, usize)], mut at: usize) -> Option<usize> {
-    let kind = |i: usize| tokens.get(i).map(|t| t.0);
-    while matches!(kind(at)?, k if k == Token::Ascii45 as i32 || k == Token::Ascii43 as i32) {
-        at += 1;
-        if !matches!(kind(at)?, k if k == Token::Iconst as i32 || k == Token::Fconst as i32
-            || k == Token::Ascii45 as i32 || k == Token::Ascii43 as i32)
-        {
-            return None;
-        }
-    }
-    let literal = [
-        Token::Iconst,
-        Token::Fconst,
-        Token::Sconst,
-        Token::Usconst,
-        Token::Bconst,
-        Token::Xconst,
-        Token::NullP,
-        Token::TrueP,
-        Token::FalseP,
-        Token::Default,
-    ];
-    literal
+/// Whether a token of this kind can start a subquery inside an expression.
+fn opens_subquery(kind: i32) -> bool {
+    [Token::Select, Token::Values, Token::With, Token::Table]
         .iter()
-        .any(|t| *t as i32 == kind(at).unwrap_or(-1))
-        .then_some(at + 1)
+        .any(|t| *t as i32 == kind)
 }
 
 #[cfg(test)]
@@ -167,7 +280,7 @@ mod tests {
     }
 
     #[test]
-    fn constant_rows_after_the_first_are_blanked_and_the_tree_is_the_one_row_statement() {
+    fn rows_after_the_first_are_blanked_and_the_tree_is_the_one_row_statement() {
         let cases = [
             (
                 "INSERT INTO t (a, b) VALUES (1, 'x'),\n (-2, E'y\\n'), (+3.5, NULL), (DEFAULT, TRUE)\n ON CONFLICT (a) DO UPDATE SET b = excluded.b RETURNING a;",
@@ -181,9 +294,20 @@ mod tests {
                 "SELECT * FROM (VALUES (1), (2), (3)) AS v (x); VALUES (1, 2), (3, 4);",
                 "SELECT * FROM (VALUES (1)) AS v (x); VALUES (1, 2);",
             ),
+            // Functions, names, casts, typed literals, nested parentheses: the grammar accepts
+            // the statement with them, and no rule reads a row.
+            (
+                "INSERT INTO t VALUES (1, now()), (2, now() - interval '1 day'),\n (a, '1'::int),\n (date '2024-01-01', ((2))), (-'x', public.f(3, g())), (4, 5);",
+                "INSERT INTO t VALUES (1, now());",
+            ),
+            // A row with a subquery stays (a view's dependencies read its relations).
+            (
+                "INSERT INTO t VALUES (1), ((SELECT max(a) FROM s)), (now()), (3);",
+                "INSERT INTO t VALUES (1), ((SELECT max(a) FROM s));",
+            ),
         ];
         for (text, one_row) in cases {
-            let blanked = blank_constant_rows(text).expect(text);
+            let blanked = blank_later_rows(text).expect(text);
             assert_eq!(blanked.len(), text.len(), "{text}");
             let newlines = |s: &str| s.match_indices('\n').map(|(i, _)| i).collect::<Vec<_>>();
             assert_eq!(newlines(&blanked), newlines(text), "{text}");
@@ -209,28 +333,69 @@ mod tests {
     }
 
     #[test]
-    fn rows_that_are_not_plain_constants_or_take_one_row_are_parsed_as_written() {
+    fn a_list_longer_than_the_scanner_s_window_is_blanked_whole() {
+        let rows: Vec<String> = (0..40_000)
+            .map(|i| match i % 3 {
+                0 => format!("({i}, now(), 'a,b')"),
+                1 => format!("({i}, 'x', $$c,d$$)"),
+                _ => format!("(-{i}, NULL, /* e, f */ 'g')"),
+            })
+            .collect();
+        let text = format!("INSERT INTO t VALUES {};", rows.join(",\n"));
+        assert!(text.len() > 2 * split::WINDOW_BYTES);
+        let blanked = blank_later_rows(&text).unwrap();
+        assert_eq!(blanked.len(), text.len());
+        let deparsed = |sql: &str| pg_query::deparse(&parse(sql).unwrap(), Default::default());
+        assert_eq!(
+            deparsed(&blanked).unwrap(),
+            deparsed("INSERT INTO t VALUES (0, now(), 'a,b');").unwrap()
+        );
+    }
+
+    #[test]
+    fn rows_with_subqueries_or_where_one_row_is_taken_are_parsed_as_written() {
         for text in [
-            // A function, a name, a cast or a typed literal: rules may read them.
-            "INSERT INTO t VALUES (1), (now());",
-            "INSERT INTO t VALUES (1), (a);",
-            "INSERT INTO t VALUES (1), ('1'::int);",
-            "INSERT INTO t VALUES (1), (date '2024-01-01');",
-            "INSERT INTO t VALUES (1), ((2));",
-            "INSERT INTO t VALUES (1), (-'x');",
+            // Subqueries: their relations are read.
+            "INSERT INTO t VALUES (1), ((SELECT 2));",
+            "INSERT INTO t VALUES (1), (EXISTS (VALUES (2)));",
+            "INSERT INTO t VALUES (1), (ARRAY(TABLE s));",
+            "INSERT INTO t VALUES (1), ((WITH w AS (SELECT 1) SELECT * FROM w));",
             // One row only, or none.
             "INSERT INTO t VALUES (1);",
             "INSERT INTO t DEFAULT VALUES;",
             // Where a second row is a syntax error PostgreSQL must report.
             "MERGE INTO t USING s ON t.a = s.a WHEN NOT MATCHED THEN INSERT VALUES (1), (2);",
+            "MERGE INTO t USING s ON t.a = s.a WHEN NOT MATCHED THEN INSERT VALUES (now()), (2);",
             "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1), (2);",
         ] {
-            assert_eq!(blank_constant_rows(text), None, "{text}");
+            assert_eq!(blank_later_rows(text), None, "{text}");
         }
-        // A broken row stops the blanking before it: the error stays where it was.
-        let text = "INSERT INTO t VALUES (1), (2), (3 4), (5);";
-        let blanked = blank_constant_rows(text).unwrap();
-        assert_eq!(blanked, "INSERT INTO t VALUES (1)     , (3 4), (5);");
-        assert!(parse(&blanked).is_err() && parse(text).is_err());
+    }
+
+    #[test]
+    fn rows_beyond_constants_stay_when_the_grammar_rejects_the_statement() {
+        // The error is in a row holding more than constants: those rows stay (constant rows
+        // cannot hold one), so the parser reports it where it is, with the same message.
+        for (text, kept) in [
+            (
+                "INSERT INTO t VALUES (1), (2), (3 4), (5), (now());",
+                "INSERT INTO t VALUES (1)     , (3 4)     , (now());",
+            ),
+            (
+                "INSERT INTO t VALUES (1), (now()), (f(,)), (2);",
+                "INSERT INTO t VALUES (1), (now()), (f(,))     ;",
+            ),
+        ] {
+            let blanked = blank_later_rows(text).unwrap();
+            assert_eq!(blanked, kept);
+            assert_eq!(
+                parse(&blanked).unwrap_err().to_string(),
+                parse(text).unwrap_err().to_string()
+            );
+        }
+        // Elsewhere in the statement, too.
+        let text = "INSERT INTO t VALUES (1), (now()) RETURNING;";
+        assert_eq!(blank_later_rows(text), None);
+        assert!(parse(text).is_err());
     }
 }
