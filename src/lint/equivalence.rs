@@ -130,6 +130,77 @@ fn every_corpus_and_fixture_folder_lints_the_same_in_the_pipeline() {
     assert!(findings > 50, "{findings}");
 }
 
+/// Statements with rows after the first of their `VALUES` lists: functions, casts, defaults,
+/// subqueries, CTEs, `MERGE`, partition bounds, a view over rows, a `DROP … CASCADE` of what a
+/// row's subquery reads.
+const VALUES_ROWS: &str = "\
+create table public.items (id bigint primary key, name text, at timestamptz default now(), owner uuid);
+alter table public.items enable row level security;
+insert into public.items (id, name, at) values (1, 'a', now()), (2, 'b', now() - interval '1 day'),
+  (3, upper('c'), '2024-01-01'::timestamptz), (4, (select max(name) from public.items), default)
+  on conflict (id) do update set name = excluded.name;
+create view public.recent as select * from (values (1, now()), (2, (select max(at) from public.items))) as v (id, at);
+with fresh (id) as (values (5), (6), (7)) insert into public.items (id) select id from fresh;
+merge into public.items t using (values (8, 'h'), (9, 'i')) as s (id, name) on t.id = s.id
+  when not matched then insert values (s.id, s.name);
+create table public.parted (k int) partition by list (k);
+create table public.parted_1 partition of public.parted for values in (1, 2);
+update public.items set name = v.name from (values (1, 'x'), (2, 'y')) as v (id, name) where items.id = v.id;
+insert into public.items values (11, 'k', now(), gen_random_uuid()), (12, 'l', clock_timestamp(), null);
+drop table public.items cascade;
+";
+
+/// Long statements are parsed with the rows after the first of their `VALUES` lists blanked
+/// (`sql::rows`), which must change nothing lint reports: with every statement blanked whatever
+/// its length, every corpus, fixture folder and bundle, generated histories and a file of
+/// every kind of row give the same findings and locks.
+#[test]
+fn lint_reports_the_same_with_every_values_row_blanked() {
+    let supabase = LintOptions {
+        runner: Runner::Supabase,
+        ..LintOptions::default()
+    };
+    let mut inputs: Vec<(Vec<SourceFile>, LintOptions)> = subfolders(&repo().join("tests/corpus"))
+        .into_iter()
+        .chain(subfolders(&repo().join("tests/fixtures/lint")))
+        .map(|path| folder(&path))
+        .collect();
+    let config = crate::config::Config::load(Some(&repo().join("eventos.toml"))).unwrap();
+    let project = Project::load(&config).unwrap();
+    inputs.push((
+        bundle_sources(&project),
+        LintOptions::from_config(&config).unwrap(),
+    ));
+    inputs.push((sources_of(generated::real_world(300, 1)), supabase.clone()));
+    let mut seed = sources_of(vec![generated::seed_file(200)]);
+    seed.push(SourceFile {
+        path: "V2__rows.sql".into(),
+        text: VALUES_ROWS.into(),
+    });
+    // A row the grammar rejects: the error must stay where it is.
+    seed.push(SourceFile {
+        path: "V3__broken_row.sql".into(),
+        text: "insert into t values (1, 'm'), (now(), 'n' 'o'), (2, 'p');\nselect 1;\n".into(),
+    });
+    inputs.push((seed, supabase));
+    let mut files_with_rows = 0;
+    for (sources, mut options) in inputs {
+        options.explain_locks = true;
+        files_with_rows += sources
+            .iter()
+            .filter(|s| crate::sql::blank_later_rows(&s.text).is_some())
+            .count();
+        let as_written = lint_sequential(sources.clone(), &options);
+        let blanked = crate::sql::with_every_length_blanked(|| lint_sequential(sources, &options));
+        assert_eq!(as_written.diagnostics, blanked.diagnostics);
+        assert_eq!(
+            format!("{:?}", as_written.locks),
+            format!("{:?}", blanked.locks)
+        );
+    }
+    assert!(files_with_rows > 20, "{files_with_rows}");
+}
+
 /// The folder's files read by the pipeline itself, as `eventos lint <folder>` does, give the
 /// sequential engine's report: the same findings and the same texts held for the renderers.
 fn assert_files_read_by_the_pipeline_lint_the_same(

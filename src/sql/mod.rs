@@ -16,6 +16,8 @@ pub use crate::text::LineIndex;
 pub use ffi::parse;
 use pg_query::protobuf::{Node, ScanToken};
 pub use plpgsql::{PlpgsqlError, Rejection, parse_plpgsql};
+#[cfg(test)]
+pub(crate) use rows::{blank_later_rows, with_every_length_blanked};
 pub use split::{Piece, pieces, split_spans};
 
 /// One top-level statement of a file.
@@ -49,7 +51,7 @@ pub fn parse_statements(text: &str) -> Result<Vec<Statement>, SyntaxError> {
 /// length, same locations; see `rows`): a 100,000-row seed `INSERT` is one row's tree, not 600 MB.
 pub fn parse_statements_at(text: &str, range: Range<usize>) -> pg_query::Result<Vec<Statement>> {
     let slice = &text[range.clone()];
-    let blanked = (slice.len() >= rows::MIN_BLANKED_BYTES)
+    let blanked = rows::worth_blanking(slice.len())
         .then(|| rows::blank_later_rows(slice))
         .flatten();
     let result = parse(blanked.as_deref().unwrap_or(slice))?;
