@@ -23,15 +23,15 @@ pub const RULE: Rule = Rule {
 };
 
 fn finish(symbols: &Symbols, _: &LintOptions, rule: &Rule, out: &mut Vec<Diagnostic>) {
-    for policy in symbols.policies.iter() {
-        let Some(table) = symbols.tables.get(&policy.table) else {
+    for (name, policy) in symbols.policies.iter() {
+        let Some(table) = symbols.tables.get(name) else {
             continue;
         };
         if !table.rls_enabled && !table.temporary {
             let message = format!(
                 "policy {} on {} has no effect: row level security is not enabled",
                 policy.name,
-                display(&policy.table)
+                display(name)
             );
             let site = policy.site.latest(Some(&table.rls_site));
             out.push(at_site(rule, site, message));

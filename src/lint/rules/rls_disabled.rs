@@ -34,7 +34,7 @@ fn finish(symbols: &Symbols, options: &LintOptions, rule: &Rule, out: &mut Vec<D
                 "table {} is exposed through the API but row level security is not enabled",
                 display(name)
             );
-            let site = table.rls_site.latest(table.moved.as_ref());
+            let site = table.rls_site.latest(table.moved.as_deref());
             out.push(at_site(rule, site, message));
         }
     }

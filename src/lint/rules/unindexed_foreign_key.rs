@@ -25,20 +25,20 @@ pub const RULE: Rule = Rule {
 };
 
 fn finish(symbols: &Symbols, _: &LintOptions, rule: &Rule, out: &mut Vec<Diagnostic>) {
-    for fk in symbols
+    for (table, fk) in symbols
         .foreign_keys
         .iter()
-        .filter(|fk| !symbols.is_temporary(&fk.table))
+        .filter(|(table, _)| !symbols.is_temporary(table))
     {
         let covered = symbols
             .indexes
-            .of(&fk.table)
+            .of(table)
             .iter()
             .any(|i| leads_with(i, &fk.columns));
         if !covered && !fk.columns.is_empty() {
             let message = format!(
                 "foreign key {}({}) has no index",
-                display(&fk.table),
+                display(table),
                 fk.columns.join(", ")
             );
             out.push(at_site(rule, &fk.site, message));

@@ -70,11 +70,11 @@ impl Symbols {
                     .iter()
                     .any(|p| p.name == stmt.policy_name);
                 if !exists {
-                    self.policies.push(PolicyInfo {
-                        table,
+                    let policy = PolicyInfo {
                         name: stmt.policy_name.clone(),
                         site: site.clone(),
-                    });
+                    };
+                    self.policies.push(&table, policy);
                 }
             }
             NodeEnum::CreateSchemaStmt(stmt) => self.create_schema(stmt, site),
@@ -174,19 +174,19 @@ impl Symbols {
             || c.contype == ConstrType::ConstrUnique as i32
         {
             let name = name.or_else(|| (!c.indexname.is_empty()).then(|| c.indexname.clone()));
-            self.add_index(IndexInfo {
+            let index = IndexInfo {
                 name,
-                table: table.clone(),
                 columns: own_columns(&c.keys),
                 unique: true,
-            });
+            };
+            self.add_index(table, index);
         } else if c.contype == ConstrType::ConstrForeign as i32 {
-            self.foreign_keys.push(ForeignKey {
+            let fk = ForeignKey {
                 name,
-                table: table.clone(),
                 columns: own_columns(&c.fk_attrs),
                 site: site.clone(),
-            });
+            };
+            self.foreign_keys.push(table, fk);
         }
     }
 
@@ -331,20 +331,20 @@ impl Symbols {
         {
             return;
         }
-        self.add_index(IndexInfo {
+        let index = IndexInfo {
             name,
-            table,
             columns: index_columns(&stmt.index_params),
             unique: (stmt.unique || stmt.primary) && stmt.where_clause.is_none(),
-        });
+        };
+        self.add_index(&table, index);
     }
 
-    fn add_index(&mut self, index: IndexInfo) {
+    fn add_index(&mut self, table: &QualName, index: IndexInfo) {
         if let Some(name) = &index.name {
-            let key = (index.table.0.clone(), name.clone());
-            self.lookups.index_names.insert(key, index.table.clone());
+            let key = (table.0.clone(), name.clone());
+            self.lookups.index_names.insert(key, table.clone());
         }
-        self.indexes.push(index);
+        self.indexes.push(table, index);
     }
 
     /// Runs `edit` on the indexes of `table`, keeping the index-name lookup in step.
@@ -638,7 +638,7 @@ impl Symbols {
         }
         self.use_schema(&to.0);
         if let Some(mut table) = self.tables.remove(from) {
-            table.moved = Some(site.clone());
+            table.moved = Some(Box::new(site.clone()));
             self.tables.insert(to.clone(), table);
         } else if let Some(mut view) = self.remove_view(from) {
             view.moved = Some(site.clone());

@@ -37,7 +37,7 @@ use std::sync::Arc;
 use pg_query::NodeEnum;
 use pg_query::protobuf::{Node, RangeVar};
 
-pub use by_table::{ByTable, OnTable};
+pub use by_table::ByTable;
 pub use reloptions::pg_bool;
 
 /// A schema-qualified name.
@@ -85,8 +85,9 @@ pub struct TableInfo {
     pub rls_enabled: bool,
     /// The statement that set the current RLS state: the creation, or the last ENABLE/DISABLE.
     pub rls_site: Site,
-    /// The last `RENAME`/`SET SCHEMA` that moved the table, if any.
-    pub moved: Option<Site>,
+    /// The last `RENAME`/`SET SCHEMA` that moved the table, if any (boxed: most tables never
+    /// move, and a table's facts are kept for the whole run).
+    pub moved: Option<Box<Site>>,
     /// Its columns and CHECK / NOT NULL constraints (lock-safety rules).
     pub facts: changes::TableFacts,
 }
@@ -136,8 +137,6 @@ impl FunctionInfo {
 pub struct IndexInfo {
     /// Its name, when known (`CREATE INDEX name`, `CONSTRAINT name`).
     pub name: Option<String>,
-    /// The indexed relation.
-    pub table: QualName,
     /// Plain column names in index order (expressions are empty strings).
     pub columns: Vec<String>,
     /// Unique (or primary key) and without a predicate.
@@ -149,8 +148,6 @@ pub struct IndexInfo {
 pub struct ForeignKey {
     /// The constraint's name, when given.
     pub name: Option<String>,
-    /// The referencing table.
-    pub table: QualName,
     /// The referencing columns.
     pub columns: Vec<String>,
     /// Where it was declared.
@@ -160,27 +157,11 @@ pub struct ForeignKey {
 /// A policy.
 #[derive(Debug, Clone)]
 pub struct PolicyInfo {
-    /// The table it protects.
-    pub table: QualName,
     /// The policy's name.
     pub name: String,
     /// Where it was declared.
     pub site: Site,
 }
-
-macro_rules! on_table {
-    ($($kind:ty),*) => {$(
-        impl OnTable for $kind {
-            fn table(&self) -> &QualName {
-                &self.table
-            }
-            fn set_table(&mut self, table: QualName) {
-                self.table = table;
-            }
-        }
-    )*};
-}
-on_table!(IndexInfo, ForeignKey, PolicyInfo);
 
 /// An extension the files create.
 #[derive(Debug, Clone)]

@@ -37,7 +37,7 @@ fn records_tables_partitions_rls_and_indexes() {
     assert!(!s.is_partitioned(&name("public", "t")));
     assert!(s.tables[&name("public", "t")].rls_enabled);
     assert_eq!(s.indexes.len(), 2);
-    assert_eq!(s.foreign_keys.iter().next().unwrap().columns, vec!["m"]);
+    assert_eq!(s.foreign_keys.iter().next().unwrap().1.columns, vec!["m"]);
 }
 
 #[test]
@@ -80,12 +80,9 @@ fn renames_and_set_schema_move_tables_with_their_policies_and_indexes() {
         s.tables[&name("api", "u")].moved.as_ref().unwrap().span,
         3..4
     );
-    assert_eq!(s.policies.iter().next().unwrap().table, name("api", "u"));
-    assert_eq!(s.indexes.iter().next().unwrap().table, name("api", "u"));
-    assert_eq!(
-        s.foreign_keys.iter().next().unwrap().table,
-        name("api", "u")
-    );
+    assert_eq!(*s.policies.iter().next().unwrap().0, name("api", "u"));
+    assert_eq!(*s.indexes.iter().next().unwrap().0, name("api", "u"));
+    assert_eq!(*s.foreign_keys.iter().next().unwrap().0, name("api", "u"));
 }
 
 #[test]
@@ -213,7 +210,7 @@ fn drop_policy_if_exists_then_create_is_one_policy() {
          CREATE POLICY p ON t USING (true);",
     );
     assert_eq!(s.policies.len(), 1);
-    assert_eq!(s.policies.iter().next().unwrap().site.span, 4..5);
+    assert_eq!(s.policies.iter().next().unwrap().1.site.span, 4..5);
 }
 
 #[test]
