@@ -15,9 +15,14 @@ use crate::sql::scan_tokens;
 const STATEMENT_PREFIX: &str = "eventos:ignore";
 const FILE_PREFIX: &str = "eventos:ignore-file";
 
-/// The suppressions of one file.
+/// The suppressions of one file: nothing but a null pointer for the many files without any
+/// (one is kept per file until the report: 14,000 on a long history).
 #[derive(Debug, Default)]
-pub struct Suppressions {
+pub struct Suppressions(Option<Box<Directives>>);
+
+/// A file's directives.
+#[derive(Debug, Default)]
+struct Directives {
     file_rules: Vec<String>,
     statement_rules: Vec<(Range<usize>, Vec<String>)>,
 }
@@ -30,11 +35,11 @@ impl Suppressions {
         statements: &[Range<usize>],
         problems: &mut Vec<Diagnostic>,
     ) -> Self {
-        let mut out = Suppressions::default();
         // No directive text anywhere: nothing to scan for (the scanner still decides otherwise).
         if !source.text.contains(STATEMENT_PREFIX) {
-            return out;
+            return Suppressions(None);
         }
+        let mut out = Directives::default();
         for token in scan_tokens(&source.text) {
             if Token::try_from(token.token) != Ok(Token::SqlComment) {
                 continue;
@@ -59,17 +64,21 @@ impl Suppressions {
                 out.statement_rules.push((next.clone(), rules));
             }
         }
-        out
+        let any = !out.file_rules.is_empty() || !out.statement_rules.is_empty();
+        Suppressions(any.then(|| Box::new(out)))
     }
 
     /// Whether `diagnostic` (in this file) is suppressed.
     pub fn suppresses(&self, diagnostic: &Diagnostic) -> bool {
+        let Some(directives) = &self.0 else {
+            return false;
+        };
         if diagnostic.rule == invalid_ignore::RULE.id {
             return false;
         }
         let named = |rules: &[String]| rules.iter().any(|r| r == diagnostic.rule);
-        named(&self.file_rules)
-            || self
+        named(&directives.file_rules)
+            || directives
                 .statement_rules
                 .iter()
                 .any(|(span, rules)| span.contains(&diagnostic.span.start) && named(rules))
