@@ -10,7 +10,7 @@ use pg_query::NodeEnum;
 use tokio_postgres::Client;
 
 use super::symbols::changes::{ColumnFact, Volatility, not_null_test_column, type_text};
-use super::symbols::{Catalog, QualName};
+use super::symbols::{Catalog, Name, QualName};
 
 const PARTITIONED: &str = "SELECT n.nspname::text, c.relname::text FROM pg_class c \
      JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'p'";
@@ -128,7 +128,10 @@ pub async fn load(client: &Client) -> Result<Catalog> {
 
 async fn names(client: &Client, sql: &str) -> Result<BTreeSet<QualName>> {
     let rows = query(client, sql).await?;
-    Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
+    Ok(rows
+        .iter()
+        .map(|row| (name_at(row, 0), name_at(row, 1)))
+        .collect())
 }
 
 async fn query(client: &Client, sql: &str) -> Result<Vec<tokio_postgres::Row>> {
@@ -146,16 +149,17 @@ async fn load_live(client: &Client) -> Result<LiveCatalog> {
             rows: (rows >= 0.0).then_some(rows),
             bytes: row.get(3),
         };
-        live.tables.insert((row.get(0), row.get(1)), size);
+        live.tables
+            .insert((name_at(&row, 0), name_at(&row, 1)), size);
     }
     for row in query(client, &columns_query()).await? {
         let formatted: String = row.get(3);
         let column = ColumnFact {
-            type_name: catalog_type(&formatted).unwrap_or(formatted),
+            type_name: catalog_type(&formatted).unwrap_or(formatted).into(),
             not_null: row.get(4),
         };
         live.columns
-            .entry((row.get(0), row.get(1)))
+            .entry((name_at(&row, 0), name_at(&row, 1)))
             .or_default()
             .insert(row.get(2), column);
     }
@@ -163,18 +167,22 @@ async fn load_live(client: &Client) -> Result<LiveCatalog> {
         let expr: String = row.get(2);
         if let Some(column) = not_null_check(&expr) {
             live.not_null_checks
-                .insert(((row.get(0), row.get(1)), column));
+                .insert(((name_at(&row, 0), name_at(&row, 1)), column));
         }
     }
     for row in query(client, &indexes_query()).await? {
         let schema: String = row.get(0);
-        live.index_tables
-            .insert((schema.clone(), row.get(1)), (schema, row.get(2)));
+        live.index_tables.insert(
+            (schema.clone().into(), name_at(&row, 1)),
+            (schema.into(), name_at(&row, 2)),
+        );
     }
     for row in query(client, VOLATILITY).await? {
         let code: String = row.get(2);
-        live.volatility
-            .insert((row.get(0), row.get(1)), Volatility::from_catalog(&code));
+        live.volatility.insert(
+            (name_at(&row, 0), name_at(&row, 1)),
+            Volatility::from_catalog(&code),
+        );
     }
     Ok(live)
 }
@@ -228,6 +236,11 @@ fn human_bytes(bytes: i64) -> String {
     } else {
         format!("{value:.1} {}", units[unit])
     }
+}
+
+/// Column `i` of a catalog row, as a name.
+fn name_at(row: &tokio_postgres::Row, i: usize) -> Name {
+    row.get::<_, &str>(i).into()
 }
 
 #[cfg(test)]

@@ -887,7 +887,7 @@ fn drop(stmt: &DropStmt, symbols: &Symbols, out: &mut Locks) {
                 if let Some(table) = symbols.index_table(schema, &index) {
                     out.table(table, mode, Work::Catalog, what);
                 }
-                let qualified = (schema.unwrap_or("public").to_string(), index);
+                let qualified = (schema.unwrap_or("public").into(), index.into());
                 out.push(qualified, Target::Index, mode, Work::Catalog, what.into());
             }
             Ok(
@@ -956,7 +956,10 @@ fn reindex(stmt: &pg_query::protobuf::ReindexStmt, symbols: &Symbols, out: &mut 
             if let Some(table) = symbols.index_table(schema, &rel.relname) {
                 out.table(table, table_mode, Work::IndexBuild, what);
             }
-            let index = (schema.unwrap_or("public").to_string(), rel.relname.clone());
+            let index = (
+                schema.unwrap_or("public").into(),
+                rel.relname.as_str().into(),
+            );
             let index_mode = if concurrent {
                 LockMode::ShareUpdateExclusive
             } else {

@@ -41,7 +41,7 @@ fn finish(symbols: &Symbols, _: &LintOptions, rule: &Rule, out: &mut Vec<Diagnos
             (name.0 == "pg_catalog" || !call.qualified) && BUILT_IN.contains(&name.1.as_str());
         let undefined = match call.lookup {
             FunctionLookup::Undefined => true,
-            FunctionLookup::UnknownSchema => symbols.schemas_used.contains(&name.0),
+            FunctionLookup::UnknownSchema => symbols.schemas_used.contains(name.0.as_str()),
             FunctionLookup::Defined | FunctionLookup::Unknown => false,
         };
         if built_in || !undefined {
@@ -50,7 +50,7 @@ fn finish(symbols: &Symbols, _: &LintOptions, rule: &Rule, out: &mut Vec<Diagnos
         let shown = if call.qualified {
             display(name)
         } else {
-            name.1.clone()
+            name.1.to_string()
         };
         let message = format!(
             "trigger {} executes {shown}(), which is not defined",

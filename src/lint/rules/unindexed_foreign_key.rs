@@ -9,7 +9,7 @@
 
 use super::{Rule, at_site};
 
-use crate::lint::symbols::{IndexInfo, display};
+use crate::lint::symbols::{IndexInfo, Name, display};
 use crate::lint::{Diagnostic, Severity};
 use crate::lint::{LintOptions, Symbols};
 
@@ -47,7 +47,7 @@ fn finish(symbols: &Symbols, _: &LintOptions, rule: &Rule, out: &mut Vec<Diagnos
 }
 
 /// Whether the index's first column is one of `columns`.
-fn leads_with(index: &IndexInfo, columns: &[String]) -> bool {
+fn leads_with(index: &IndexInfo, columns: &[Name]) -> bool {
     index
         .columns
         .first()

@@ -46,7 +46,7 @@ fn check(ctx: &UnitContext<'_>, rule: &Rule, out: &mut Vec<Diagnostic>) {
         if cmd.subtype != AlterTableType::AtValidateConstraint as i32 {
             continue;
         }
-        let Some(fact) = facts.constraints.get(&cmd.name) else {
+        let Some(fact) = facts.constraints.get(cmd.name.as_str()) else {
             continue;
         };
         let Some((added_in, offset)) = fact.not_valid_in else {

@@ -11,7 +11,7 @@ use pg_query::protobuf::{
 
 use super::reloptions::{bool_option, options_name};
 use super::{
-    ExtensionInfo, ForeignKey, FunctionInfo, IndexInfo, PolicyInfo, QualName, Site, Symbols,
+    ExtensionInfo, ForeignKey, FunctionInfo, IndexInfo, Name, PolicyInfo, QualName, Site, Symbols,
     TEMP_SCHEMA, TableInfo, ViewInfo, providers, range_name, string_list,
 };
 
@@ -71,7 +71,7 @@ impl Symbols {
                     .any(|p| p.name == stmt.policy_name);
                 if !exists {
                     let policy = PolicyInfo {
-                        name: stmt.policy_name.clone(),
+                        name: stmt.policy_name.clone().into(),
                         site: site.clone(),
                     };
                     self.policies.push(&table, policy);
@@ -92,7 +92,7 @@ impl Symbols {
     /// creation schema.
     fn new_relation(&self, rel: &RangeVar) -> QualName {
         if rel.schemaname.is_empty() && rel.relpersistence != "t" {
-            (self.creation_schema(), rel.relname.clone())
+            (self.creation_schema().into(), rel.relname.clone().into())
         } else {
             range_name(rel)
         }
@@ -166,14 +166,15 @@ impl Symbols {
         site: &Site,
     ) {
         let own_columns = |keys: &[Node]| match column {
-            Some(col) if keys.is_empty() => vec![col.to_string()],
-            _ => string_list(keys),
+            Some(col) if keys.is_empty() => vec![Name::from(col)],
+            _ => names_of(keys),
         };
-        let name = (!c.conname.is_empty()).then(|| c.conname.clone());
+        let name = (!c.conname.is_empty()).then(|| Name::from(c.conname.as_str()));
         if c.contype == ConstrType::ConstrPrimary as i32
             || c.contype == ConstrType::ConstrUnique as i32
         {
-            let name = name.or_else(|| (!c.indexname.is_empty()).then(|| c.indexname.clone()));
+            let name =
+                name.or_else(|| (!c.indexname.is_empty()).then(|| c.indexname.as_str().into()));
             let index = IndexInfo {
                 name,
                 columns: own_columns(&c.keys),
@@ -294,16 +295,19 @@ impl Symbols {
                     .then(|| {
                         self.search_path
                             .iter()
-                            .find(|s| self.functions.contains_key(&((*s).clone(), name.clone())))
+                            .find(|s| {
+                                self.functions
+                                    .contains_key(&((*s).clone().into(), name.clone().into()))
+                            })
                             .cloned()
                     })
                     .flatten();
                 Some((
-                    found.unwrap_or_else(|| self.creation_schema()),
-                    name.clone(),
+                    found.unwrap_or_else(|| self.creation_schema()).into(),
+                    name.clone().into(),
                 ))
             }
-            [.., schema, name] => Some((schema.clone(), name.clone())),
+            [.., schema, name] => Some((schema.clone().into(), name.clone().into())),
             [] => None,
         }
     }
@@ -325,7 +329,7 @@ impl Symbols {
     fn create_index(&mut self, stmt: &IndexStmt) {
         let Some(rel) = &stmt.relation else { return };
         let table = self.relation(rel);
-        let name = (!stmt.idxname.is_empty()).then(|| stmt.idxname.clone());
+        let name = (!stmt.idxname.is_empty()).then(|| Name::from(stmt.idxname.as_str()));
         if let Some(name) = &name
             && self.relation_exists(&(table.0.clone(), name.clone()))
         {
@@ -382,7 +386,7 @@ impl Symbols {
             *self
                 .lookups
                 .function_names
-                .entry(name.1.clone())
+                .entry(name.1.to_string())
                 .or_default() += 1;
         }
         self.functions.entry(name).or_default()
@@ -400,10 +404,10 @@ impl Symbols {
     /// Removes function `name` with all its overloads, keeping the lookup of names in step.
     fn remove_function(&mut self, name: &QualName) -> Option<Vec<FunctionInfo>> {
         let overloads = self.functions.remove(name)?;
-        if let Some(count) = self.lookups.function_names.get_mut(&name.1) {
+        if let Some(count) = self.lookups.function_names.get_mut(name.1.as_str()) {
             *count -= 1;
             if *count == 0 {
-                self.lookups.function_names.remove(&name.1);
+                self.lookups.function_names.remove(name.1.as_str());
             }
         }
         Some(overloads)
@@ -474,14 +478,14 @@ impl Symbols {
     }
 
     fn drop_constraint(&mut self, table: &QualName, constraint: &str) {
-        let named = |name: &Option<String>| name.as_deref() == Some(constraint);
+        let named = |name: &Option<Name>| name.as_deref() == Some(constraint);
         self.foreign_keys
             .edit(table, |fks| fks.retain(|fk| !named(&fk.name)));
         self.edit_indexes(table, |indexes| indexes.retain(|i| !named(&i.name)));
     }
 
     fn drop_column(&mut self, table: &QualName, column: &str) {
-        let uses = |columns: &[String]| columns.iter().any(|c| c == column);
+        let uses = |columns: &[Name]| columns.iter().any(|c| c == column);
         self.foreign_keys
             .edit(table, |fks| fks.retain(|fk| !uses(&fk.columns)));
         self.edit_indexes(table, |indexes| indexes.retain(|i| !uses(&i.columns)));
@@ -536,7 +540,7 @@ impl Symbols {
             Ok(kind) if is_relation(kind) => {
                 let Some(rel) = &stmt.relation else { return };
                 let from = self.relation(rel);
-                let to = (from.0.clone(), stmt.newname.clone());
+                let to = (from.0.clone(), stmt.newname.as_str().into());
                 self.move_relation(&from, to, site);
             }
             Ok(ObjectType::ObjectIndex) => {
@@ -548,7 +552,7 @@ impl Symbols {
                 self.edit_indexes(&table, |indexes| {
                     for index in indexes {
                         if index.name.as_deref() == Some(from.1.as_str()) {
-                            index.name = Some(stmt.newname.clone());
+                            index.name = Some(stmt.newname.clone().into());
                         }
                     }
                 });
@@ -558,16 +562,16 @@ impl Symbols {
                 let table = self.relation(rel);
                 self.policies.edit(&table, |policies| {
                     if let Some(policy) = policies.iter_mut().find(|p| p.name == stmt.subname) {
-                        policy.name = stmt.newname.clone();
+                        policy.name = stmt.newname.clone().into();
                     }
                 });
             }
             Ok(ObjectType::ObjectTabconstraint) => {
                 let Some(rel) = &stmt.relation else { return };
                 let table = self.relation(rel);
-                let rename = |name: &mut Option<String>| {
+                let rename = |name: &mut Option<Name>| {
                     if name.as_deref() == Some(stmt.subname.as_str()) {
-                        *name = Some(stmt.newname.clone());
+                        *name = Some(stmt.newname.as_str().into());
                     }
                 };
                 self.foreign_keys.edit(&table, |fks| {
@@ -580,9 +584,9 @@ impl Symbols {
             Ok(ObjectType::ObjectColumn) => {
                 let Some(rel) = &stmt.relation else { return };
                 let table = self.relation(rel);
-                let rename = |columns: &mut Vec<String>| {
+                let rename = |columns: &mut Vec<Name>| {
                     for column in columns.iter_mut().filter(|c| **c == stmt.subname) {
-                        *column = stmt.newname.clone();
+                        *column = stmt.newname.as_str().into();
                     }
                 };
                 self.foreign_keys.edit(&table, |fks| {
@@ -607,7 +611,7 @@ impl Symbols {
             Ok(kind) if is_relation(kind) => {
                 let Some(rel) = &stmt.relation else { return };
                 let from = self.relation(rel);
-                let to = (stmt.newschema.clone(), from.1.clone());
+                let to = (stmt.newschema.as_str().into(), from.1.clone());
                 self.move_relation(&from, to, site);
             }
             Ok(kind) if is_routine(kind) => {
@@ -680,7 +684,7 @@ impl Symbols {
             names
                 .into_iter()
                 .map(|n| {
-                    let target = (to.to_string(), n.1.clone());
+                    let target = (to.into(), n.1.clone());
                     (n, target)
                 })
                 .collect()
@@ -724,7 +728,7 @@ impl Symbols {
         if overloads.is_empty() {
             self.remove_function(&from);
         }
-        let to = (schema.unwrap_or(&from.0).to_string(), name.to_string());
+        let to = (schema.unwrap_or(&from.0).into(), name.into());
         self.function_entry(to).push(function);
     }
 
@@ -753,7 +757,7 @@ impl Symbols {
                         && let Some(table) = self.existing_relation_names(table)
                     {
                         self.policies
-                            .edit(&table, |policies| policies.retain(|p| &p.name != policy));
+                            .edit(&table, |policies| policies.retain(|p| p.name != policy));
                     }
                 }
                 (Ok(kind), Some(NodeEnum::ObjectWithArgs(func))) if is_routine(kind) => {
@@ -782,15 +786,15 @@ impl Symbols {
             let index_schema = std::iter::once(TEMP_SCHEMA)
                 .chain(self.search_path.iter().map(String::as_str))
                 .find(|schema| {
-                    let key = (schema.to_string(), names[0].clone());
+                    let key = ((*schema).into(), names[0].as_str().into());
                     self.lookups.index_names.contains_key(&key)
                 });
             if let Some(schema) = index_schema
                 && !self
                     .tables
-                    .contains_key(&(schema.to_string(), names[0].clone()))
+                    .contains_key(&(schema.to_string().into(), names[0].clone().into()))
             {
-                return Some((schema.to_string(), names[0].clone()));
+                return Some((schema.to_string().into(), names[0].clone().into()));
             }
         }
         Some(self.relation(&range))
@@ -1053,14 +1057,19 @@ fn type_key(t: &TypeName) -> String {
 }
 
 /// Plain column names of index elements (expressions give empty names).
-fn index_columns(params: &[Node]) -> Vec<String> {
+fn index_columns(params: &[Node]) -> Vec<Name> {
     params
         .iter()
         .map(|p| match p.node.as_ref() {
-            Some(NodeEnum::IndexElem(e)) => e.name.clone(),
-            _ => String::new(),
+            Some(NodeEnum::IndexElem(e)) => e.name.as_str().into(),
+            _ => Name::default(),
         })
         .collect()
+}
+
+/// The strings of a parse-tree name list, as names.
+fn names_of(nodes: &[Node]) -> Vec<Name> {
+    string_list(nodes).into_iter().map(Name::from).collect()
 }
 
 /// Applies the actions of an `ALTER FUNCTION` (`SECURITY DEFINER|INVOKER`, `SET|RESET

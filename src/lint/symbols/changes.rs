@@ -15,7 +15,7 @@ use pg_query::protobuf::{
     NullTestType, ObjectType, RenameStmt, TypeName, VariableSetKind, VariableSetStmt,
 };
 
-use super::{QualName, Site, Symbols, list_name, string_list};
+use super::{Name, QualName, Site, Symbols, list_name, string_list};
 
 /// A function's volatility (`pg_proc.provolatile`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -43,7 +43,7 @@ impl Volatility {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ColumnFact {
     /// The type, normalised ([`type_text`]): `varchar(20)`, `int4`, `timestamptz`, `text[]`.
-    pub type_name: String,
+    pub type_name: Name,
     /// Declared `NOT NULL` (or part of the primary key).
     pub not_null: bool,
 }
@@ -52,7 +52,7 @@ pub struct ColumnFact {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConstraintFact {
     /// The column it proves non-null (`CHECK (c IS NOT NULL)`, `NOT NULL c`), if it does.
-    pub proves_not_null: Option<String>,
+    pub proves_not_null: Option<Name>,
     /// A foreign key (its `ADD` takes `SHARE ROW EXCLUSIVE`, not `ACCESS EXCLUSIVE`).
     pub foreign_key: bool,
     /// Whether existing rows have been checked (added without `NOT VALID`, or validated).
@@ -69,9 +69,9 @@ pub struct ConstraintFact {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TableFacts {
     /// Columns by name.
-    pub columns: LiteMap<String, ColumnFact>,
+    pub columns: LiteMap<Name, ColumnFact>,
     /// CHECK, NOT NULL and FOREIGN KEY constraints by name.
-    pub constraints: LiteMap<String, ConstraintFact>,
+    pub constraints: LiteMap<Name, ConstraintFact>,
 }
 
 impl TableFacts {
@@ -220,13 +220,13 @@ impl Symbols {
         let in_schema = |s: &str| {
             self.lookups
                 .index_names
-                .get(&(s.to_string(), index.to_string()))
+                .get(&(s.to_string().into(), index.to_string().into()))
                 .cloned()
                 .or_else(|| {
                     self.catalog.as_ref().and_then(|c| {
                         c.live
                             .index_tables
-                            .get(&(s.to_string(), index.to_string()))
+                            .get(&(s.to_string().into(), index.to_string().into()))
                             .cloned()
                     })
                 })
@@ -313,9 +313,12 @@ impl Symbols {
         let Some(rel) = &stmt.relation else { return };
         let name = self.relation(rel);
         if let Some(table) = self.tables.get_mut(&name)
-            && let Some(column) = table.facts.columns.remove(&stmt.subname)
+            && let Some(column) = table.facts.columns.remove(stmt.subname.as_str())
         {
-            table.facts.columns.insert(stmt.newname.clone(), column);
+            table
+                .facts
+                .columns
+                .insert(stmt.newname.clone().into(), column);
         }
     }
 
@@ -324,7 +327,7 @@ impl Symbols {
             return;
         };
         let name = if stmt.funcname.len() == 1 {
-            (self.creation_schema(), name.1)
+            (self.creation_schema().into(), name.1)
         } else {
             name
         };
@@ -391,7 +394,7 @@ fn create_table_facts(table: &str, elements: &[Node]) -> TableFacts {
         }
     }
     for column in primary {
-        if let Some(fact) = facts.columns.get_mut(&column) {
+        if let Some(fact) = facts.columns.get_mut(column.as_str()) {
             fact.not_null = true;
         }
     }
@@ -408,9 +411,9 @@ fn add_column(facts: &mut TableFacts, table: &str, column: &ColumnDef, tx: Optio
         });
     let type_name = column.type_name.as_ref().map(type_text).unwrap_or_default();
     facts.columns.insert(
-        column.colname.clone(),
+        column.colname.clone().into(),
         ColumnFact {
-            type_name,
+            type_name: type_name.into(),
             not_null,
         },
     );
@@ -552,9 +555,9 @@ fn add_constraint(
         return;
     };
     facts.constraints.insert(
-        name,
+        name.into(),
         ConstraintFact {
-            proves_not_null: proves,
+            proves_not_null: proves.map(Name::from),
             foreign_key,
             validated: !c.skip_validation,
             not_valid_in: if c.skip_validation { tx } else { None },
@@ -567,20 +570,21 @@ fn alter_facts(facts: &mut TableFacts, table: &str, cmd: &AlterTableCmd, tx: (Tx
     let def = cmd.def.as_ref().and_then(|d| d.node.as_ref());
     match (AlterTableType::try_from(cmd.subtype), def) {
         (Ok(AlterTableType::AtAddColumn), Some(NodeEnum::ColumnDef(column)))
-            if !(cmd.missing_ok && facts.columns.contains_key(&column.colname)) =>
+            if !(cmd.missing_ok && facts.columns.contains_key(column.colname.as_str())) =>
         {
             add_column(facts, table, column, Some(tx));
         }
         (Ok(AlterTableType::AtDropColumn), _) => {
-            facts.columns.remove(&cmd.name);
+            facts.columns.remove(cmd.name.as_str());
         }
         (Ok(AlterTableType::AtSetNotNull), _) => set_not_null(facts, &cmd.name, true),
         (Ok(AlterTableType::AtDropNotNull), _) => set_not_null(facts, &cmd.name, false),
         (Ok(AlterTableType::AtAlterColumnType), Some(NodeEnum::ColumnDef(column))) => {
-            if let (Some(fact), Some(type_name)) =
-                (facts.columns.get_mut(&cmd.name), column.type_name.as_ref())
-            {
-                fact.type_name = type_text(type_name);
+            if let (Some(fact), Some(type_name)) = (
+                facts.columns.get_mut(cmd.name.as_str()),
+                column.type_name.as_ref(),
+            ) {
+                fact.type_name = type_text(type_name).into();
             }
         }
         (Ok(AlterTableType::AtAddConstraint), Some(NodeEnum::Constraint(c))) => {
@@ -592,12 +596,12 @@ fn alter_facts(facts: &mut TableFacts, table: &str, cmd: &AlterTableCmd, tx: (Tx
             add_constraint(facts, table, c, None, Some(tx));
         }
         (Ok(AlterTableType::AtValidateConstraint), _) => {
-            if let Some(c) = facts.constraints.get_mut(&cmd.name) {
+            if let Some(c) = facts.constraints.get_mut(cmd.name.as_str()) {
                 c.validated = true;
             }
         }
         (Ok(AlterTableType::AtDropConstraint), _) => {
-            facts.constraints.remove(&cmd.name);
+            facts.constraints.remove(cmd.name.as_str());
         }
         _ => {}
     }
@@ -706,7 +710,7 @@ mod tests {
     use crate::lint::symbols::tests::symbols_of as build;
 
     fn name(schema: &str, table: &str) -> QualName {
-        (schema.to_string(), table.to_string())
+        (schema.into(), table.into())
     }
 
     #[test]

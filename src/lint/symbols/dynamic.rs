@@ -78,8 +78,8 @@ impl Symbols {
         for ((schema, name), _) in visited {
             let mut concrete = safer.clone();
             if let Some(rel) = concrete.relation.as_mut() {
-                rel.schemaname = schema;
-                rel.relname = name;
+                rel.schemaname = schema.to_string();
+                rel.relname = name.to_string();
             }
             self.alter_table(&concrete, site);
         }
@@ -186,7 +186,7 @@ fn visits<'b>(
     let matching = candidates
         .iter()
         .filter(|c| (schema.is_empty() || fits(schema, &c.0)) && fits(name, &c.1));
-    let named_schema = |c: &QualName| block.constants.contains(&c.0);
+    let named_schema = |c: &QualName| block.constants.iter().any(|k| *k == c.0);
     let listed: Vec<(QualName, Option<&str>)> = matching
         .clone()
         .filter_map(|c| {

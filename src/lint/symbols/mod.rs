@@ -41,7 +41,11 @@ pub use by_table::ByTable;
 pub use reloptions::pg_bool;
 
 /// A schema-qualified name.
-pub type QualName = (String, String);
+pub type QualName = (Name, Name);
+
+/// A name: held inline up to 24 bytes (nearly every schema, table and column name), so the
+/// symbol table's keys and facts cost no allocation of their own.
+pub type Name = compact_str::CompactString;
 
 /// The schema of temporary objects.
 pub const TEMP_SCHEMA: &str = "pg_temp";
@@ -136,9 +140,9 @@ impl FunctionInfo {
 #[derive(Debug, Clone)]
 pub struct IndexInfo {
     /// Its name, when known (`CREATE INDEX name`, `CONSTRAINT name`).
-    pub name: Option<String>,
+    pub name: Option<Name>,
     /// Plain column names in index order (expressions are empty strings).
-    pub columns: Vec<String>,
+    pub columns: Vec<Name>,
     /// Unique (or primary key) and without a predicate.
     pub unique: bool,
 }
@@ -147,9 +151,9 @@ pub struct IndexInfo {
 #[derive(Debug, Clone)]
 pub struct ForeignKey {
     /// The constraint's name, when given.
-    pub name: Option<String>,
+    pub name: Option<Name>,
     /// The referencing columns.
-    pub columns: Vec<String>,
+    pub columns: Vec<Name>,
     /// Where it was declared.
     pub site: Site,
 }
@@ -158,7 +162,7 @@ pub struct ForeignKey {
 #[derive(Debug, Clone)]
 pub struct PolicyInfo {
     /// The policy's name.
-    pub name: String,
+    pub name: Name,
     /// Where it was declared.
     pub site: Site,
 }
@@ -274,7 +278,7 @@ pub fn range_name(range: &RangeVar) -> QualName {
     } else {
         "public"
     };
-    (schema.to_string(), range.relname.clone())
+    (schema.to_string().into(), range.relname.clone().into())
 }
 
 pub use crate::sql::string_list;
@@ -282,8 +286,8 @@ pub use crate::sql::string_list;
 /// A qualified name from a parse-tree name list (`[schema,] name`); unqualified: `public`.
 pub fn list_name(nodes: &[Node]) -> Option<QualName> {
     match string_list(nodes).as_slice() {
-        [name] => Some(("public".into(), name.clone())),
-        [.., schema, name] => Some((schema.clone(), name.clone())),
+        [name] => Some(("public".into(), name.clone().into())),
+        [.., schema, name] => Some((schema.clone().into(), name.clone().into())),
         [] => None,
     }
 }
@@ -346,16 +350,16 @@ impl Symbols {
         if !range.schemaname.is_empty() || range.relpersistence == "t" {
             return range_name(range);
         }
-        let mut name = (String::new(), range.relname.clone());
+        let mut name: QualName = (Name::default(), range.relname.as_str().into());
         let temp = self.lookups.has_temporary.then_some(TEMP_SCHEMA);
         let path = self.search_path.iter().map(String::as_str);
         for schema in temp.into_iter().chain(path).filter(|s| *s != "$user") {
-            schema.clone_into(&mut name.0);
+            name.0 = schema.into();
             if self.tables.contains_key(&name) || self.views.contains_key(&name) {
                 return name;
             }
         }
-        name.0 = self.creation_schema();
+        name.0 = self.creation_schema().into();
         name
     }
 
@@ -407,7 +411,7 @@ impl Symbols {
         let in_files = if qualified {
             self.functions.contains_key(name)
         } else {
-            self.lookups.function_names.contains_key(&name.1)
+            self.lookups.function_names.contains_key(name.1.as_str())
         };
         if in_files
             || in_catalog

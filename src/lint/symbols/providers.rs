@@ -47,7 +47,7 @@ pub(super) fn fixed_schema(extension: &str) -> Option<&'static str> {
 }
 
 /// Whether the platform provides the function.
-pub(super) fn platform_provides(name: &(String, String), qualified: bool) -> bool {
+pub(super) fn platform_provides(name: &super::QualName, qualified: bool) -> bool {
     PLATFORM
         .iter()
         .any(|(schema, function)| *function == name.1 && (!qualified || *schema == name.0))
