@@ -173,7 +173,7 @@ async fn load_live(client: &Client) -> Result<LiveCatalog> {
     for row in query(client, &indexes_query()).await? {
         let schema: String = row.get(0);
         live.index_tables.insert(
-            (schema.clone().into(), name_at(&row, 1)),
+            (schema.as_str().into(), name_at(&row, 1)),
             (schema.into(), name_at(&row, 2)),
         );
     }

@@ -71,7 +71,7 @@ impl Symbols {
                     .any(|p| p.name == stmt.policy_name);
                 if !exists {
                     let policy = PolicyInfo {
-                        name: stmt.policy_name.clone().into(),
+                        name: stmt.policy_name.as_str().into(),
                         site: site.clone(),
                     };
                     self.policies.push(&table, policy);
@@ -92,7 +92,7 @@ impl Symbols {
     /// creation schema.
     fn new_relation(&self, rel: &RangeVar) -> QualName {
         if rel.schemaname.is_empty() && rel.relpersistence != "t" {
-            (self.creation_schema().into(), rel.relname.clone().into())
+            (self.creation_schema().into(), rel.relname.as_str().into())
         } else {
             range_name(rel)
         }
@@ -297,17 +297,17 @@ impl Symbols {
                             .iter()
                             .find(|s| {
                                 self.functions
-                                    .contains_key(&((*s).clone().into(), name.clone().into()))
+                                    .contains_key(&((*s).as_str().into(), name.as_str().into()))
                             })
                             .cloned()
                     })
                     .flatten();
                 Some((
                     found.unwrap_or_else(|| self.creation_schema()).into(),
-                    name.clone().into(),
+                    name.as_str().into(),
                 ))
             }
-            [.., schema, name] => Some((schema.clone().into(), name.clone().into())),
+            [.., schema, name] => Some((schema.as_str().into(), name.as_str().into())),
             [] => None,
         }
     }
@@ -552,7 +552,7 @@ impl Symbols {
                 self.edit_indexes(&table, |indexes| {
                     for index in indexes {
                         if index.name.as_deref() == Some(from.1.as_str()) {
-                            index.name = Some(stmt.newname.clone().into());
+                            index.name = Some(stmt.newname.as_str().into());
                         }
                     }
                 });
@@ -562,7 +562,7 @@ impl Symbols {
                 let table = self.relation(rel);
                 self.policies.edit(&table, |policies| {
                     if let Some(policy) = policies.iter_mut().find(|p| p.name == stmt.subname) {
-                        policy.name = stmt.newname.clone().into();
+                        policy.name = stmt.newname.as_str().into();
                     }
                 });
             }
@@ -792,9 +792,9 @@ impl Symbols {
             if let Some(schema) = index_schema
                 && !self
                     .tables
-                    .contains_key(&(schema.to_string().into(), names[0].clone().into()))
+                    .contains_key(&(schema.into(), names[0].as_str().into()))
             {
-                return Some((schema.to_string().into(), names[0].clone().into()));
+                return Some((schema.into(), names[0].as_str().into()));
             }
         }
         Some(self.relation(&range))

@@ -220,13 +220,13 @@ impl Symbols {
         let in_schema = |s: &str| {
             self.lookups
                 .index_names
-                .get(&(s.to_string().into(), index.to_string().into()))
+                .get(&(Name::from(s), Name::from(index)))
                 .cloned()
                 .or_else(|| {
                     self.catalog.as_ref().and_then(|c| {
                         c.live
                             .index_tables
-                            .get(&(s.to_string().into(), index.to_string().into()))
+                            .get(&(Name::from(s), Name::from(index)))
                             .cloned()
                     })
                 })
@@ -318,7 +318,7 @@ impl Symbols {
             table
                 .facts
                 .columns
-                .insert(stmt.newname.clone().into(), column);
+                .insert(stmt.newname.as_str().into(), column);
         }
     }
 
@@ -411,7 +411,7 @@ fn add_column(facts: &mut TableFacts, table: &str, column: &ColumnDef, tx: Optio
         });
     let type_name = column.type_name.as_ref().map(type_text).unwrap_or_default();
     facts.columns.insert(
-        column.colname.clone().into(),
+        column.colname.as_str().into(),
         ColumnFact {
             type_name: type_name.into(),
             not_null,

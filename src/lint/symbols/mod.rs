@@ -278,7 +278,7 @@ pub fn range_name(range: &RangeVar) -> QualName {
     } else {
         "public"
     };
-    (schema.to_string().into(), range.relname.clone().into())
+    (schema.into(), range.relname.as_str().into())
 }
 
 pub use crate::sql::string_list;
@@ -286,8 +286,8 @@ pub use crate::sql::string_list;
 /// A qualified name from a parse-tree name list (`[schema,] name`); unqualified: `public`.
 pub fn list_name(nodes: &[Node]) -> Option<QualName> {
     match string_list(nodes).as_slice() {
-        [name] => Some(("public".into(), name.clone().into())),
-        [.., schema, name] => Some((schema.clone().into(), name.clone().into())),
+        [name] => Some(("public".into(), name.as_str().into())),
+        [.., schema, name] => Some((schema.as_str().into(), name.as_str().into())),
         [] => None,
     }
 }
