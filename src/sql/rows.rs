@@ -118,12 +118,19 @@ enum State {
     /// After that `,` (at this offset): a `(` opens the next row.
     Comma { start: usize },
     /// In a later row.
-    Row {
-        start: usize,
-        depth: usize,
-        subquery: bool,
-        constants: Constants,
-    },
+    Row(RowInProgress),
+}
+
+/// A later row being read.
+#[derive(Clone, Copy)]
+struct RowInProgress {
+    /// Where its `,` starts.
+    start: usize,
+    /// How deep in parentheses the pass is (1: the row's own).
+    depth: usize,
+    /// It holds a subquery.
+    subquery: bool,
+    constants: Constants,
 }
 
 /// How a later row reads so far as `(constant, …)`.
@@ -199,18 +206,13 @@ impl RowFinder {
             State::AfterRow if kind == Token::Ascii44 as i32 => State::Comma {
                 start: token.start as usize,
             },
-            State::Comma { start } if open => State::Row {
+            State::Comma { start } if open => State::Row(RowInProgress {
                 start,
                 depth: 1,
                 subquery: false,
                 constants: Constants::Expected,
-            },
-            State::Row {
-                start,
-                depth,
-                subquery,
-                constants,
-            } => self.in_row(kind, token.end as usize, start, depth, subquery, constants),
+            }),
+            State::Row(row) => self.in_row(row, kind, token.end as usize),
             State::Outside | State::ListStart | State::AfterRow | State::Comma { .. } => {
                 self.previous_collected = false;
                 self.outside(kind)
@@ -233,32 +235,24 @@ impl RowFinder {
         }
     }
 
-    /// A token inside a later row (`start`: its `,`; `end`: where this token ends).
-    fn in_row(
-        &mut self,
-        kind: i32,
-        end: usize,
-        start: usize,
-        depth: usize,
-        subquery: bool,
-        constants: Constants,
-    ) -> State {
+    /// A token of kind `kind`, ending at `end`, inside a later row.
+    fn in_row(&mut self, row: RowInProgress, kind: i32, end: usize) -> State {
         let (open, close) = (kind == Token::Ascii40 as i32, kind == Token::Ascii41 as i32);
-        if close && depth == 1 {
-            let constants = constants == Constants::After;
-            self.collect(subquery, start..end, constants);
+        if close && row.depth == 1 {
+            let constants = row.constants == Constants::After;
+            self.collect(row.subquery, row.start..end, constants);
             return State::AfterRow;
         }
-        State::Row {
-            start,
-            depth: depth + usize::from(open) - usize::from(close),
-            subquery: subquery || opens_subquery(kind),
-            constants: if depth == 1 {
-                constants.next(kind)
+        State::Row(RowInProgress {
+            depth: row.depth + usize::from(open) - usize::from(close),
+            subquery: row.subquery || opens_subquery(kind),
+            constants: if row.depth == 1 {
+                row.constants.next(kind)
             } else {
                 Constants::No
             },
-        }
+            ..row
+        })
     }
 
     /// Records a finished later row, unless it holds a subquery.
