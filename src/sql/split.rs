@@ -104,8 +104,27 @@ pub(super) fn for_each_token_in_windows(
     window: usize,
     mut visit: impl FnMut(&ScanToken),
 ) -> pg_query::Result<()> {
-    let boundary =
-        |t: &ScanToken| t.token == Token::Ascii59 as i32 || t.token == Token::Ascii44 as i32;
+    walk_tokens_in_windows(text, window, |t| {
+        visit(t);
+        None
+    })
+}
+
+/// [`for_each_token_in_windows`], where `visit` may answer `Some(at)` to skip the text up to
+/// `at` (past the token it is given): the scanner starts afresh there, in its initial state, as
+/// psql's does after a meta-command's line or a `COPY` block's data.
+pub(super) fn walk_tokens_in_windows(
+    text: &str,
+    window: usize,
+    mut visit: impl FnMut(&ScanToken) -> Option<usize>,
+) -> pg_query::Result<()> {
+    // Tokens after which the scanner is back in its initial state and that no longer token can
+    // hold: `;`, `,` and `\\` (a character of its own to PostgreSQL's scanner).
+    let boundary = |t: &ScanToken| {
+        [Token::Ascii59, Token::Ascii44, Token::Ascii92]
+            .iter()
+            .any(|&b| t.token == b as i32)
+    };
     let (mut start, mut size) = (0, window);
     // Where the next window ends instead, just before a token the last window cut short.
     let mut shortened = None;
@@ -115,16 +134,20 @@ pub(super) fn for_each_token_in_windows(
             .take()
             .unwrap_or_else(|| text.floor_char_boundary(start.saturating_add(size)));
         if end >= text.len() {
-            return ffi::for_each_token(&text[start..], |t| visit(&shifted(t, start)));
+            match visit_the_rest(&text[start..], start, &mut visit)? {
+                Some(at) => (start, size) = (at.max(start + 1), window),
+                None => return Ok(()),
+            }
+            continue;
         }
         tokens.clear();
         let scanned = ffi::for_each_token_or_failure(&text[start..end], |t| tokens.push(*t));
         match (scanned, tokens.iter().rposition(boundary)) {
             (Ok(()), Some(last)) => {
-                tokens[..=last]
+                let resume = tokens[..=last]
                     .iter()
-                    .for_each(|t| visit(&shifted(t, start)));
-                start += tokens[last].end as usize;
+                    .find_map(|t| visit(&shifted(t, start)));
+                start = resume.map_or(start + tokens[last].end as usize, |at| at.max(start + 1));
                 size = window;
             }
             // The window ends inside a string, comment or body: end it before that instead.
@@ -133,6 +156,30 @@ pub(super) fn for_each_token_in_windows(
         }
     }
     Ok(())
+}
+
+/// Visits the tokens of `rest` (the text from `offset` on) until `visit` answers where to go on
+/// from. When `rest` does not scan, the tokens before the one the scanner could not finish are
+/// visited (a psql meta-command among them skips its line) and, unless `visit` goes on from one
+/// of them, the scanner's error is the answer.
+fn visit_the_rest(
+    rest: &str,
+    offset: usize,
+    visit: &mut impl FnMut(&ScanToken) -> Option<usize>,
+) -> pg_query::Result<Option<usize>> {
+    let mut resume = None;
+    let mut until_resume = |t: &ScanToken| {
+        if resume.is_none() {
+            resume = visit(&shifted(t, offset));
+        }
+    };
+    let Err(error) = ffi::for_each_token(rest, &mut until_resume) else {
+        return Ok(resume);
+    };
+    if let Err(Some(cut)) = ffi::for_each_token_or_failure(rest, |_| {}) {
+        ffi::for_each_token(&rest[..cut], &mut until_resume)?;
+    }
+    resume.map(Some).ok_or(error)
 }
 
 /// `token` of a scan of the text from `offset` on, as a scan of the whole text has it.
@@ -251,6 +298,8 @@ mod tests {
             "SELECT 'é;ü'; SELECT 'ß'; SELECT '€';".repeat(20),
             "INSERT INTO t VALUES (1, 'a,b', $$c,d$$ /* e, f */, \"g,h\", 1e5), -- i, j\n (-2.5e-3, U&'d\\0061t' UESCAPE '\\', x'1F'),(3,'é,ü')".repeat(5),
             "SELECT f(1, 'unterminated, 2), 3".into(),
+            "SELECT E'\\\\', 1 \\gset\n\\x\nSELECT 'a\\b', 2; \\echo a,b;c\nSELECT 3".into(),
+            "\\restrict k\nCOPY t FROM stdin;\n1\tit's\n\\.\n".into(),
             String::new(),
         ];
         let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
