@@ -17,9 +17,9 @@ pub(crate) fn lint_sequential(sources: Vec<SourceFile>, options: &LintOptions) -
     let paths: Vec<&Path> = sources.iter().map(|s| s.path.as_path()).collect();
     let mut pass = RulePass::new(options, &paths);
     for (index, source) in sources.iter().enumerate() {
-        let part = prepare::prepare_whole_file(index, source, options);
-        let source = Arc::new(source.clone());
-        pass.consume(prepare::carry(part, &source, true, Keep::Compressed));
+        let read = prepare::read_file(index, source.clone(), options, Keep::Compressed);
+        let part = prepare::prepare_whole_file(index, &read.source, options);
+        pass.consume(prepare::carry(part, read, true, Keep::Compressed));
     }
     report(pass.into_parts(), options).expect("texts in memory are never read again")
 }
@@ -65,11 +65,20 @@ pub(crate) fn lint_checked(sources: Vec<SourceFile>, options: &LintOptions) -> L
 }
 
 fn assert_same(sequential: &LintReport, piped: &LintReport, tuning: &Tuning) {
-    // The renderers are functions of the findings and the sources alone (the sources are the
-    // same), so equal findings render to identical bytes in every format.
+    // The renderers are functions of the findings and the sources alone, so equal findings and
+    // texts render to identical bytes in every format.
     assert_eq!(
         sequential.diagnostics, piped.diagnostics,
         "pipeline {tuning:?} differs from the sequential engine"
+    );
+    let texts = |report: &LintReport| -> Vec<(PathBuf, String)> {
+        let sources = report.sources.iter();
+        sources.map(|s| (s.path.clone(), s.text.clone())).collect()
+    };
+    assert_eq!(
+        texts(sequential),
+        texts(piped),
+        "pipeline {tuning:?} quotes other texts than the sequential engine"
     );
 }
 
@@ -210,10 +219,6 @@ fn assert_files_read_by_the_pipeline_lint_the_same(
 ) {
     let sequential = lint_sequential(sources.to_vec(), options);
     let found = discover::discover(&[folder.to_path_buf()], discover::MAX_FILE_BYTES).unwrap();
-    let held = |report: &LintReport| -> Vec<(PathBuf, String)> {
-        let sources = report.sources.iter();
-        sources.map(|s| (s.path.clone(), s.text.clone())).collect()
-    };
     for tuning in TUNINGS {
         let inputs = prepare::Inputs::Files {
             paths: found.files.clone().into_iter(),
@@ -221,7 +226,50 @@ fn assert_files_read_by_the_pipeline_lint_the_same(
         };
         let piped = lint_inputs_tuned(*tuning, inputs, options).unwrap();
         assert_same(&sequential, &piped, tuning);
-        assert_eq!(held(&sequential), held(&piped), "{tuning:?}");
+    }
+}
+
+/// A psql script as pg_dump writes one, `blocks` tables long: meta-commands, `COPY` data that
+/// is not SQL (quotes, comment openers, a `\.` inside a value), SQL between and after the data.
+fn psql_script(blocks: usize) -> String {
+    let mut text = String::from("\\restrict k3y\nSET statement_timeout = 0;\n");
+    for i in 0..blocks {
+        text += &format!(
+            "CREATE TABLE public.t{i} (id bigint PRIMARY KEY, note text, parent bigint REFERENCES public.t0 (id));\n\
+             COPY public.t{i} (id, note, parent) FROM stdin;\n1\tO'Brien; /* $$ --\t\\N\n2\t\\\\.\t1\n\\.\n\
+             \\echo it's {i}\nALTER TABLE public.t{i} ADD COLUMN c{i} int;\n"
+        );
+    }
+    text + "COPY public.t0 FROM stdin;\n\\.\n\\unrestrict k3y\n"
+}
+
+#[test]
+fn psql_scripts_lint_the_same_in_the_pipeline_in_memory_and_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let texts = [psql_script(1), psql_script(400)];
+    for (i, text) in texts.iter().enumerate() {
+        std::fs::write(dir.path().join(format!("V{i}__dump.sql")), text).unwrap();
+    }
+    for runner in [Runner::Eventos, Runner::None] {
+        let options = LintOptions {
+            runner,
+            ..LintOptions::default()
+        };
+        let (sources, _) = folder(dir.path());
+        let findings = assert_every_tuning(&sources, &options);
+        assert_files_read_by_the_pipeline_lint_the_same(dir.path(), &sources, &options);
+        let report = lint_sequential(sources, &options);
+        let count = |rule: &str| report.diagnostics.iter().filter(|d| d.rule == rule).count();
+        assert_eq!(count("syntax-error"), 0, "{:?}", report.diagnostics);
+        // Per file: `\restrict`, `\unrestrict`, an `\echo` and a data block per table, and the
+        // last, empty, data block.
+        let psql: usize = [1, 400].iter().map(|blocks| 2 * blocks + 3).sum();
+        let expected = if runner == Runner::None { 0 } else { psql };
+        assert_eq!(count("psql-only"), expected);
+        assert!(
+            findings > expected,
+            "the SQL between the data is linted too"
+        );
     }
 }
 

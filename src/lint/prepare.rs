@@ -415,6 +415,48 @@ impl Inputs {
     }
 }
 
+/// A file as the pipeline reads it: its position, its text as the server is sent it (psql's part
+/// set aside, [`read_file`]) and the findings on that part, which its first part carries.
+#[derive(Debug)]
+pub struct ReadFile {
+    /// The file's position in lint order.
+    pub file: usize,
+    /// The file, psql's part blanked.
+    pub source: Arc<SourceFile>,
+    /// `psql-only` findings.
+    pub psql: Vec<Diagnostic>,
+    /// What brings the text back as read, when its psql part was blanked (its last part
+    /// carries it).
+    pub stored: Option<StoredText>,
+}
+
+/// `source` read for the pipeline: psql's part (meta-commands, inline `COPY` data:
+/// [`sql::psql`]) replaced by spaces, every position unchanged, and the `psql-only` findings on it.
+pub fn read_file(file: usize, source: SourceFile, options: &LintOptions, keep: Keep) -> ReadFile {
+    let parts = sql::psql::client_parts(&source.text);
+    if parts.is_empty() {
+        return ReadFile {
+            file,
+            source: Arc::new(source),
+            psql: Vec::new(),
+            stored: None,
+        };
+    }
+    // The report quotes the text as read: what brings it back is made from that text.
+    let stored = Some(StoredText::of(&source, keep));
+    let psql = rules::psql_only::findings(&source, &parts, options.runner);
+    let text = sql::psql::blank(source.text, &parts);
+    ReadFile {
+        file,
+        source: Arc::new(SourceFile {
+            path: source.path,
+            text,
+        }),
+        psql,
+        stored,
+    }
+}
+
 /// Hands out the pipeline's jobs in file order: consecutive small files together (up to a
 /// chunk's worth of SQL, so a history of 14,000 small files is not 14,000 hand-offs between
 /// threads), a large file chunk by chunk (its layout computed here, while the workers parse the
@@ -425,19 +467,20 @@ pub struct Jobs<'a> {
     options: &'a LintOptions,
     chunk_bytes: usize,
     next_file: usize,
-    /// A file read but not handed out yet (it did not fit the previous batch), and its position.
-    peeked: Option<(usize, Arc<SourceFile>)>,
-    current: Option<(usize, Arc<SourceFile>, Arc<Layout>, usize)>,
+    /// A file read but not handed out yet (it did not fit the previous batch).
+    peeked: Option<ReadFile>,
+    /// The file being handed out chunk by chunk, its layout and its next chunk.
+    current: Option<(ReadFile, Arc<Layout>, usize)>,
     failure: Option<anyhow::Error>,
 }
 
 /// One job of the pipeline.
 #[derive(Debug)]
 pub enum Job {
-    /// Prepare these files (with their positions), each whole.
-    Files(Vec<(usize, Arc<SourceFile>)>),
-    /// Prepare chunk `3` of file `0` (`1`), laid out as `2`.
-    Chunk(usize, Arc<SourceFile>, Arc<Layout>, usize),
+    /// Prepare these files, each whole.
+    Files(Vec<ReadFile>),
+    /// Prepare chunk `2` of file `0`, laid out as `1` (the file's psql findings ride on chunk 0).
+    Chunk(ReadFile, Arc<Layout>, usize),
 }
 
 impl<'a> Jobs<'a> {
@@ -456,38 +499,47 @@ impl<'a> Jobs<'a> {
 
     /// The next job, if any.
     pub fn next_job(&mut self) -> Option<Job> {
-        if let Some((file, source, layout, next)) = &mut self.current {
+        if let Some((read, layout, next)) = &mut self.current {
             if *next < layout.chunks.len() {
                 *next += 1;
-                return Some(Job::Chunk(
-                    *file,
-                    Arc::clone(source),
-                    Arc::clone(layout),
-                    *next - 1,
-                ));
+                let last = *next == layout.chunks.len();
+                let chunk = ReadFile {
+                    file: read.file,
+                    source: Arc::clone(&read.source),
+                    psql: Vec::new(),
+                    stored: if last { read.stored.take() } else { None },
+                };
+                return Some(Job::Chunk(chunk, Arc::clone(layout), *next - 1));
             }
             self.current = None;
         }
-        let (file, source) = self.next_source()?;
-        if source.text.len() <= self.chunk_bytes {
-            let mut bytes = source.text.len();
-            let mut batch = vec![(file, source)];
-            while let Some((next_file, next)) = self.next_source() {
-                if bytes + next.text.len() > self.chunk_bytes {
-                    self.peeked = Some((next_file, next));
+        let mut read = self.next_source()?;
+        if read.source.text.len() <= self.chunk_bytes {
+            let mut bytes = read.source.text.len();
+            let mut batch = vec![read];
+            while let Some(next) = self.next_source() {
+                if bytes + next.source.text.len() > self.chunk_bytes {
+                    self.peeked = Some(next);
                     break;
                 }
-                bytes += next.text.len();
-                batch.push((next_file, next));
+                bytes += next.source.text.len();
+                batch.push(next);
             }
             return Some(Job::Files(batch));
         }
-        let layout = Arc::new(Layout::of(&source, self.options, self.chunk_bytes));
+        let layout = Arc::new(Layout::of(&read.source, self.options, self.chunk_bytes));
         if layout.chunks.len() <= 1 {
-            return Some(Job::Files(vec![(file, source)]));
+            return Some(Job::Files(vec![read]));
         }
-        self.current = Some((file, Arc::clone(&source), Arc::clone(&layout), 1));
-        Some(Job::Chunk(file, source, layout, 0))
+        // Chunk 0 is not the last: what brings the text back waits for the last one.
+        let rest = ReadFile {
+            file: read.file,
+            source: Arc::clone(&read.source),
+            psql: Vec::new(),
+            stored: read.stored.take(),
+        };
+        self.current = Some((rest, Arc::clone(&layout), 1));
+        Some(Job::Chunk(read, layout, 0))
     }
 
     /// Why the jobs ended early: the first file that could not be read.
@@ -495,8 +547,8 @@ impl<'a> Jobs<'a> {
         self.failure
     }
 
-    /// The next file and its position, read; `None` at the end or on the first failure.
-    fn next_source(&mut self) -> Option<(usize, Arc<SourceFile>)> {
+    /// The next file, read; `None` at the end or on the first failure.
+    fn next_source(&mut self) -> Option<ReadFile> {
         if let Some(peeked) = self.peeked.take() {
             return Some(peeked);
         }
@@ -506,7 +558,8 @@ impl<'a> Jobs<'a> {
         match self.inputs.next_source()? {
             Ok(source) => {
                 self.next_file += 1;
-                Some((self.next_file - 1, Arc::new(source)))
+                let keep = self.inputs.keep();
+                Some(read_file(self.next_file - 1, source, self.options, keep))
             }
             Err(err) => {
                 self.failure = Some(err);
@@ -522,27 +575,32 @@ pub fn run(options: &LintOptions, chunk_bytes: usize, keep: Keep, job: Job) -> V
     match job {
         Job::Files(files) => files
             .into_iter()
-            .map(|(file, source)| {
-                let part = prepare_file(file, &source, options, chunk_bytes);
-                carry(part, &source, true, keep)
+            .map(|read| {
+                let part = prepare_file(read.file, &read.source, options, chunk_bytes);
+                carry(part, read, true, keep)
             })
             .collect(),
-        Job::Chunk(file, source, layout, index) => {
-            let part = prepare_chunk(file, &source, &layout, index);
-            vec![carry(part, &source, index == 0, keep)]
+        Job::Chunk(read, layout, index) => {
+            let part = prepare_chunk(read.file, &read.source, &layout, index);
+            vec![carry(part, read, index == 0, keep)]
         }
     }
 }
 
-/// `part` carrying what the rule pass needs of its file: the file on the first part, and on the
-/// last what brings its text back (made here, on a worker, while the rule pass is still on the
-/// earlier parts; the rule pass then only drops the text when it is done with the file).
-pub fn carry(mut part: Prepared, source: &Arc<SourceFile>, first: bool, keep: Keep) -> Prepared {
+/// `part` carrying what the rule pass needs of its file: the file and its psql findings on the
+/// first part, and on the last what brings its text back (made here, on a worker, while the rule
+/// pass is still on the earlier parts; the rule pass then only drops the text when it is done
+/// with the file).
+pub fn carry(mut part: Prepared, read: ReadFile, first: bool, keep: Keep) -> Prepared {
+    part.problems.extend(read.psql);
     if first {
-        part.source = Some(Arc::clone(source));
+        part.source = Some(Arc::clone(&read.source));
     }
     if part.last {
-        part.stored = Some(StoredText::of(source, keep));
+        part.stored = Some(
+            read.stored
+                .unwrap_or_else(|| StoredText::of(&read.source, keep)),
+        );
     }
     part
 }

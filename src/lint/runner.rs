@@ -21,7 +21,7 @@ pub use crate::base::Runner;
 /// The transaction semantics of each runner (the enum itself is a project setting, in `base`).
 impl Runner {
     /// The tool's name in messages.
-    fn tool(self) -> &'static str {
+    pub fn tool(self) -> &'static str {
         match self {
             Runner::Eventos => "eventos",
             Runner::Supabase => "the Supabase CLI",

@@ -7,6 +7,7 @@
 pub mod catalog_free;
 mod ffi;
 mod plpgsql;
+pub mod psql;
 mod rows;
 mod split;
 

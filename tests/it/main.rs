@@ -10,6 +10,7 @@ mod diff;
 mod imports;
 mod lint_cli;
 mod lint_corpus;
+mod lint_dump;
 mod lint_live;
 mod migrate_apply;
 mod migrate_faults;

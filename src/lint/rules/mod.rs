@@ -34,6 +34,7 @@ pub mod prefer_repack;
 pub mod prefer_robust_stmts;
 pub mod prefer_text;
 pub mod prefer_timestamptz;
+pub mod psql_only;
 pub mod refresh_concurrently_needs_unique_index;
 pub mod rename_column;
 pub mod rename_table;
@@ -90,6 +91,7 @@ pub struct Rule {
 /// Every rule, in the order they are documented.
 pub static RULES: &[Rule] = &[
     syntax_error::RULE,
+    psql_only::RULE,
     alter_system::RULE,
     supabase_reserved_schema::RULE,
     copy_to_file::RULE,

@@ -70,6 +70,15 @@ fn newest_install() -> anyhow::Result<PgInstall> {
         .ok_or_else(|| anyhow::anyhow!("no PostgreSQL server binaries found (run scripts/setup)"))
 }
 
+/// A client program (`pg_dump`, `psql`…) of the newest PostgreSQL installed, the server of
+/// [`Pg::Newest`].
+pub fn newest_program(name: &str) -> PathBuf {
+    newest_install()
+        .expect("a PostgreSQL installation (run scripts/setup)")
+        .bin_dir
+        .join(name)
+}
+
 /// Starts the cluster of flavour `pg`.
 async fn start(pg: Pg) -> anyhow::Result<Cluster> {
     match pg {
