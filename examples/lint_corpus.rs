@@ -6,6 +6,8 @@
 //! lint_corpus findings <dir> <findings>      one file, every statement a finding
 //! lint_corpus among <dir> <files> <findings> <files> small clean files, one the findings file
 //! lint_corpus churn <dir> <files>            a history that drops, renames and replaces
+//! lint_corpus seed <dir> <rows>               one INSERT of <rows> rows, one of <rows>/10
+//! lint_corpus dump <dir> <tables> <rows>      a pg_dump with <rows> rows of data per table
 //! ```
 //!
 //! Prints the number of files and bytes written.
@@ -29,6 +31,7 @@ fn main() {
         Some("among") => lint_corpus::findings_among(number(2), number(3)),
         Some("churn") => lint_corpus::churn(number(2)),
         Some("seed") => vec![lint_corpus::seed_file(number(2))],
+        Some("dump") => vec![lint_corpus::dump_file(number(2), number(3))],
         _ => usage(),
     };
     let dir = std::path::Path::new(args.get(1).unwrap_or_else(|| usage()));

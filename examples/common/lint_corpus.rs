@@ -430,6 +430,60 @@ pub fn seed_file(rows: usize) -> File {
     }
 }
 
+/// A `pg_dump` of `tables` tables of `rows` rows each, laid out as pg_dump writes one: the
+/// `\\restrict` line, settings, the tables, one `COPY … FROM stdin` block of data per table (rows
+/// holding quotes, semicolons, comment openers, backslash escapes and `\\N`), then primary keys,
+/// foreign keys and indexes, and `\\unrestrict`.
+pub fn dump_file(tables: usize, rows: usize) -> File {
+    let mut text = String::with_capacity(tables * (rows * 70 + 900));
+    text.push_str(
+        "--\n-- PostgreSQL database dump\n--\n\n\\restrict 7acNURsv0ZYKOb8Nki1ajERqTKSx4N\n\n\
+         SET statement_timeout = 0;\nSET lock_timeout = 0;\nSET client_encoding = 'UTF8';\n\
+         SET standard_conforming_strings = on;\n\
+         SELECT pg_catalog.set_config('search_path', '', false);\n\
+         SET check_function_bodies = false;\n\n\
+         CREATE SCHEMA app;\n\n",
+    );
+    for t in 0..tables {
+        let _ = write!(
+            text,
+            "--\n-- Name: item_{t}; Type: TABLE; Schema: app; Owner: -\n--\n\n\
+             CREATE TABLE app.item_{t} (\n    id bigint NOT NULL,\n    parent_id bigint,\n    \
+             name text NOT NULL,\n    note text,\n    created_at timestamp with time zone \
+             DEFAULT now() NOT NULL\n);\n\n"
+        );
+    }
+    for t in 0..tables {
+        let _ = writeln!(
+            text,
+            "--\n-- Data for Name: item_{t}; Type: TABLE DATA; Schema: app; Owner: -\n--\n\n\
+             COPY app.item_{t} (id, parent_id, name, note, created_at) FROM stdin;"
+        );
+        for r in 0..rows {
+            let parent = if r == 0 { "\\N".to_string() } else { (r / 2).to_string() };
+            let _ = writeln!(
+                text,
+                "{r}\t{parent}\tO'Brien's item {r}; -- not a comment\tline\\none /* {t}\t2024-01-01 00:00:00+00"
+            );
+        }
+        text.push_str("\\.\n\n\n");
+    }
+    for t in 0..tables {
+        let _ = write!(
+            text,
+            "ALTER TABLE ONLY app.item_{t}\n    ADD CONSTRAINT item_{t}_pkey PRIMARY KEY (id);\n\n\
+             CREATE INDEX item_{t}_name_idx ON app.item_{t} USING btree (name);\n\n\
+             ALTER TABLE ONLY app.item_{t}\n    ADD CONSTRAINT item_{t}_parent_id_fkey FOREIGN KEY \
+             (parent_id) REFERENCES app.item_{t}(id);\n\n"
+        );
+    }
+    text.push_str("--\n-- PostgreSQL database dump complete\n--\n\n\\unrestrict 7acNURsv0ZYKOb8Nki1ajERqTKSx4N\n\n");
+    File {
+        name: "dump.sql".into(),
+        text,
+    }
+}
+
 /// `files` small clean files, the one in the middle replaced by [`findings_file`] of `findings`.
 pub fn findings_among(files: usize, findings: usize) -> Vec<File> {
     let middle = files / 2;
