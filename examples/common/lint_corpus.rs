@@ -460,7 +460,11 @@ pub fn dump_file(tables: usize, rows: usize) -> File {
              COPY app.item_{t} (id, parent_id, name, note, created_at) FROM stdin;"
         );
         for r in 0..rows {
-            let parent = if r == 0 { "\\N".to_string() } else { (r / 2).to_string() };
+            let parent = if r == 0 {
+                "\\N".to_string()
+            } else {
+                (r / 2).to_string()
+            };
             let _ = writeln!(
                 text,
                 "{r}\t{parent}\tO'Brien's item {r}; -- not a comment\tline\\none /* {t}\t2024-01-01 00:00:00+00"

@@ -237,7 +237,8 @@ fn psql_script(blocks: usize) -> String {
         text += &format!(
             "CREATE TABLE public.t{i} (id bigint PRIMARY KEY, note text, parent bigint REFERENCES public.t0 (id));\n\
              COPY public.t{i} (id, note, parent) FROM stdin;\n1\tO'Brien; /* $$ --\t\\N\n2\t\\\\.\t1\n\\.\n\
-             \\echo it's {i}\nALTER TABLE public.t{i} ADD COLUMN c{i} int;\n"
+             \\echo it's {i}\nALTER TABLE public.t{i} ADD COLUMN c{i} int;\n\
+             SELECT count(*) AS n{i} FROM public.t{i} \\gset\n"
         );
     }
     text + "COPY public.t0 FROM stdin;\n\\.\n\\unrestrict k3y\n"
@@ -261,9 +262,9 @@ fn psql_scripts_lint_the_same_in_the_pipeline_in_memory_and_on_disk() {
         let report = lint_sequential(sources, &options);
         let count = |rule: &str| report.diagnostics.iter().filter(|d| d.rule == rule).count();
         assert_eq!(count("syntax-error"), 0, "{:?}", report.diagnostics);
-        // Per file: `\restrict`, `\unrestrict`, an `\echo` and a data block per table, and the
-        // last, empty, data block.
-        let psql: usize = [1, 400].iter().map(|blocks| 2 * blocks + 3).sum();
+        // Per file: `\restrict`, `\unrestrict`, an `\echo`, a `\gset` and a data block per
+        // table, and the last, empty, data block.
+        let psql: usize = [1, 400].iter().map(|blocks| 3 * blocks + 3).sum();
         let expected = if runner == Runner::None { 0 } else { psql };
         assert_eq!(count("psql-only"), expected);
         assert!(

@@ -8,7 +8,7 @@
 //! psql's own lexer starts afresh too: a data line holding `O'Brien` opens no string.
 //!
 //! [`blank`] replaces these parts with spaces, newlines kept, so the rest parses as SQL with every
-//! position unchanged.
+//! position unchanged; a meta-command that sends the query (`\gexec`) becomes a `;`.
 
 use std::ops::Range;
 
@@ -21,6 +21,9 @@ use super::split;
 pub enum ClientKind {
     /// A meta-command, from its backslash to the end of its line.
     MetaCommand,
+    /// A meta-command that sends the query buffer (`\g`, `\gset`, `\gexec`…): it ends the
+    /// statement before it, as a `;` would.
+    QueryCommand,
     /// The data lines after a `COPY … FROM stdin` command, through the line `\.`.
     CopyData,
 }
@@ -65,9 +68,24 @@ pub fn blank(text: String, parts: &[ClientPart]) -> String {
                 *byte = b' ';
             }
         }
+        if part.kind == ClientKind::QueryCommand {
+            bytes[part.span.start] = b';';
+        }
     }
     String::from_utf8(bytes).expect("parts start and end at ASCII bytes, so spaces keep UTF-8")
 }
+
+/// psql's meta-commands that send the query buffer to the server, ending its statement.
+const SENDS_QUERY: &[&str] = &[
+    "g",
+    "gx",
+    "gset",
+    "gexec",
+    "gdesc",
+    "crosstabview",
+    "watch",
+    "sendpipeline",
+];
 
 /// Windows after each part start small: a pg_dump restarts the scanner at every table's data.
 const WINDOW_BYTES: usize = 16 * 1024;
@@ -100,21 +118,33 @@ impl PartFinder<'_> {
             Some(Token::SqlComment | Token::CComment) => None,
             Some(Token::Ascii92) => {
                 let end = self.line_end(start);
-                self.push(ClientKind::MetaCommand, start..end);
-                Some(end)
-            }
-            Some(Token::Ascii59) if self.copy.parens == 0 => {
-                let copy = std::mem::take(&mut self.copy);
-                if copy.is_copy && copy.from_stdin {
-                    self.copy_data(token.end as usize)
-                } else {
-                    None
+                let name = self.text[start + 1..end]
+                    .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                    .next()
+                    .unwrap_or_default();
+                if !SENDS_QUERY.contains(&name) {
+                    self.push(ClientKind::MetaCommand, start..end);
+                    return Some(end);
                 }
+                self.push(ClientKind::QueryCommand, start..end);
+                Some(self.end_statement(end).unwrap_or(end))
             }
+            Some(Token::Ascii59) if self.copy.parens == 0 => self.end_statement(token.end as usize),
             _ => {
                 self.copy.code(kind);
                 None
             }
+        }
+    }
+
+    /// Ends the current statement at `at`: a `COPY … FROM stdin`'s data follows (skip to its
+    /// end), any other statement is done.
+    fn end_statement(&mut self, at: usize) -> Option<usize> {
+        let copy = std::mem::take(&mut self.copy);
+        if copy.is_copy && copy.from_stdin {
+            self.copy_data(at)
+        } else {
+            None
         }
     }
 
@@ -126,9 +156,7 @@ impl PartFinder<'_> {
             .map(|n| after_command + n + 1)?;
         let terminator = self.terminator_line(data_start)?;
         let end = self.line_end(terminator);
-        if terminator > data_start || end > terminator {
-            self.push(ClientKind::CopyData, data_start..end);
-        }
+        self.push(ClientKind::CopyData, data_start..end);
         Some(end)
     }
 
@@ -201,11 +229,29 @@ mod tests {
             parts(text),
             vec![
                 (ClientKind::MetaCommand, "\\restrict abc"),
-                (ClientKind::MetaCommand, "\\gset"),
+                (ClientKind::QueryCommand, "\\gset"),
                 (ClientKind::MetaCommand, "\\echo it's here"),
                 (ClientKind::MetaCommand, "\\unrestrict abc"),
             ]
         );
+    }
+
+    #[test]
+    fn a_meta_command_that_sends_the_query_ends_its_statement() {
+        let text = "SELECT 'CREATE DATABASE app'\nWHERE NOT EXISTS (SELECT 1) \\gexec\r\n\
+                    COPY t FROM stdin \\g\nx'y\n\\.\nSELECT 1 \\gset p_\nSELECT :'p_x';";
+        assert_eq!(
+            parts(text),
+            vec![
+                (ClientKind::QueryCommand, "\\gexec\r"),
+                (ClientKind::QueryCommand, "\\g"),
+                (ClientKind::CopyData, "x'y\n\\."),
+                (ClientKind::QueryCommand, "\\gset p_"),
+            ]
+        );
+        let blanked = blank(text.to_string(), &client_parts(text));
+        assert_eq!(crate::sql::split_spans(&blanked).len(), 4, "{blanked}");
+        assert!(blanked.contains("(SELECT 1) ;     \r\n"), "{blanked}");
     }
 
     #[test]

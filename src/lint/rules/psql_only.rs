@@ -32,7 +32,7 @@ pub fn findings(source: &SourceFile, parts: &[ClientPart], runner: Runner) -> Ve
 fn finding(source: &SourceFile, part: &ClientPart, runner: Runner) -> Option<Diagnostic> {
     let text = &source.text[part.span.clone()];
     let (span, message) = match part.kind {
-        ClientKind::MetaCommand if runner != Runner::None => {
+        ClientKind::MetaCommand | ClientKind::QueryCommand if runner != Runner::None => {
             let name = text.split_whitespace().next().unwrap_or(text);
             let span = part.span.start..part.span.start + name.len();
             let message = format!(
@@ -90,6 +90,14 @@ mod tests {
             lines_with(Runner::Supabase, DUMP, "psql-only"),
             vec![1, 4, 8]
         );
+    }
+
+    #[test]
+    fn a_meta_command_that_sends_the_query_is_named_and_ends_its_statement() {
+        let text = "SELECT 'CREATE DATABASE app' WHERE NOT EXISTS (SELECT 1) \\gexec\nALTER SYSTEM SET work_mem = '1GB';\n";
+        assert_eq!(lines(text, "psql-only"), vec![1]);
+        assert_eq!(lines(text, "alter-system"), vec![2]);
+        assert!(lines(text, "syntax-error").is_empty());
     }
 
     #[test]
