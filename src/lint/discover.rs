@@ -513,6 +513,14 @@ fn read_bytes(path: &Path, max_file_bytes: u64) -> Result<Vec<u8>> {
 /// the line).
 pub fn read_migration(path: &Path, max_file_bytes: u64) -> Result<String> {
     let mut bytes = read_bytes(path, max_file_bytes)?;
+    if bytes.starts_with(b"PGDMP") {
+        bail!(
+            "{}: a pg_dump archive (custom format), not SQL\nhelp: lint the SQL it restores: \
+             `pg_restore --file=dump.sql {}`, then `eventos lint dump.sql --runner none`",
+            path.display(),
+            path.display()
+        );
+    }
     if bytes.starts_with(b"\xEF\xBB\xBF") {
         bytes.drain(..3);
     }

@@ -133,3 +133,33 @@ fn a_pg_dump_is_linted_as_sql_with_psql_s_part_named_at_its_lines() {
         .collect();
     assert_eq!(lint(&file, &["--runner", "none"]), (0, sql_only));
 }
+
+#[test]
+fn a_custom_format_archive_is_refused_with_the_command_that_gives_its_sql() {
+    let db = TestDb::new(Pg::Newest);
+    db.client().batch_execute(SCHEMA).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("backup.dump");
+    let out = Command::new(newest_program("pg_dump"))
+        .args(["--format", "custom", "--dbname", db.url(), "--file"])
+        .arg(&archive)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = eventos(dir.path())
+        .arg("lint")
+        .arg(&archive)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("backup.dump: a pg_dump archive (custom format), not SQL")
+            && stderr.contains("pg_restore --file=dump.sql"),
+        "{stderr}"
+    );
+}
