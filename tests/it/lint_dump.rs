@@ -4,10 +4,8 @@
 //! sent as SQL (so a migration tool cannot run it), and eventos must lint the SQL in it, name
 //! psql's part at its lines and never read the data as SQL.
 
+use crate::harness::{Pg, TestDb, eventos, newest_program, run_pg_tool};
 use std::path::Path;
-use std::process::Command;
-
-use crate::harness::{Pg, TestDb, eventos, newest_program};
 
 /// Rows that a scanner reading `COPY` data as SQL trips over: quotes, comment and dollar-quote
 /// openers, semicolons, backslashes, a line `\.` inside a value, tabs, newlines, non-ASCII.
@@ -29,16 +27,10 @@ INSERT INTO app.sessions VALUES (1, 1, E'\\.'), (2, 2, NULL), (3, 1, $$'$$);
 fn dump_of_schema() -> String {
     let db = TestDb::new(Pg::Newest);
     db.client().batch_execute(SCHEMA).unwrap();
-    let out = Command::new(newest_program("pg_dump"))
-        .args(["--dbname", db.url(), "--no-owner"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    run_pg_tool(
+        &newest_program("pg_dump"),
+        ["--dbname", db.url(), "--no-owner"],
+    )
 }
 
 /// `eventos lint <file> --format gcc <extra>`: exit code and `line rule` of every finding.
@@ -80,24 +72,17 @@ fn a_pg_dump_is_linted_as_sql_with_psql_s_part_named_at_its_lines() {
 
     // psql restores it: a valid psql script, data included.
     let restored = TestDb::new(Pg::Newest);
-    let out = Command::new(newest_program("psql"))
-        .args([
-            "-X",
-            "-q",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "--dbname",
-            restored.url(),
-            "-f",
-        ])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let psql_args = [
+        "-X",
+        "-q",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "--dbname",
+        restored.url(),
+        "-f",
+    ];
+    let psql_args = psql_args.into_iter().chain([file.to_str().unwrap()]);
+    run_pg_tool(&newest_program("psql"), psql_args);
     let titles = restored.query_strings("SELECT title FROM app.sessions ORDER BY id");
     assert_eq!(titles, vec!["\\.", "NULL", "'"]);
     // The server refuses it as SQL, which is how every migration tool but psql sends a file.
@@ -140,15 +125,10 @@ fn a_custom_format_archive_is_refused_with_the_command_that_gives_its_sql() {
     db.client().batch_execute(SCHEMA).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let archive = dir.path().join("backup.dump");
-    let out = Command::new(newest_program("pg_dump"))
-        .args(["--format", "custom", "--dbname", db.url(), "--file"])
-        .arg(&archive)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let args = ["--format", "custom", "--dbname", db.url(), "--file"];
+    run_pg_tool(
+        &newest_program("pg_dump"),
+        args.into_iter().chain([archive.to_str().unwrap()]),
     );
     let out = eventos(dir.path())
         .arg("lint")

@@ -4,7 +4,9 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::harness::{Pg, TestDb, count, eventos_process, fixture, fixture_copy, stderr, stdout};
+use crate::harness::{
+    Pg, TestDb, count, eventos_process, fixture, fixture_copy, run_pg_tool, stderr, stdout,
+};
 use eventos::db::{MIGRATION_LOCK_KEY, PgInstall};
 
 /// `pg_dump --schema-only` of the test database, with the pg_dump matching the server.
@@ -17,18 +19,9 @@ fn schema_dump(db: &TestDb) -> String {
         .unwrap_or_else(|| {
             panic!("no pg_dump for PostgreSQL {major}; install postgresql-client-{major}")
         });
-    let out = Command::new(install.bin_dir.join("pg_dump"))
-        .args(["--schema-only", "--no-comments", "--dbname", db.url()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let args = ["--schema-only", "--no-comments", "--dbname", db.url()];
     // `\restrict <random key>` lines differ on every run by design; everything else must not.
-    String::from_utf8(out.stdout)
-        .unwrap()
+    run_pg_tool(&install.bin_dir.join("pg_dump"), args)
         .lines()
         .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
         .collect::<Vec<_>>()

@@ -7,7 +7,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::harness::{Pg, TestDb, eventos, fixture, fixture_copy, repo_root, stderr, stdout};
+use crate::harness::{
+    Pg, TestDb, eventos, fixture, fixture_copy, repo_root, run_pg_tool, stderr, stdout,
+};
 use eventos::db::{Cluster, PgInstall};
 
 /// The bin folder of the PostgreSQL `major` installation (CI has 15 from apt, 18 from pip).
@@ -249,21 +251,14 @@ fn schema_dump(db: &TestDb, url: &str) -> String {
         .parse::<u32>()
         .unwrap()
         / 10000;
-    let out = Command::new(pg_bin(major).join("pg_dump"))
-        .args(["--schema-only", "--dbname", url])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    run_pg_tool(
+        &pg_bin(major).join("pg_dump"),
+        ["--schema-only", "--dbname", url],
+    )
+    .lines()
+    .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
+    .collect::<Vec<_>>()
+    .join("\n")
 }
 
 #[test]
@@ -400,17 +395,8 @@ fn psql_restore(major: u32, file: &Path, url: &str) -> (bool, String) {
 /// dump's lines, sorted (pg_dump lists equal default privileges in catalog order, which a
 /// restore may change).
 fn owned_dump(db: &TestDb, major: u32) -> Vec<String> {
-    let out = Command::new(pg_bin(major).join("pg_dump"))
-        .args(["--schema=public", "--schema=eventos", "--dbname", db.url()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut lines: Vec<String> = String::from_utf8(out.stdout)
-        .unwrap()
+    let args = ["--schema=public", "--schema=eventos", "--dbname", db.url()];
+    let mut lines: Vec<String> = run_pg_tool(&pg_bin(major).join("pg_dump"), args)
         .lines()
         .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
         .filter(|l| !l.trim().is_empty())

@@ -79,6 +79,25 @@ pub fn newest_program(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// Runs a PostgreSQL client program (`pg_dump`, `psql`…) to the end: its standard output; the
+/// test fails with its standard error if it fails.
+pub fn run_pg_tool<A: AsRef<std::ffi::OsStr>>(
+    program: &Path,
+    args: impl IntoIterator<Item = A>,
+) -> String {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|err| panic!("{}: {err}", program.display()));
+    assert!(
+        out.status.success(),
+        "{} failed: {}",
+        program.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// Starts the cluster of flavour `pg`.
 async fn start(pg: Pg) -> anyhow::Result<Cluster> {
     match pg {
