@@ -68,18 +68,12 @@ pub fn scan_file(source: &SourceFile) -> Vec<Diagnostic> {
             } else {
                 format!("`{prefix}…`, {length} characters")
             };
-            Diagnostic {
-                file: source.path.as_path().into(),
-                span: secret.span.clone(),
-                rule: RULE.id,
-                severity: RULE.severity,
-                message: format!(
-                    "{} in {} ({shown}): it is in the repository history once committed",
-                    secret.kind,
-                    place(&source.text, &tokens, secret.span.start)
-                ),
-                help: Some(RULE.help.into()),
-            }
+            let message = format!(
+                "{} in {} ({shown}): it is in the repository history once committed",
+                secret.kind,
+                place(&source.text, &tokens, secret.span.start)
+            );
+            RULE.finding(&source.path, secret.span.clone(), message)
         })
         .collect()
 }

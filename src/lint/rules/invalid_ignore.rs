@@ -23,12 +23,5 @@ pub const RULE: Rule = Rule {
 
 /// A finding at the directive's comment.
 pub fn diagnostic(source: &SourceFile, span: Range<usize>, message: String) -> Diagnostic {
-    Diagnostic {
-        file: source.path.as_path().into(),
-        span,
-        rule: RULE.id,
-        severity: RULE.severity,
-        message,
-        help: Some(RULE.help.into()),
-    }
+    RULE.finding(&source.path, span, message)
 }

@@ -58,6 +58,7 @@ pub mod unique_constraint_without_index;
 pub mod validate_in_same_transaction;
 pub mod view_bypasses_rls;
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use super::{LintOptions, Symbols, UnitContext};
@@ -86,6 +87,25 @@ pub struct Rule {
     pub check: Option<CheckFn>,
     /// The set check.
     pub finish: Option<FinishFn>,
+}
+
+impl Rule {
+    /// A finding of this rule at `span` of the file at `path`, with the rule's severity and help.
+    pub fn finding(
+        &self,
+        path: &std::path::Path,
+        span: Range<usize>,
+        message: String,
+    ) -> Diagnostic {
+        Diagnostic {
+            file: path.into(),
+            span,
+            rule: self.id,
+            severity: self.severity,
+            message,
+            help: Some(self.help.into()),
+        }
+    }
 }
 
 /// Every rule, in the order they are documented.

@@ -55,14 +55,7 @@ fn finding(source: &SourceFile, part: &ClientPart, runner: Runner) -> Option<Dia
         }
         _ => return None,
     };
-    Some(Diagnostic {
-        file: source.path.as_path().into(),
-        span,
-        rule: RULE.id,
-        severity: RULE.severity,
-        message,
-        help: Some(RULE.help.into()),
-    })
+    Some(RULE.finding(&source.path, span, message))
 }
 
 #[cfg(test)]

@@ -25,13 +25,6 @@ pub const RULE: Rule = Rule {
 pub fn diagnostics(problems: &[SumProblem]) -> Vec<Diagnostic> {
     problems
         .iter()
-        .map(|p| Diagnostic {
-            file: p.path.as_path().into(),
-            span: 0..0,
-            rule: RULE.id,
-            severity: RULE.severity,
-            message: p.message.clone(),
-            help: Some(RULE.help.into()),
-        })
+        .map(|p| RULE.finding(&p.path, 0..0, p.message.clone()))
         .collect()
 }

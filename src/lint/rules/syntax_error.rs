@@ -25,26 +25,13 @@ pub fn diagnostic(source: &SourceFile, err: &SyntaxError) -> Diagnostic {
     let end = source.text[err.offset..]
         .find(|c: char| c.is_whitespace() || c == ';')
         .map_or(source.text.len(), |n| err.offset + n.max(1));
-    Diagnostic {
-        file: source.path.as_path().into(),
-        span: err.offset..end,
-        rule: RULE.id,
-        severity: RULE.severity,
-        message: err.message.clone(),
-        help: Some(RULE.help.into()),
-    }
+    RULE.finding(&source.path, err.offset..end, err.message.clone())
 }
 
 /// The finding for a statement inside a function or DO body that does not parse.
 pub fn body_diagnostic(source: &SourceFile, err: &crate::lint::units::BodyError) -> Diagnostic {
-    Diagnostic {
-        file: source.path.as_path().into(),
-        span: err.span.clone(),
-        rule: RULE.id,
-        severity: RULE.severity,
-        message: format!("in a function or DO body: {}", err.message),
-        help: Some(RULE.help.into()),
-    }
+    let message = format!("in a function or DO body: {}", err.message);
+    RULE.finding(&source.path, err.span.clone(), message)
 }
 
 #[cfg(test)]
