@@ -430,6 +430,19 @@ pub struct ReadFile {
     pub stored: Option<StoredText>,
 }
 
+impl ReadFile {
+    /// The same file for another of its chunks: no findings of its own, and `stored` (`Some` on
+    /// its last chunk).
+    fn for_chunk(&self, stored: Option<StoredText>) -> ReadFile {
+        ReadFile {
+            file: self.file,
+            source: Arc::clone(&self.source),
+            psql: Vec::new(),
+            stored,
+        }
+    }
+}
+
 /// `source` read for the pipeline: psql's part (meta-commands, inline `COPY` data:
 /// [`sql::psql`]) replaced by spaces, every position unchanged, and the `psql-only` findings on it.
 pub fn read_file(file: usize, source: SourceFile, options: &LintOptions, keep: Keep) -> ReadFile {
@@ -503,13 +516,12 @@ impl<'a> Jobs<'a> {
             if *next < layout.chunks.len() {
                 *next += 1;
                 let last = *next == layout.chunks.len();
-                let chunk = ReadFile {
-                    file: read.file,
-                    source: Arc::clone(&read.source),
-                    psql: Vec::new(),
-                    stored: if last { read.stored.take() } else { None },
-                };
-                return Some(Job::Chunk(chunk, Arc::clone(layout), *next - 1));
+                let stored = if last { read.stored.take() } else { None };
+                return Some(Job::Chunk(
+                    read.for_chunk(stored),
+                    Arc::clone(layout),
+                    *next - 1,
+                ));
             }
             self.current = None;
         }
@@ -532,13 +544,8 @@ impl<'a> Jobs<'a> {
             return Some(Job::Files(vec![read]));
         }
         // Chunk 0 is not the last: what brings the text back waits for the last one.
-        let rest = ReadFile {
-            file: read.file,
-            source: Arc::clone(&read.source),
-            psql: Vec::new(),
-            stored: read.stored.take(),
-        };
-        self.current = Some((rest, Arc::clone(&layout), 1));
+        let stored = read.stored.take();
+        self.current = Some((read.for_chunk(stored), Arc::clone(&layout), 1));
         Some(Job::Chunk(read, layout, 0))
     }
 
