@@ -480,8 +480,8 @@ pub struct Jobs<'a> {
     options: &'a LintOptions,
     chunk_bytes: usize,
     next_file: usize,
-    /// A file read but not handed out yet (it did not fit the previous batch).
-    peeked: Option<ReadFile>,
+    /// A file read but not handed out yet (it did not fit the previous batch), and its position.
+    peeked: Option<(usize, SourceFile)>,
     /// The file being handed out chunk by chunk, its layout and its next chunk.
     current: Option<(ReadFile, Arc<Layout>, usize)>,
     failure: Option<anyhow::Error>,
@@ -490,8 +490,12 @@ pub struct Jobs<'a> {
 /// One job of the pipeline.
 #[derive(Debug)]
 pub enum Job {
-    /// Prepare these files, each whole.
-    Files(Vec<ReadFile>),
+    /// Prepare these small files (with their positions), each whole: their psql part is set
+    /// aside on the worker too ([`read_file`]), not while the job source holds its lock.
+    Files(Vec<(usize, SourceFile)>),
+    /// Prepare this file whole (a large one, read for the pipeline to be laid out, that did not
+    /// cut into chunks).
+    Whole(ReadFile),
     /// Prepare chunk `2` of file `0`, laid out as `1` (the file's psql findings ride on chunk 0).
     Chunk(ReadFile, Arc<Layout>, usize),
 }
@@ -525,23 +529,24 @@ impl<'a> Jobs<'a> {
             }
             self.current = None;
         }
-        let mut read = self.next_source()?;
-        if read.source.text.len() <= self.chunk_bytes {
-            let mut bytes = read.source.text.len();
-            let mut batch = vec![read];
-            while let Some(next) = self.next_source() {
-                if bytes + next.source.text.len() > self.chunk_bytes {
-                    self.peeked = Some(next);
+        let (file, source) = self.next_source()?;
+        if source.text.len() <= self.chunk_bytes {
+            let mut bytes = source.text.len();
+            let mut batch = vec![(file, source)];
+            while let Some((next_file, next)) = self.next_source() {
+                if bytes + next.text.len() > self.chunk_bytes {
+                    self.peeked = Some((next_file, next));
                     break;
                 }
-                bytes += next.source.text.len();
-                batch.push(next);
+                bytes += next.text.len();
+                batch.push((next_file, next));
             }
             return Some(Job::Files(batch));
         }
+        let mut read = read_file(file, source, self.options, self.inputs.keep());
         let layout = Arc::new(Layout::of(&read.source, self.options, self.chunk_bytes));
         if layout.chunks.len() <= 1 {
-            return Some(Job::Files(vec![read]));
+            return Some(Job::Whole(read));
         }
         // Chunk 0 is not the last: what brings the text back waits for the last one.
         let stored = read.stored.take();
@@ -554,8 +559,8 @@ impl<'a> Jobs<'a> {
         self.failure
     }
 
-    /// The next file, read; `None` at the end or on the first failure.
-    fn next_source(&mut self) -> Option<ReadFile> {
+    /// The next file and its position, read; `None` at the end or on the first failure.
+    fn next_source(&mut self) -> Option<(usize, SourceFile)> {
         if let Some(peeked) = self.peeked.take() {
             return Some(peeked);
         }
@@ -565,8 +570,7 @@ impl<'a> Jobs<'a> {
         match self.inputs.next_source()? {
             Ok(source) => {
                 self.next_file += 1;
-                let keep = self.inputs.keep();
-                Some(read_file(self.next_file - 1, source, self.options, keep))
+                Some((self.next_file - 1, source))
             }
             Err(err) => {
                 self.failure = Some(err);
@@ -582,16 +586,28 @@ pub fn run(options: &LintOptions, chunk_bytes: usize, keep: Keep, job: Job) -> V
     match job {
         Job::Files(files) => files
             .into_iter()
-            .map(|read| {
-                let part = prepare_file(read.file, &read.source, options, chunk_bytes);
-                carry(part, read, true, keep)
+            .map(|(file, source)| {
+                let read = read_file(file, source, options, keep);
+                prepare_read_file(read, options, chunk_bytes, keep)
             })
             .collect(),
+        Job::Whole(read) => vec![prepare_read_file(read, options, chunk_bytes, keep)],
         Job::Chunk(read, layout, index) => {
             let part = prepare_chunk(read.file, &read.source, &layout, index);
             vec![carry(part, read, index == 0, keep)]
         }
     }
+}
+
+/// Prepares a file read for the pipeline whole, carrying all the rule pass needs of it.
+fn prepare_read_file(
+    read: ReadFile,
+    options: &LintOptions,
+    chunk_bytes: usize,
+    keep: Keep,
+) -> Prepared {
+    let part = prepare_file(read.file, &read.source, options, chunk_bytes);
+    carry(part, read, true, keep)
 }
 
 /// `part` carrying what the rule pass needs of its file: the file and its psql findings on the
