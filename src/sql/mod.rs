@@ -166,6 +166,16 @@ fn strip_error_prefix(message: &str) -> String {
         .to_string()
 }
 
+/// Replaces every byte but line ends (`\n`, `\r`) with a space: text set aside before a parse
+/// keeps its length and its lines, so every location after it stays right.
+fn blank_bytes(bytes: &mut [u8]) {
+    for byte in bytes {
+        if !matches!(byte, b'\n' | b'\r') {
+            *byte = b' ';
+        }
+    }
+}
+
 /// Moves a span's start past whitespace and comments, so positions point at the keyword.
 /// Without a leading comment only whitespace is skipped; with one, the scanner decides.
 fn trim_leading_trivia(text: &str, span: Range<usize>) -> Range<usize> {

@@ -63,11 +63,7 @@ pub fn blank(text: String, parts: &[ClientPart]) -> String {
     }
     let mut bytes = text.into_bytes();
     for part in parts {
-        for byte in &mut bytes[part.span.clone()] {
-            if !matches!(byte, b'\n' | b'\r') {
-                *byte = b' ';
-            }
-        }
+        super::blank_bytes(&mut bytes[part.span.clone()]);
         if part.kind == ClientKind::QueryCommand {
             bytes[part.span.start] = b';';
         }

@@ -83,14 +83,10 @@ fn grammar_accepts(bytes: &[u8]) -> bool {
     std::str::from_utf8(bytes).is_ok_and(|text| pg_query::split_with_parser(text).is_ok())
 }
 
-/// Replaces every byte of `rows` but newlines by a space.
+/// Blanks every byte of `rows` ([`super::blank_bytes`]).
 fn blank<'a>(bytes: &mut [u8], rows: impl Iterator<Item = &'a LaterRows>) {
     for row in rows {
-        for byte in &mut bytes[row.bytes.clone()] {
-            if *byte != b'\n' {
-                *byte = b' ';
-            }
-        }
+        super::blank_bytes(&mut bytes[row.bytes.clone()]);
     }
 }
 
