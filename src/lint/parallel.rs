@@ -14,43 +14,41 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, mpsc};
 
 /// Calls `consume(work(job))` for every job `next_job` hands out, in hand-out order, with `work`
-/// running on up to `workers` threads (1: inline, in the caller's thread).
+/// running on `workers` threads: the caller's and `workers - 1` spawned ones (1: everything
+/// inline). The caller runs jobs too whenever the next result to consume is not ready, so a
+/// machine of `workers` cores runs `workers` threads, not one more that mostly waits (each
+/// thread's allocator pages and stack were 2 MB of a small run's peak).
 pub fn run_ordered<J, R>(
     workers: usize,
     in_flight: usize,
-    mut next_job: impl FnMut() -> Option<J> + Send,
+    next_job: impl FnMut() -> Option<J> + Send,
     work: impl Fn(J) -> R + Sync,
     mut consume: impl FnMut(R),
 ) where
     J: Send,
     R: Send,
 {
+    let source = Mutex::new(Source {
+        handed_out: 0,
+        next_job,
+    });
     if workers <= 1 {
-        while let Some(job) = next_job() {
+        while let Some((_, job)) = Source::take_from(&source) {
             consume(work(job));
         }
         return;
     }
     let _stderr = StderrGuard::save();
-    let source = Mutex::new((0usize, next_job));
     let credits = Credits::new(in_flight.max(workers));
     let (sender, receiver) = mpsc::channel::<(usize, R)>();
     std::thread::scope(|scope| {
-        for _ in 0..workers {
+        for _ in 1..workers {
             let sender = sender.clone();
             let (source, credits, work) = (&source, &credits, &work);
             scope.spawn(move || {
                 let _abort = AbortOnPanic(credits);
                 while credits.acquire() {
-                    let job = {
-                        let mut source = source.lock().unwrap_or_else(|e| e.into_inner());
-                        let (next_seq, next_job) = &mut *source;
-                        next_job().map(|job| {
-                            *next_seq += 1;
-                            (*next_seq - 1, job)
-                        })
-                    };
-                    let Some((seq, job)) = job else {
+                    let Some((seq, job)) = Source::take_from(source) else {
                         credits.release();
                         break;
                     };
@@ -61,17 +59,54 @@ pub fn run_ordered<J, R>(
             });
         }
         drop(sender);
+        let _abort = AbortOnPanic(&credits);
         let mut ready = BTreeMap::new();
         let mut expected = 0;
-        for (seq, result) in receiver {
-            ready.insert(seq, result);
+        loop {
             while let Some(result) = ready.remove(&expected) {
                 consume(result);
                 credits.release();
                 expected += 1;
             }
+            if let Ok((seq, result)) = receiver.try_recv() {
+                ready.insert(seq, result);
+                continue;
+            }
+            if credits.try_acquire() {
+                if let Some((seq, job)) = Source::take_from(&source) {
+                    ready.insert(seq, work(job));
+                    continue;
+                }
+                credits.release();
+            }
+            // Every job handed out is consumed or running on a worker: wait for one, or stop
+            // once the workers are gone (they leave when the jobs run out, or on a panic).
+            match receiver.recv() {
+                Ok((seq, result)) => ready.insert(seq, result),
+                Err(_) => break,
+            };
         }
     });
+}
+
+/// The jobs and how many have been handed out (their sequence numbers).
+struct Source<F> {
+    handed_out: usize,
+    next_job: F,
+}
+
+impl<J, F: FnMut() -> Option<J>> Source<F> {
+    /// The next job with its sequence number.
+    fn take(&mut self) -> Option<(usize, J)> {
+        let job = (self.next_job)()?;
+        self.handed_out += 1;
+        Some((self.handed_out - 1, job))
+    }
+
+    /// [`Source::take`] under the source's lock.
+    fn take_from(source: &Mutex<Self>) -> Option<(usize, J)> {
+        source.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
 }
 
 /// A counting semaphore of jobs that may be handed out; closed when a worker panics.
@@ -106,6 +141,16 @@ impl Credits {
                 .wait(available)
                 .unwrap_or_else(|e| e.into_inner());
         }
+    }
+
+    /// Takes a credit if one is free, without waiting; `false` when none is or once closed.
+    fn try_acquire(&self) -> bool {
+        let mut available = self.available.lock().unwrap_or_else(|e| e.into_inner());
+        if self.closed.load(Ordering::Acquire) || *available == 0 {
+            return false;
+        }
+        *available -= 1;
+        true
     }
 
     fn release(&self) {
