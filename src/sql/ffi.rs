@@ -58,6 +58,9 @@ struct PgQueryScanTokensResult {
 }
 
 unsafe extern "C" {
+    /// `src/sql/tree_writer.c`: libpg_query's parse, serialised without upb.
+    fn eventos_parse_protobuf(input: *const c_char, options: c_int) -> PgQueryProtobufParseResult;
+    #[cfg(test)]
     fn pg_query_parse_protobuf_opts(
         input: *const c_char,
         options: c_int,
@@ -68,13 +71,20 @@ unsafe extern "C" {
 }
 
 /// Parses `text` with PostgreSQL's grammar into its protobuf tree; errors read exactly as
-/// `pg_query::parse`'s.
+/// `pg_query::parse`'s. The tree is serialised by `tree_writer.c`, not by upb (see there).
 pub fn parse(text: &str) -> pg_query::Result<ParseResult> {
+    parse_with(eventos_parse_protobuf, text)
+}
+
+/// A libpg_query entry point with `pg_query_parse_protobuf_opts`'s signature and result.
+type ParseToProtobuf = unsafe extern "C" fn(*const c_char, c_int) -> PgQueryProtobufParseResult;
+
+fn parse_with(parser: ParseToProtobuf, text: &str) -> pg_query::Result<ParseResult> {
     let input = CString::new(text)?;
     // SAFETY: `input` is NUL-terminated and outlives the call; the result's buffers are read
     // before libpg_query's own free function releases them, exactly once.
     unsafe {
-        let result = pg_query_parse_protobuf_opts(input.as_ptr(), 0);
+        let result = parser(input.as_ptr(), 0);
         let out = if result.error.is_null() {
             let data = std::slice::from_raw_parts(
                 result.parse_tree.data as *const u8,
@@ -150,6 +160,7 @@ fn scan(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     #[test]
     fn parse_gives_the_crate_s_tree_and_errors() {
@@ -168,6 +179,99 @@ mod tests {
                 parse(sql).unwrap_err().to_string(),
                 pg_query::parse(sql, 0).unwrap_err().to_string()
             );
+        }
+    }
+
+    /// `parse` (tree_writer.c) and libpg_query's upb serialiser on `text`: the same tree, or
+    /// the same error — except for a tree upb writes but prost cannot read back (nested too
+    /// deeply), which the tree writer refuses with libpg_query's message for deep trees.
+    fn assert_same_as_upb(text: &str, origin: &str) {
+        let ours = parse(text);
+        match (ours, parse_with(pg_query_parse_protobuf_opts, text)) {
+            (Ok(ours), Ok(upb)) => assert!(ours == upb, "{origin}: the trees differ"),
+            (ours, Err(pg_query::Error::Decode(_))) => assert_eq!(
+                ours.map_err(|e| e.to_string()).unwrap_err(),
+                "Invalid statement: parse tree is nested too deeply to serialize to protobuf",
+                "{origin}"
+            ),
+            (ours, upb) => assert_eq!(
+                ours.map(|_| ()).map_err(|e| e.to_string()),
+                upb.map(|_| ()).map_err(|e| e.to_string()),
+                "{origin}"
+            ),
+        }
+    }
+
+    #[test]
+    fn the_tree_writer_gives_upb_s_tree_on_every_sql_file_of_the_repository() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in ["sql", "tests/corpus", "tests/fixtures"] {
+            sql_files(&root.join(dir), &mut files);
+        }
+        assert!(files.len() > 100, "{} files", files.len());
+        let mut statements = 0;
+        for file in &files {
+            let text = std::fs::read_to_string(file).unwrap();
+            let origin = file.display().to_string();
+            assert_same_as_upb(&text, &origin);
+            // Statement by statement too: a file with one bad statement still compares the rest.
+            for piece in crate::sql::pieces(&text, &[]) {
+                assert_same_as_upb(&text[piece.span.clone()], &origin);
+                statements += 1;
+            }
+        }
+        assert!(statements > 1_500, "{statements} statements");
+    }
+
+    #[test]
+    fn the_tree_writer_gives_upb_s_tree_on_every_kind_of_field() {
+        let deep_parens = format!("SELECT {}1{}", "(".repeat(5_000), ")".repeat(5_000));
+        let long_union = vec!["SELECT 1"; 3_000].join(" UNION ALL ");
+        for sql in [
+            // negative, large and zero integers; floats; NULL, booleans, bit strings
+            "SELECT -1, 2147483647, -2147483648, 0, 1.5e300, -0.0, NULL, TRUE, FALSE, B'1010', X'ff'",
+            // char fields (relpersistence, constraint actions), enums, empty strings, quoting
+            "CREATE TEMP TABLE t (a int REFERENCES u ON DELETE CASCADE ON UPDATE SET NULL, b text DEFAULT '')",
+            "CREATE UNLOGGED TABLE \"Ünïcode\" (\"\" int)",
+            "ALTER TABLE ONLY s.t ALTER COLUMN a SET STATISTICS -1, ADD CONSTRAINT c CHECK (a > 0) NOT VALID",
+            "CREATE FUNCTION f(a int DEFAULT 1, VARIADIC b int[]) RETURNS SETOF record LANGUAGE plpgsql AS $$ BEGIN END $$",
+            "WITH RECURSIVE r(n) AS (SELECT 1 UNION SELECT n + 1 FROM r WHERE n < 9) SELECT * FROM r",
+            "SELECT a FROM t WINDOW w AS (PARTITION BY b ORDER BY c ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)",
+            "MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE SET a = s.a WHEN NOT MATCHED THEN INSERT VALUES (s.id)",
+            "CREATE POLICY p ON t FOR SELECT TO authenticated USING ((SELECT auth.uid()) = user_id)",
+            "GRANT SELECT (a, b) ON t TO anon WITH GRANT OPTION; REVOKE ALL ON SCHEMA s FROM PUBLIC CASCADE",
+            "SELECT $1::int[], ARRAY[[1,2],[3,4]], ROW(1, 'a'), a[1:2], (x).y, 'a' COLLATE \"C\"",
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t USING gin (a jsonb_path_ops) INCLUDE (b) WHERE c",
+            "COPY t (a) FROM STDIN WITH (FORMAT csv, NULL '')",
+            "",
+            ";;",
+            // errors: grammar, a NUL byte, and trees deeper than the stack or protobuf allows
+            "CREATE TABEL t (a int)",
+            "SELECT '\0'",
+            &deep_parens,
+            &long_union,
+        ] {
+            assert_same_as_upb(sql, sql.get(..60).unwrap_or(sql));
+        }
+        // Around the decoder's depth limit: every depth parses alike or fails alike.
+        let mut depths_that_parse = 0;
+        for depth in 80..110 {
+            let sql = vec!["SELECT 1"; depth].join(" UNION ");
+            assert_same_as_upb(&sql, &format!("{depth} unions"));
+            depths_that_parse += usize::from(parse(&sql).is_ok());
+        }
+        assert!((1..30).contains(&depths_that_parse), "{depths_that_parse}");
+    }
+
+    fn sql_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                sql_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "sql") {
+                out.push(path);
+            }
         }
     }
 
