@@ -466,20 +466,24 @@ eventos_parse_protobuf(const char *input, int parser_options)
 	if (result.error == NULL)
 	{
 		memset(&writer, 0, sizeof writer);
+		/* Only the thread-local writer changes inside PG_TRY (nothing a longjmp can undo). */
 		PG_TRY();
 		{
 			write_parse_result(&writer, parsed.tree);
-			result.parse_tree.len = writer.len;
-			result.parse_tree.data = writer.buf;
-			writer.buf = NULL;
 		}
 		PG_CATCH();
 		{
 			free(writer.buf);
-			writer.buf = NULL;
+			memset(&writer, 0, sizeof writer);
 			result.error = copy_current_error(ctx);
 		}
 		PG_END_TRY();
+		if (result.error == NULL)
+		{
+			result.parse_tree.len = writer.len;
+			result.parse_tree.data = writer.buf;
+			writer.buf = NULL;
+		}
 	}
 	pg_query_exit_memory_context(ctx);
 	return result;
