@@ -36,7 +36,7 @@ use crate::sql::{self, Piece, Statement};
 /// How the pipeline cuts and schedules work (the report does not depend on it).
 #[derive(Debug, Clone, Copy)]
 pub struct Tuning {
-    /// Worker threads (1: everything on the calling thread).
+    /// Threads that run jobs, the calling one among them (1: everything on the calling thread).
     pub workers: usize,
     /// Target size of a chunk of statements parsed at once, in bytes of SQL.
     pub chunk_bytes: usize,

@@ -192,6 +192,12 @@ put_uint64(TreeWriter *w, int field, uint64_t value)
 }
 
 static void
+put_bool(TreeWriter *w, int field, bool value)
+{
+	put_uint64(w, field, value ? 1 : 0);
+}
+
+static void
 put_double(TreeWriter *w, int field, double value)
 {
 	uint64_t	bits;
@@ -249,7 +255,7 @@ put_bitmapset(TreeWriter *w, int field, const Bitmapset *set)
 #define WRITE_FLOAT_FIELD(msgtype, outname, outname_json, fldname) \
 	put_double(out, FIELD(msgtype, outname), node->fldname);
 #define WRITE_BOOL_FIELD(msgtype, outname, outname_json, fldname) \
-	put_uint64(out, FIELD(msgtype, outname), node->fldname ? 1 : 0);
+	put_bool(out, FIELD(msgtype, outname), node->fldname);
 #define WRITE_CHAR_FIELD(msgtype, outname, outname_json, fldname) \
 	put_char(out, FIELD(msgtype, outname), node->fldname);
 #define WRITE_STRING_FIELD(msgtype, outname, outname_json, fldname) \
@@ -338,7 +344,7 @@ _outFloat(TreeWriter *out, const Float *node)
 static void
 _outBoolean(TreeWriter *out, const Boolean *node)
 {
-	put_uint64(out, FIELD(Boolean, boolval), node->boolval ? 1 : 0);
+	put_bool(out, FIELD(Boolean, boolval), node->boolval);
 }
 
 static void
@@ -359,7 +365,7 @@ _outAConst(TreeWriter *out, const A_Const *node)
 {
 	size_t		at;
 
-	put_uint64(out, FIELD(A_Const, isnull), node->isnull ? 1 : 0);
+	put_bool(out, FIELD(A_Const, isnull), node->isnull);
 	put_int64(out, FIELD(A_Const, location), node->location);
 	if (node->isnull)
 		return;
