@@ -144,7 +144,7 @@ fn lint_paths(
         }
     }
     options.no_transaction_files = found.no_transaction_files;
-    let mut report = lint::lint_on_disk(found.files, max_file_bytes, &options)?;
+    let mut report = lint::lint_on_disk(found.files, found.sizes, max_file_bytes, &options)?;
     report.setup.exposed_origin = exposed_origin;
     report.setup.warnings = found.warnings;
     Ok(report)

@@ -31,7 +31,7 @@
 //!    `V<version>__*.sql` (Flyway).
 
 use std::cmp::Ordering;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -50,6 +50,9 @@ const MIB: u64 = 1024 * 1024;
 pub struct Discovery {
     /// The migrations, in lint order (read by the pipeline, [`crate::lint::lint_on_disk`]).
     pub files: Vec<PathBuf>,
+    /// The size of each of `files` when it was listed, in bytes (the pipeline batches small
+    /// files by it before reading them).
+    pub sizes: Vec<u64>,
     /// Non-regular files and files over the size limit skipped inside folders, as messages.
     pub warnings: Vec<String>,
     /// The runner the layout points to, and why.
@@ -65,6 +68,7 @@ pub struct Discovery {
 pub fn discover(paths: &[PathBuf], max_file_bytes: u64) -> Result<Discovery> {
     let mut found = Discovery::default();
     let mut files = Vec::new();
+    let mut listed = Listed::default();
     for path in paths {
         match classify(path, true)? {
             Entry::Dir => {
@@ -72,6 +76,7 @@ pub fn discover(paths: &[PathBuf], max_file_bytes: u64) -> Result<Discovery> {
                 let mut walk = Walk {
                     files: &mut files,
                     found: &mut found,
+                    listed: &mut listed,
                     visited: BTreeSet::new(),
                     max_file_bytes,
                 };
@@ -84,7 +89,7 @@ pub fn discover(paths: &[PathBuf], max_file_bytes: u64) -> Result<Discovery> {
                 }
             }
             Entry::File(size) if size > max_file_bytes => bail!(too_large(path, max_file_bytes)),
-            Entry::File(_) => files.push(path.clone()),
+            Entry::File(size) => files.push((path.clone(), size)),
             Entry::Other(kind) => bail!(
                 "{}: not a regular file ({kind}); eventos lint reads regular .sql files and folders of them",
                 path.display()
@@ -94,9 +99,9 @@ pub fn discover(paths: &[PathBuf], max_file_bytes: u64) -> Result<Discovery> {
             found.exposed_schemas = supabase_schemas(path)?;
         }
     }
-    found.runner = detect_runner(paths, &files, found.exposed_schemas.as_ref());
-    found.no_transaction_files = side_configured_no_transaction(&files)?;
-    found.files = files;
+    (found.files, found.sizes) = files.into_iter().unzip();
+    found.runner = detect_runner(paths, &found.files, found.exposed_schemas.as_ref());
+    found.no_transaction_files = side_configured_no_transaction(&found.files, &listed)?;
     Ok(found)
 }
 
@@ -179,10 +184,30 @@ fn file_kind(metadata: &std::fs::Metadata) -> Entry {
     }
 }
 
+/// The folders a walk listed and every entry in them, so that looking for a file beside a
+/// migration (a Flyway `.conf`, diesel's `metadata.toml`) costs no system call per migration.
+#[derive(Default)]
+struct Listed {
+    folders: HashSet<PathBuf>,
+    entries: HashSet<PathBuf>,
+}
+
+impl Listed {
+    /// Whether `path` is a regular file, from the listing when its folder was listed.
+    fn is_file(&self, path: &Path) -> bool {
+        let listed = path.parent().is_some_and(|dir| self.folders.contains(dir));
+        if listed && !self.entries.contains(path) {
+            return false;
+        }
+        path.is_file()
+    }
+}
+
 /// A walk collecting the migrations of a folder.
 struct Walk<'a> {
-    files: &'a mut Vec<PathBuf>,
+    files: &'a mut Vec<(PathBuf, u64)>,
     found: &'a mut Discovery,
+    listed: &'a mut Listed,
     /// Folders already walked (canonical), so symlink loops end.
     visited: BTreeSet<PathBuf>,
     max_file_bytes: u64,
@@ -195,13 +220,18 @@ impl Walk<'_> {
         if !self.visited.insert(canonical) {
             return Ok(());
         }
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        let mut entries: Vec<(SortKey, PathBuf)> = std::fs::read_dir(dir)
             .with_context(|| format!("{}: cannot list the folder", dir.display()))?
             .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .map(|path| (SortKey::of(file_name(&path)), path))
             .collect();
-        entries.sort_by(|a, b| compare_entries(a, b));
-        for path in entries {
-            let name = file_name(&path);
+        entries.sort_by(|(a, _), (b, _)| a.cmp(b));
+        self.listed.folders.insert(dir.to_path_buf());
+        self.listed
+            .entries
+            .extend(entries.iter().map(|(_, path)| path.clone()));
+        for (key, path) in entries {
+            let name = key.name;
             match classify(&path, false)? {
                 Entry::Dir if !name.starts_with('.') => self.folder(&path)?,
                 Entry::Dir => {}
@@ -213,7 +243,7 @@ impl Walk<'_> {
                         mib(self.max_file_bytes)
                     ))
                 }
-                Entry::File(_) if is_forward_migration(&name) => self.files.push(path),
+                Entry::File(size) if is_forward_migration(&name) => self.files.push((path, size)),
                 Entry::File(_) => {}
                 Entry::Other(kind) => self.found.warnings.push(format!(
                     "skipped {}: {kind}, not a regular file",
@@ -252,23 +282,53 @@ fn is_forward_migration(name: &str) -> bool {
         && flyway_version(name, 'U').is_none()
 }
 
-/// Lint order of two entries of one folder (see the module documentation).
-fn compare_entries(a: &Path, b: &Path) -> Ordering {
-    let (a, b) = (file_name(a), file_name(b));
-    let key = |name: &str| {
-        if let Some(version) = flyway_version(name, 'V') {
-            (0, version, String::new())
-        } else if name.starts_with("R__") {
-            (1, Vec::new(), name.to_string())
-        } else {
-            (0, Vec::new(), name.to_string())
+/// An entry's place in its folder's lint order (see the module documentation), computed once
+/// per entry rather than per comparison.
+#[derive(PartialEq, Eq)]
+struct SortKey {
+    /// Flyway repeatables (`R__…`) come after everything else.
+    repeatable: bool,
+    /// A Flyway version (`V1.2__…`), empty for other names.
+    version: Vec<u128>,
+    /// The entry's name.
+    name: String,
+}
+
+impl SortKey {
+    fn of(name: String) -> SortKey {
+        SortKey {
+            repeatable: flyway_version(&name, 'V').is_none() && name.starts_with("R__"),
+            version: flyway_version(&name, 'V').unwrap_or_default(),
+            name,
         }
-    };
-    let (ka, kb) = (key(&a), key(&b));
-    ka.0.cmp(&kb.0)
-        .then_with(|| ka.1.cmp(&kb.1))
-        .then_with(|| natural(&ka.2, &kb.2))
-        .then_with(|| a.cmp(&b))
+    }
+}
+
+impl Ord for SortKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.repeatable
+            .cmp(&other.repeatable)
+            .then_with(|| self.version.cmp(&other.version))
+            .then_with(|| natural(self.natural_name(), other.natural_name()))
+            .then_with(|| self.name.cmp(&other.name))
+    }
+}
+
+impl SortKey {
+    /// The name compared naturally: none for versioned files, which compare by version.
+    fn natural_name(&self) -> &str {
+        if self.version.is_empty() {
+            &self.name
+        } else {
+            ""
+        }
+    }
+}
+
+impl PartialOrd for SortKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 /// The version of a Flyway file name `<prefix><version>__<description>.sql`.
@@ -440,12 +500,12 @@ fn supabase_schemas(path: &Path) -> Result<Option<(Vec<String>, PathBuf)>> {
 }
 
 /// Migrations marked non-transactional by diesel's `metadata.toml` or a Flyway `<file>.conf`.
-fn side_configured_no_transaction(files: &[PathBuf]) -> Result<BTreeSet<PathBuf>> {
+fn side_configured_no_transaction(files: &[PathBuf], listed: &Listed) -> Result<BTreeSet<PathBuf>> {
     let mut out = BTreeSet::new();
     for file in files {
-        let diesel = (file_name(file) == "up.sql")
+        let diesel = (file.file_name().is_some_and(|name| name == "up.sql"))
             .then(|| file.with_file_name("metadata.toml"))
-            .filter(|m| m.is_file());
+            .filter(|m| listed.is_file(m));
         if let Some(metadata) = diesel {
             let text = read_bounded(&metadata)?;
             let table: toml::Table = toml::from_str(&text)
@@ -457,7 +517,7 @@ fn side_configured_no_transaction(files: &[PathBuf]) -> Result<BTreeSet<PathBuf>
         let mut conf = file.clone().into_os_string();
         conf.push(".conf");
         let conf = PathBuf::from(conf);
-        if conf.is_file() {
+        if listed.is_file(&conf) {
             let text = read_bounded(&conf)?;
             let off = text.lines().any(|line| {
                 line.split_once('=').is_some_and(|(key, value)| {

@@ -220,10 +220,11 @@ fn assert_files_read_by_the_pipeline_lint_the_same(
     let sequential = lint_sequential(sources.to_vec(), options);
     let found = discover::discover(&[folder.to_path_buf()], discover::MAX_FILE_BYTES).unwrap();
     for tuning in TUNINGS {
-        let inputs = prepare::Inputs::Files {
-            paths: found.files.clone().into_iter(),
-            max_file_bytes: discover::MAX_FILE_BYTES,
-        };
+        let inputs = prepare::Inputs::on_disk(
+            found.files.clone(),
+            found.sizes.clone(),
+            discover::MAX_FILE_BYTES,
+        );
         let piped = lint_inputs_tuned(*tuning, inputs, options).unwrap();
         assert_same(&sequential, &piped, tuning);
     }

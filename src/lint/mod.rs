@@ -278,17 +278,15 @@ pub fn lint_sources(sources: Vec<SourceFile>, options: &LintOptions) -> LintRepo
     lint_sources_tuned(Tuning::for_this_machine(), sources, options)
 }
 
-/// Lints the files at `paths`, in order, reading each (at most `max_file_bytes`) as the pipeline
-/// reaches it; the first file that cannot be read is the error.
+/// Lints the files at `paths` (of about `sizes` bytes), in order, reading each (at most
+/// `max_file_bytes`) as the pipeline reaches it; the first file that cannot be read is the error.
 pub fn lint_on_disk(
     paths: Vec<PathBuf>,
+    sizes: Vec<u64>,
     max_file_bytes: u64,
     options: &LintOptions,
 ) -> Result<LintReport> {
-    let inputs = prepare::Inputs::Files {
-        paths: paths.into_iter(),
-        max_file_bytes,
-    };
+    let inputs = prepare::Inputs::on_disk(paths, sizes, max_file_bytes);
     lint_inputs_tuned(Tuning::for_this_machine(), inputs, options)
 }
 
@@ -311,14 +309,21 @@ fn lint_inputs_tuned(
     let mut pass = RulePass::new(options, &inputs.paths());
     let keep = inputs.keep();
     let mut jobs = prepare::Jobs::new(inputs, options, tuning.chunk_bytes);
+    // The first file that could not be read, in lint order: nothing after it is consumed.
+    let mut unread = None;
     parallel::run_ordered(
         tuning.workers,
         tuning.in_flight,
         || jobs.next_job(),
         |job| prepare::run(options, tuning.chunk_bytes, keep, job),
-        |parts| parts.into_iter().for_each(|part| pass.consume(part)),
+        |done| {
+            if unread.is_none() {
+                done.parts.into_iter().for_each(|part| pass.consume(part));
+                unread = done.failure;
+            }
+        },
     );
-    if let Some(failure) = jobs.failure() {
+    if let Some(failure) = unread.or_else(|| jobs.failure()) {
         return Err(failure);
     }
     report(pass.into_parts(), options)

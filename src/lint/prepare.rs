@@ -374,19 +374,30 @@ pub enum Inputs {
     Texts(std::vec::IntoIter<SourceFile>),
     /// Files read at most `max_file_bytes` each ([`discover::read_migration`]).
     Files {
-        /// The files, in lint order.
-        paths: std::vec::IntoIter<PathBuf>,
+        /// The files, in lint order, with their sizes when listed.
+        files: std::vec::IntoIter<(PathBuf, u64)>,
         /// The size limit.
         max_file_bytes: u64,
     },
 }
 
 impl Inputs {
+    /// Files on disk, in lint order, each of about the size given (what [`discover`] found).
+    pub fn on_disk(paths: Vec<PathBuf>, sizes: Vec<u64>, max_file_bytes: u64) -> Inputs {
+        let files: Vec<(PathBuf, u64)> = paths.into_iter().zip(sizes).collect();
+        Inputs::Files {
+            files: files.into_iter(),
+            max_file_bytes,
+        }
+    }
+
     /// The paths of the files still to lint, in order.
     pub fn paths(&self) -> Vec<&std::path::Path> {
         match self {
             Inputs::Texts(texts) => texts.as_slice().iter().map(|s| s.path.as_path()).collect(),
-            Inputs::Files { paths, .. } => paths.as_slice().iter().map(PathBuf::as_path).collect(),
+            Inputs::Files { files, .. } => {
+                files.as_slice().iter().map(|(p, _)| p.as_path()).collect()
+            }
         }
     }
 
@@ -400,17 +411,52 @@ impl Inputs {
         }
     }
 
-    /// The next file with its text.
-    fn next_source(&mut self) -> Option<Result<SourceFile>> {
+    /// The next file, not read yet, and its size (as listed, for a file on disk).
+    fn next_unread(&mut self) -> Option<(Unread, usize)> {
         match self {
-            Inputs::Texts(texts) => texts.next().map(Ok),
-            Inputs::Files {
-                paths,
-                max_file_bytes,
-            } => paths.next().map(|path| {
-                let text = discover::read_migration(&path, *max_file_bytes)?;
-                Ok(SourceFile { path, text })
+            Inputs::Texts(texts) => texts.next().map(|source| {
+                let size = source.text.len();
+                (Unread::Text(source), size)
             }),
+            Inputs::Files {
+                files,
+                max_file_bytes,
+            } => files.next().map(|(path, size)| {
+                let max_file_bytes = *max_file_bytes;
+                let size = usize::try_from(size).unwrap_or(usize::MAX);
+                (
+                    Unread::File {
+                        path,
+                        max_file_bytes,
+                    },
+                    size,
+                )
+            }),
+        }
+    }
+}
+
+/// A file the pipeline has not read yet.
+#[derive(Debug)]
+pub enum Unread {
+    /// Its text is already in memory.
+    Text(SourceFile),
+    /// It is read from disk, at most `max_file_bytes`.
+    File { path: PathBuf, max_file_bytes: u64 },
+}
+
+impl Unread {
+    /// The file with its text.
+    fn read(self) -> Result<SourceFile> {
+        match self {
+            Unread::Text(source) => Ok(source),
+            Unread::File {
+                path,
+                max_file_bytes,
+            } => {
+                let text = discover::read_migration(&path, max_file_bytes)?;
+                Ok(SourceFile { path, text })
+            }
         }
     }
 }
@@ -471,17 +517,18 @@ pub fn read_file(file: usize, source: SourceFile, options: &LintOptions, keep: K
 }
 
 /// Hands out the pipeline's jobs in file order: consecutive small files together (up to a
-/// chunk's worth of SQL, so a history of 14,000 small files is not 14,000 hand-offs between
-/// threads), a large file chunk by chunk (its layout computed here, while the workers parse the
-/// previous chunks). Files are read here, as their turn comes; the first file that cannot be
-/// read ends the jobs and is [`Jobs::failure`].
+/// chunk's worth of SQL by their listed sizes, so a history of 14,000 small files is not 14,000
+/// hand-offs between threads), read by the worker that prepares them; a large file chunk by
+/// chunk, read and laid out here, while the workers parse the previous chunks. The first large
+/// file that cannot be read ends the jobs and is [`Jobs::failure`] (a small one is the failure
+/// of its job, [`Done::failure`]).
 pub struct Jobs<'a> {
     inputs: Inputs,
     options: &'a LintOptions,
     chunk_bytes: usize,
     next_file: usize,
-    /// A file read but not handed out yet (it did not fit the previous batch), and its position.
-    peeked: Option<(usize, SourceFile)>,
+    /// A file not handed out yet (it did not fit the previous batch), its position and size.
+    peeked: Option<(usize, Unread, usize)>,
     /// The file being handed out chunk by chunk, its layout and its next chunk.
     current: Option<(ReadFile, Arc<Layout>, usize)>,
     failure: Option<anyhow::Error>,
@@ -490,9 +537,9 @@ pub struct Jobs<'a> {
 /// One job of the pipeline.
 #[derive(Debug)]
 pub enum Job {
-    /// Prepare these small files (with their positions), each whole: their psql part is set
-    /// aside on the worker too ([`read_file`]), not while the job source holds its lock.
-    Files(Vec<(usize, SourceFile)>),
+    /// Read and prepare these small files (with their positions), each whole, in order; their
+    /// psql part is set aside on the worker too ([`read_file`]).
+    Files(Vec<(usize, Unread)>),
     /// Prepare this file whole (a large one, read for the pipeline to be laid out, that did not
     /// cut into chunks).
     Whole(ReadFile),
@@ -529,20 +576,27 @@ impl<'a> Jobs<'a> {
             }
             self.current = None;
         }
-        let (file, source) = self.next_source()?;
-        if source.text.len() <= self.chunk_bytes {
-            let mut bytes = source.text.len();
-            let mut batch = vec![(file, source)];
-            while let Some((next_file, next)) = self.next_source() {
-                if bytes + next.text.len() > self.chunk_bytes {
-                    self.peeked = Some((next_file, next));
+        let (file, unread, size) = self.next_unread()?;
+        if size <= self.chunk_bytes {
+            let mut bytes = size;
+            let mut batch = vec![(file, unread)];
+            while let Some((next_file, next, size)) = self.next_unread() {
+                if bytes.saturating_add(size) > self.chunk_bytes {
+                    self.peeked = Some((next_file, next, size));
                     break;
                 }
-                bytes += next.text.len();
+                bytes += size;
                 batch.push((next_file, next));
             }
             return Some(Job::Files(batch));
         }
+        let source = match unread.read() {
+            Ok(source) => source,
+            Err(err) => {
+                self.failure = Some(err);
+                return None;
+            }
+        };
         let mut read = read_file(file, source, self.options, self.inputs.keep());
         let layout = Arc::new(Layout::of(&read.source, self.options, self.chunk_bytes));
         if layout.chunks.len() <= 1 {
@@ -554,49 +608,67 @@ impl<'a> Jobs<'a> {
         Some(Job::Chunk(read, layout, 0))
     }
 
-    /// Why the jobs ended early: the first file that could not be read.
+    /// Why the jobs ended early: the first large file that could not be read.
     pub fn failure(self) -> Option<anyhow::Error> {
         self.failure
     }
 
-    /// The next file and its position, read; `None` at the end or on the first failure.
-    fn next_source(&mut self) -> Option<(usize, SourceFile)> {
+    /// The next file, its position and size; `None` at the end or after a failure.
+    fn next_unread(&mut self) -> Option<(usize, Unread, usize)> {
         if let Some(peeked) = self.peeked.take() {
             return Some(peeked);
         }
         if self.failure.is_some() {
             return None;
         }
-        match self.inputs.next_source()? {
-            Ok(source) => {
-                self.next_file += 1;
-                Some((self.next_file - 1, source))
-            }
-            Err(err) => {
-                self.failure = Some(err);
-                None
-            }
-        }
+        let (unread, size) = self.inputs.next_unread()?;
+        self.next_file += 1;
+        Some((self.next_file - 1, unread, size))
     }
+}
+
+/// What one job gives the rule pass: its parts, in file order, up to the first of its files
+/// that could not be read, if any.
+#[derive(Debug)]
+pub struct Done {
+    /// The parts prepared, in file order.
+    pub parts: Vec<Prepared>,
+    /// Why the job stopped at a file it could not read.
+    pub failure: Option<anyhow::Error>,
 }
 
 /// Runs one job: its parts, in file order, each file's first part carrying the file and its last
 /// part what brings the text back (`keep`).
-pub fn run(options: &LintOptions, chunk_bytes: usize, keep: Keep, job: Job) -> Vec<Prepared> {
+pub fn run(options: &LintOptions, chunk_bytes: usize, keep: Keep, job: Job) -> Done {
+    let mut done = Done {
+        parts: Vec::new(),
+        failure: None,
+    };
     match job {
-        Job::Files(files) => files
-            .into_iter()
-            .map(|(file, source)| {
-                let read = read_file(file, source, options, keep);
-                prepare_read_file(read, options, chunk_bytes, keep)
-            })
-            .collect(),
-        Job::Whole(read) => vec![prepare_read_file(read, options, chunk_bytes, keep)],
+        Job::Files(files) => {
+            for (file, unread) in files {
+                match unread.read() {
+                    Ok(source) => {
+                        let read = read_file(file, source, options, keep);
+                        done.parts
+                            .push(prepare_read_file(read, options, chunk_bytes, keep));
+                    }
+                    Err(err) => {
+                        done.failure = Some(err);
+                        break;
+                    }
+                }
+            }
+        }
+        Job::Whole(read) => done
+            .parts
+            .push(prepare_read_file(read, options, chunk_bytes, keep)),
         Job::Chunk(read, layout, index) => {
             let part = prepare_chunk(read.file, &read.source, &layout, index);
-            vec![carry(part, read, index == 0, keep)]
+            done.parts.push(carry(part, read, index == 0, keep));
         }
     }
+    done
 }
 
 /// Prepares a file read for the pipeline whole, carrying all the rule pass needs of it.
