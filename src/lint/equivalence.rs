@@ -415,3 +415,44 @@ fn truncated_and_spliced_corpus_files_lint_the_same_and_never_panic() {
         }
     }
 }
+
+#[test]
+fn the_first_file_that_cannot_be_read_is_the_error_whoever_reads_it() {
+    // Small files are read by the workers, large ones by the job source: with either first, and
+    // whatever the tuning, the error names the earlier file.
+    let large = "SELECT 1;\n".repeat(2_000);
+    for (first, second) in [("small", "large"), ("large", "small")] {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &[u8]| std::fs::write(dir.path().join(name), text).unwrap();
+        let bad = |size: &str| -> Vec<u8> {
+            let mut text = if size == "large" {
+                large.clone()
+            } else {
+                "SELECT 1;\n".into()
+            };
+            text.push_str("SELECT 'caf");
+            let mut bytes = text.into_bytes();
+            bytes.extend(b"\xe9';\n");
+            bytes
+        };
+        for i in 0..30 {
+            write(&format!("{i:02}_ok.sql"), b"SELECT 1;\n");
+        }
+        write(&format!("10_bad_{first}.sql"), &bad(first));
+        write(&format!("20_bad_{second}.sql"), &bad(second));
+        let found =
+            discover::discover(&[dir.path().to_path_buf()], discover::MAX_FILE_BYTES).unwrap();
+        for tuning in TUNINGS {
+            let inputs = prepare::Inputs::on_disk(
+                found.files.clone(),
+                found.sizes.clone(),
+                discover::MAX_FILE_BYTES,
+            );
+            let err = lint_inputs_tuned(*tuning, inputs, &LintOptions::default()).unwrap_err();
+            assert!(
+                err.to_string().contains(&format!("10_bad_{first}.sql")),
+                "{tuning:?}: {err}"
+            );
+        }
+    }
+}
