@@ -373,14 +373,15 @@ fn secret_at(text: &str, i: usize) -> Option<Secret> {
         return None;
     }
     let rest = &text[i..];
-    if rest.starts_with("eyJ") {
+    if starts_with(rest, "eyJ") {
         return jwt_at(text, i);
     }
-    if rest.starts_with("-----BEGIN ") {
+    if starts_with(rest, "-----BEGIN ") {
         return private_key_at(text, i);
     }
     for shape in SHAPES {
-        if let Some(body) = rest.strip_prefix(shape.prefix) {
+        if starts_with(rest, shape.prefix) {
+            let body = &rest[shape.prefix.len()..];
             let len = body.bytes().take_while(|b| (shape.body)(*b)).count();
             let fits = (shape.min..=shape.max).contains(&len);
             let end = i + shape.prefix.len() + len;
@@ -395,6 +396,13 @@ fn secret_at(text: &str, i: usize) -> Option<Secret> {
         }
     }
     url_password_at(text, i).or_else(|| conninfo_password_at(text, i))
+}
+
+/// `rest.starts_with(prefix)`, its first two bytes compared inline: at most word starts, few
+/// prefixes share them (a call to compare every prefix was most of the scan).
+fn starts_with(rest: &str, prefix: &str) -> bool {
+    let (rest, wanted) = (rest.as_bytes(), prefix.as_bytes());
+    rest.len() >= wanted.len() && rest[..2] == wanted[..2] && rest[2..wanted.len()] == wanted[2..]
 }
 
 /// `header.payload.signature`, header base64url-decoding to a JSON object with `alg`.
@@ -486,7 +494,7 @@ const URL_SCHEMES: &[&str] = &[
 /// at a local development server.
 fn url_password_at(text: &str, i: usize) -> Option<Secret> {
     let rest = &text[i..];
-    let scheme = URL_SCHEMES.iter().find(|s| rest.starts_with(**s))?;
+    let scheme = URL_SCHEMES.iter().find(|s| starts_with(rest, s))?;
     let authority_start = i + scheme.len();
     let authority_len = text[authority_start..]
         .find(|c: char| c.is_whitespace() || matches!(c, '/' | '\'' | '"' | '?' | '#'))
@@ -508,7 +516,10 @@ fn url_password_at(text: &str, i: usize) -> Option<Secret> {
 /// `password=…` in a libpq connection string.
 fn conninfo_password_at(text: &str, i: usize) -> Option<Secret> {
     let rest = &text[i..];
-    let after = rest.strip_prefix("password=")?;
+    if !starts_with(rest, "password=") {
+        return None;
+    }
+    let after = &rest["password=".len()..];
     let len = after
         .find(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | ';' | ',' | ')'))
         .unwrap_or(after.len());
@@ -555,10 +566,13 @@ fn is_local(host: &str) -> bool {
 /// Whether `text` holds `word` in any ASCII case, without a lowercase copy of the text (of the
 /// whole file, 44 MB for a pg_dump with data, beside the file itself).
 fn mentions(text: &str, word: &str) -> bool {
-    let word = word.as_bytes();
-    text.as_bytes()
-        .windows(word.len())
-        .any(|window| window.eq_ignore_ascii_case(word))
+    let (text, word) = (text.as_bytes(), word.as_bytes());
+    let first = word[0];
+    memchr::memchr2_iter(first.to_ascii_lowercase(), first.to_ascii_uppercase(), text).any(|at| {
+        text[at..]
+            .get(..word.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(word))
+    })
 }
 
 /// How deep string bodies inside string bodies are scanned for `PASSWORD '…'`.
