@@ -264,7 +264,7 @@ impl LintReport {
     pub fn extend(&mut self, diagnostics: Vec<Diagnostic>, options: &LintOptions) {
         self.diagnostics.extend(apply_levels(diagnostics, options));
         let paths: Vec<&Path> = self.sources.iter().map(|s| s.path.as_path()).collect();
-        sort_diagnostics(&mut self.diagnostics, &paths);
+        sort_diagnostics(&mut self.diagnostics, &file_positions(&paths));
     }
 }
 
@@ -546,7 +546,7 @@ fn report(parts: PassParts, options: &LintOptions) -> Result<LintReport> {
         })
         .collect();
     let mut diagnostics = apply_levels(kept, options);
-    sort_diagnostics(&mut diagnostics, &paths);
+    sort_diagnostics(&mut diagnostics, &file_index);
     let mut quoted: Vec<bool> = vec![false; paths.len()];
     let referenced = diagnostics
         .iter()
@@ -617,7 +617,6 @@ fn apply_levels(diagnostics: Vec<Diagnostic>, options: &LintOptions) -> Vec<Diag
 }
 
 /// Each file's position in lint order, by path.
-/// Each path's position.
 fn file_positions<'p>(paths: &[&'p Path]) -> HashMap<&'p Path, usize> {
     paths
         .iter()
@@ -627,9 +626,10 @@ fn file_positions<'p>(paths: &[&'p Path]) -> HashMap<&'p Path, usize> {
 }
 
 /// Orders findings by file (in lint order), position and rule.
-fn sort_diagnostics(diagnostics: &mut [Diagnostic], paths: &[&Path]) {
-    let order = file_positions(paths);
-    diagnostics.sort_by_key(|d| {
+/// Orders findings by file (in lint order, `order`), position and rule; each finding's file is
+/// looked up once, not at every comparison.
+fn sort_diagnostics(diagnostics: &mut [Diagnostic], order: &HashMap<&Path, usize>) {
+    diagnostics.sort_by_cached_key(|d| {
         let file = order.get(&*d.file).copied().unwrap_or(usize::MAX);
         (file, d.span.start, d.rule)
     });
