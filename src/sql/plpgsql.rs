@@ -48,12 +48,10 @@ pub fn parse_plpgsql(create_function: &str) -> Result<Value, PlpgsqlError> {
         CString::new(create_function).map_err(|e| PlpgsqlError::Unreadable(e.to_string()))?;
     // SAFETY: `input` is a valid NUL-terminated string that outlives the call; the result is
     // read before it is freed exactly once by libpg_query's own free function.
-    let raw = unsafe {
+    let parsed = unsafe {
         let result = pg_query_parse_plpgsql(input.as_ptr());
         let out = if result.error.is_null() {
-            Ok(CStr::from_ptr(result.plpgsql_funcs)
-                .to_string_lossy()
-                .into_owned())
+            Ok(read_json(CStr::from_ptr(result.plpgsql_funcs).to_bytes()))
         } else {
             let error = &*result.error;
             let context = if error.context.is_null() {
@@ -69,8 +67,22 @@ pub fn parse_plpgsql(create_function: &str) -> Result<Value, PlpgsqlError> {
         pg_query_free_plpgsql_parse_result(result);
         out
     };
-    let json = raw.map_err(PlpgsqlError::Rejected)?;
-    serde_json::from_str(&repair(&json)).map_err(|e| PlpgsqlError::Unreadable(e.to_string()))
+    parsed
+        .map_err(PlpgsqlError::Rejected)?
+        .map_err(|e| PlpgsqlError::Unreadable(e.to_string()))
+}
+
+/// libpg_query's JSON read in place, copied only when it needs [`repair`] (or is not UTF-8).
+fn read_json(json: &[u8]) -> serde_json::Result<Value> {
+    match std::str::from_utf8(json) {
+        Ok(text) if !needs_repair(text) => serde_json::from_str(text),
+        _ => serde_json::from_str(&repair(&String::from_utf8_lossy(json))),
+    }
+}
+
+/// Whether `json` holds the empty-datum defect [`repair`] mends.
+fn needs_repair(json: &str) -> bool {
+    memchr::memmem::find(json.as_bytes(), b"{}}").is_some()
 }
 
 /// The line of `compilation of PL/pgSQL function "f" near line N`.
