@@ -180,7 +180,7 @@ pub fn secrets_in(text: &str) -> Vec<Secret> {
 }
 
 /// Characters of base64url tokens and most API keys.
-fn is_key_char(b: u8) -> bool {
+const fn is_key_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
 }
 
@@ -342,25 +342,55 @@ const SHAPES: &[Shape] = &[
 ];
 
 /// Key-shaped secrets, JWTs, private keys and connection-string passwords, anywhere in `text`.
+///
+/// Every one starts a word (a run of [`is_key_char`] bytes) with a byte [`could_start`]: the
+/// scan looks at each word's first byte and skips the rest of the word.
 fn key_secrets(text: &str) -> Vec<Secret> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        let boundary = i == 0 || !is_key_char(bytes[i - 1]);
-        if let Some(secret) = boundary.then(|| secret_at(text, i)).flatten() {
+        let class = BYTE_CLASS[bytes[i] as usize];
+        if class & KEY_CHAR == 0 {
+            i += 1;
+            continue;
+        }
+        if class & COULD_START != 0
+            && let Some(secret) = secret_at(text, i)
+        {
             i = secret.span.end;
             out.push(secret);
-        } else {
+            if i > 0 && BYTE_CLASS[bytes[i - 1] as usize] & KEY_CHAR == 0 {
+                continue; // the next byte starts a word
+            }
+        }
+        while i < bytes.len() && BYTE_CLASS[bytes[i] as usize] & KEY_CHAR != 0 {
             i += 1;
         }
     }
     out
 }
 
+/// [`BYTE_CLASS`] bit: [`is_key_char`].
+const KEY_CHAR: u8 = 1;
+/// [`BYTE_CLASS`] bit: [`could_start`].
+const COULD_START: u8 = 2;
+
+/// [`KEY_CHAR`] and [`COULD_START`] of every byte.
+const BYTE_CLASS: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = (is_key_char(byte) as u8 * KEY_CHAR) | (could_start(byte) as u8 * COULD_START);
+        b += 1;
+    }
+    table
+};
+
 /// Whether a secret can start with byte `b` (the first bytes of every shape, `eyJ`,
 /// `-----BEGIN`, URL schemes and `password=`): most bytes are skipped at once.
-fn could_start(b: u8) -> bool {
+const fn could_start(b: u8) -> bool {
     matches!(
         b,
         b'e' | b'-' | b's' | b'r' | b'w' | b'A' | b'g' | b'x' | b'p' | b'm' | b'a' | b'h' | b'f'
@@ -369,7 +399,7 @@ fn could_start(b: u8) -> bool {
 
 /// The secret starting at byte `i`, if one does.
 fn secret_at(text: &str, i: usize) -> Option<Secret> {
-    if !could_start(text.as_bytes()[i]) || !text.is_char_boundary(i) {
+    if !could_start(text.as_bytes()[i]) {
         return None;
     }
     let rest = &text[i..];
