@@ -739,6 +739,26 @@ mod tests {
     }
 
     #[test]
+    fn keys_are_found_at_word_starts_only() {
+        let key = format!("sk_live_{}", "4eC39HqLyjWDarjtT1zdp7dc");
+        let spans = |text: &str| -> Vec<std::ops::Range<usize>> {
+            secrets_in(text).into_iter().map(|s| s.span).collect()
+        };
+        // Inside a word (after a key character) a prefix starts nothing.
+        assert!(spans(&format!("x{key} _{key} -{key}")).is_empty());
+        // After any other byte, a multi-byte character included, it does.
+        for separator in [" ", "'", ".", "(", "é", "\n", "%"] {
+            let text = format!("{separator}{key}");
+            assert_eq!(spans(&text), vec![separator.len()..text.len()], "{text:?}");
+        }
+        // A URL password ending in a non-key byte: the next word is still looked at.
+        let text = format!("postgres://u:pw!@db.example.com/{key}");
+        assert_eq!(spans(&text).len(), 2, "{text}");
+        // Two keys in a row, one byte apart.
+        assert_eq!(spans(&format!("{key} {key}")).len(), 2);
+    }
+
+    #[test]
     fn secrets_are_found_in_strings_bodies_and_comments() {
         let key = service_role();
         let stripe = format!("sk_live_{}", "4eC39HqLyjWDarjtT1zdp7dc");
