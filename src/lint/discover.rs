@@ -184,8 +184,9 @@ fn file_kind(metadata: &std::fs::Metadata) -> Entry {
     }
 }
 
-/// The folders a walk listed and every entry in them, so that looking for a file beside a
-/// migration (a Flyway `.conf`, diesel's `metadata.toml`) costs no system call per migration.
+/// The folders a walk listed and the side configuration files in them (a Flyway `.conf`,
+/// diesel's `metadata.toml`), so that looking for one beside a migration costs no system call
+/// per migration.
 #[derive(Default)]
 struct Listed {
     folders: HashSet<PathBuf>,
@@ -193,6 +194,18 @@ struct Listed {
 }
 
 impl Listed {
+    /// Records a listed folder and its entries.
+    fn record(&mut self, dir: &Path, entries: &[(SortKey, PathBuf)]) {
+        self.folders.insert(dir.to_path_buf());
+        let side = |name: &str| name.ends_with(".conf") || name == "metadata.toml";
+        self.entries.extend(
+            entries
+                .iter()
+                .filter(|(key, _)| side(&key.name))
+                .map(|(_, path)| path.clone()),
+        );
+    }
+
     /// Whether `path` is a regular file, from the listing when its folder was listed.
     fn is_file(&self, path: &Path) -> bool {
         let listed = path.parent().is_some_and(|dir| self.folders.contains(dir));
@@ -226,10 +239,7 @@ impl Walk<'_> {
             .map(|path| (SortKey::of(file_name(&path)), path))
             .collect();
         entries.sort_by(|(a, _), (b, _)| a.cmp(b));
-        self.listed.folders.insert(dir.to_path_buf());
-        self.listed
-            .entries
-            .extend(entries.iter().map(|(_, path)| path.clone()));
+        self.listed.record(dir, &entries);
         for (key, path) in entries {
             let name = key.name;
             match classify(&path, false)? {
