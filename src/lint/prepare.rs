@@ -1,9 +1,10 @@
 //! Preparing files for the rule pass, on worker threads: read, split with the scanner, plan from
 //! the scanner's tokens, parse in chunks, expand every statement into its units.
 //!
-//! Files are read when the job source reaches them ([`Inputs`]), not all up front, and each
-//! file's text travels to the rule pass with its first part; what brings the text back for the
-//! report ([`StoredText`]) rides on its last part.
+//! Files are read as the pipeline reaches them ([`Inputs`]: a small one by its worker, a large
+//! one by the job source that lays it out), not all up front, and each file's text travels to
+//! the rule pass with its first part; what brings the text back for the report
+//! ([`StoredText`]) rides on its last part.
 //!
 //! A file is split into statements by libpg_query's scanner ([`sql::pieces`]) and planned at
 //! once: the runner's view of each statement (transaction control, non-transactional commands)
