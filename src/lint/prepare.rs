@@ -442,8 +442,13 @@ impl Inputs {
 pub enum Unread {
     /// Its text is already in memory.
     Text(SourceFile),
-    /// It is read from disk, at most `max_file_bytes`.
-    File { path: PathBuf, max_file_bytes: u64 },
+    /// It is read from disk.
+    File {
+        /// Where it is.
+        path: PathBuf,
+        /// The size limit on the read.
+        max_file_bytes: u64,
+    },
 }
 
 impl Unread {
