@@ -190,15 +190,15 @@ fn file_kind(metadata: &std::fs::Metadata) -> Entry {
 #[derive(Default)]
 struct Listed {
     folders: HashSet<PathBuf>,
-    entries: HashSet<PathBuf>,
+    side_files: HashSet<PathBuf>,
 }
 
 impl Listed {
-    /// Records a listed folder and its entries.
+    /// Records a listed folder and its side configuration files.
     fn record(&mut self, dir: &Path, entries: &[(SortKey, PathBuf)]) {
         self.folders.insert(dir.to_path_buf());
         let side = |name: &str| name.ends_with(".conf") || name == "metadata.toml";
-        self.entries.extend(
+        self.side_files.extend(
             entries
                 .iter()
                 .filter(|(key, _)| side(&key.name))
@@ -209,7 +209,7 @@ impl Listed {
     /// Whether `path` is a regular file, from the listing when its folder was listed.
     fn is_file(&self, path: &Path) -> bool {
         let listed = path.parent().is_some_and(|dir| self.folders.contains(dir));
-        if listed && !self.entries.contains(path) {
+        if listed && !self.side_files.contains(path) {
             return false;
         }
         path.is_file()
@@ -306,10 +306,20 @@ struct SortKey {
 
 impl SortKey {
     fn of(name: String) -> SortKey {
+        let version = flyway_version(&name, 'V').unwrap_or_default();
         SortKey {
-            repeatable: flyway_version(&name, 'V').is_none() && name.starts_with("R__"),
-            version: flyway_version(&name, 'V').unwrap_or_default(),
+            repeatable: version.is_empty() && name.starts_with("R__"),
+            version,
             name,
+        }
+    }
+
+    /// The name compared naturally: none for versioned files, which compare by version.
+    fn natural_name(&self) -> &str {
+        if self.version.is_empty() {
+            &self.name
+        } else {
+            ""
         }
     }
 }
@@ -321,17 +331,6 @@ impl Ord for SortKey {
             .then_with(|| self.version.cmp(&other.version))
             .then_with(|| natural(self.natural_name(), other.natural_name()))
             .then_with(|| self.name.cmp(&other.name))
-    }
-}
-
-impl SortKey {
-    /// The name compared naturally: none for versioned files, which compare by version.
-    fn natural_name(&self) -> &str {
-        if self.version.is_empty() {
-            &self.name
-        } else {
-            ""
-        }
     }
 }
 

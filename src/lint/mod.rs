@@ -625,7 +625,6 @@ fn file_positions<'p>(paths: &[&'p Path]) -> HashMap<&'p Path, usize> {
         .collect()
 }
 
-/// Orders findings by file (in lint order), position and rule.
 /// Orders findings by file (in lint order, `order`), position and rule; each finding's file is
 /// looked up once, not at every comparison.
 fn sort_diagnostics(diagnostics: &mut [Diagnostic], order: &HashMap<&Path, usize>) {

@@ -80,7 +80,8 @@ fn read_json(json: &[u8]) -> serde_json::Result<Value> {
     }
 }
 
-/// Whether `json` holds the empty-datum defect [`repair`] mends.
+/// Whether `json` may hold the empty-datum defect: `{}}` anywhere (a superset of the `,{}}` and
+/// `[{}}` that [`repair`] mends).
 fn needs_repair(json: &str) -> bool {
     memchr::memmem::find(json.as_bytes(), b"{}}").is_some()
 }
