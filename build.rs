@@ -11,6 +11,10 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=src/sql/tree_writer.c");
     println!("cargo:rerun-if-env-changed=EVENTOS_PG_QUERY_SRC");
+    // Relative relocations in the compact DT_RELR form (glibc >= 2.36; GNU ld >= 2.38 and lld
+    // know the flag): the position-independent binary keeps ASLR, and its startup no longer
+    // dirties ~0.4 MB of `.rela.dyn` plus the pages the relocations patch (docs/benchmarks.md).
+    println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets it"));
     let libpg_query = pg_query_source(&manifest).join("libpg_query");
