@@ -1,6 +1,7 @@
 //! `eventos lint [PATHS…]`: lint files, folders or the project's bundles and print the findings
 //! in the chosen format. Exit 0 clean, 1 on errors (or warnings with `--deny-warnings`).
 
+use std::fmt::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -12,6 +13,7 @@ use crate::cli::{LintArgs, LintFormat};
 use crate::config::Config;
 use crate::lint::{self, LintOptions, LintReport, RULES};
 use crate::report;
+use crate::report::output::StdoutChunks;
 
 /// Lints the given paths, or the project's bundles (and their sum file) when none are given.
 pub async fn run(config: &Config, args: LintArgs) -> Result<Outcome> {
@@ -165,12 +167,15 @@ pub(super) fn print_report(report: &LintReport, format: LintFormat) -> Result<()
         note(&format!("warning: {warning}\n"));
     }
     let (diagnostics, sources) = (&report.diagnostics, &report.sources);
-    emit(&match format {
-        LintFormat::Human => report::lint::human(report),
-        LintFormat::Json => report::render_json(diagnostics, sources),
-        LintFormat::Sarif => report::render_sarif(diagnostics, sources, RULES),
-        LintFormat::Github => report::render_github(diagnostics, sources),
-        LintFormat::Gcc => report::render_gcc(diagnostics, sources),
-    })?;
+    let mut out = StdoutChunks::new();
+    // A failed write means stdout was closed: `finish` reports it.
+    let _ = match format {
+        LintFormat::Human => report::lint::write_human_report(&mut out, report),
+        LintFormat::Json => out.write_str(&report::render_json(diagnostics, sources)),
+        LintFormat::Sarif => out.write_str(&report::render_sarif(diagnostics, sources, RULES)),
+        LintFormat::Github => report::write_github(&mut out, diagnostics, sources),
+        LintFormat::Gcc => report::write_gcc(&mut out, diagnostics, sources),
+    };
+    out.finish()?;
     Ok(())
 }

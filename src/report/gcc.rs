@@ -1,27 +1,32 @@
 //! `--format gcc`: `file:line:column: severity: message [rule]`, one line per finding, as editors
 //! and `errorformat` parsers expect.
 
+use std::fmt::Write;
+
 use super::position::SourceMap;
 use crate::lint::{Diagnostic, SourceFile};
 
-/// One line per finding.
-pub fn render_gcc(diagnostics: &[Diagnostic], sources: &[SourceFile]) -> String {
+/// One line per finding, written to `out` as it goes.
+pub fn write_gcc(
+    out: &mut impl Write,
+    diagnostics: &[Diagnostic],
+    sources: &[SourceFile],
+) -> std::fmt::Result {
     let map = SourceMap::new(sources);
-    diagnostics
-        .iter()
-        .map(|d| {
-            let p = map.locate(d);
-            format!(
-                "{}:{}:{}: {}: {} [{}]\n",
-                d.file.display(),
-                p.line,
-                p.column,
-                d.severity.as_str(),
-                d.message,
-                d.rule
-            )
-        })
-        .collect()
+    for d in diagnostics {
+        let p = map.locate(d);
+        writeln!(
+            out,
+            "{}:{}:{}: {}: {} [{}]",
+            d.file.display(),
+            p.line,
+            p.column,
+            d.severity.as_str(),
+            d.message,
+            d.rule
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -43,8 +48,10 @@ mod tests {
             message: "TRUNCATE destroys data".into(),
             help: None,
         };
+        let mut out = String::new();
+        write_gcc(&mut out, &[d], &sources).unwrap();
         assert_eq!(
-            render_gcc(&[d], &sources),
+            out,
             "a.sql:2:3: warning: TRUNCATE destroys data [destructive-change]\n"
         );
     }

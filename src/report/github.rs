@@ -1,38 +1,43 @@
 //! `--format github`: GitHub Actions workflow commands (`::error file=…,line=…::message`), which
 //! show as annotations on the pull request.
 
+use std::fmt::Write;
+
 use super::position::SourceMap;
 use crate::base::Severity;
 use crate::lint::{Diagnostic, SourceFile};
 
-/// One annotation line per finding.
-pub fn render_github(diagnostics: &[Diagnostic], sources: &[SourceFile]) -> String {
+/// One annotation line per finding, written to `out` as it goes.
+pub fn write_github(
+    out: &mut impl Write,
+    diagnostics: &[Diagnostic],
+    sources: &[SourceFile],
+) -> std::fmt::Result {
     let map = SourceMap::new(sources);
-    diagnostics
-        .iter()
-        .map(|d| {
-            let p = map.locate(d);
-            let command = match d.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-                Severity::Info => "notice",
-            };
-            let message = match &d.help {
-                Some(help) => format!("{}\nhelp: {help}", d.message),
-                None => d.message.clone(),
-            };
-            format!(
-                "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
-                escape_property(&d.file.display().to_string()),
-                p.line,
-                p.column,
-                p.end_line,
-                p.end_column,
-                escape_property(&format!("eventos {}", d.rule)),
-                escape_data(&message)
-            )
-        })
-        .collect()
+    for d in diagnostics {
+        let p = map.locate(d);
+        let command = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
+        let message = match &d.help {
+            Some(help) => format!("{}\nhelp: {help}", d.message),
+            None => d.message.clone(),
+        };
+        writeln!(
+            out,
+            "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+            escape_property(&d.file.display().to_string()),
+            p.line,
+            p.column,
+            p.end_line,
+            p.end_column,
+            escape_property(&format!("eventos {}", d.rule)),
+            escape_data(&message)
+        )?;
+    }
+    Ok(())
 }
 
 /// Escapes a message per the workflow-command rules.
@@ -65,8 +70,10 @@ mod tests {
             message: "50% done, really".into(),
             help: Some("split it".into()),
         };
+        let mut out = String::new();
+        write_github(&mut out, &[d], &sources).unwrap();
         assert_eq!(
-            render_github(&[d], &sources),
+            out,
             "::warning file=a.sql,line=2,col=1,endLine=2,endColumn=7,title=eventos concurrently-in-transaction::50%25 done, really%0Ahelp: split it\n"
         );
     }

@@ -11,18 +11,21 @@ use crate::base::Severity;
 use crate::lint::{Diagnostic, SourceFile};
 use crate::text::LineIndex;
 
-/// Renders diagnostics against their source files, a blank line after each; a file not in
-/// `sources` is shown without a source line. Styled: write it through `anstream`.
-pub fn render_human(diagnostics: &[Diagnostic], sources: &[SourceFile]) -> String {
+/// Renders diagnostics against their source files into `out`, a blank line after each; a file
+/// not in `sources` is shown without a source line. Styled: write it through `anstream`.
+pub fn write_human(
+    out: &mut impl std::fmt::Write,
+    diagnostics: &[Diagnostic],
+    sources: &[SourceFile],
+) -> std::fmt::Result {
     let renderer = Renderer::styled();
     let map = SourceMap::new(sources);
-    let mut out = String::new();
     for diagnostic in diagnostics {
         let source = map.file(&diagnostic.file);
-        out.push_str(&renderer.render(&[group(diagnostic, source)]));
-        out.push_str("\n\n");
+        out.write_str(&renderer.render(&[group(diagnostic, source)]))?;
+        out.write_str("\n\n")?;
     }
-    out
+    Ok(())
 }
 
 fn level(severity: Severity) -> Level<'static> {
@@ -89,7 +92,13 @@ mod tests {
             message: "ALTER SYSTEM is not allowed".into(),
             help: help.map(|h| h.to_string().into()),
         };
-        strip(&render_human(&[d], &sources))
+        human_text(&[d], &sources)
+    }
+
+    fn human_text(diagnostics: &[Diagnostic], sources: &[SourceFile]) -> String {
+        let mut out = String::new();
+        write_human(&mut out, diagnostics, sources).unwrap();
+        strip(&out)
     }
 
     #[test]
@@ -120,6 +129,6 @@ mod tests {
             message: "the sum file is stale".into(),
             help: Some("run `eventos hash`".into()),
         };
-        insta::assert_snapshot!(strip(&render_human(&[d], &[])));
+        insta::assert_snapshot!(human_text(&[d], &[]));
     }
 }

@@ -1,13 +1,15 @@
 //! `eventos lint` for people: the diagnostics, then one summary line with the setup the lint
 //! assumed (runner, exposed schemas) and where it came from.
 
-use super::{render_human, style};
+use std::fmt::Write;
+
+use super::{style, write_human};
 use crate::base::Severity;
 use crate::lint::{LintReport, LintSetup};
 
-/// Diagnostics and the summary line (styled).
-pub fn human(report: &LintReport) -> String {
-    let mut out = render_human(&report.diagnostics, &report.sources);
+/// Diagnostics and the summary line (styled), written to `out` as they are rendered.
+pub fn write_human_report(out: &mut impl Write, report: &LintReport) -> std::fmt::Result {
+    write_human(out, &report.diagnostics, &report.sources)?;
     let errors = report.count(Severity::Error);
     let summary = format!(
         "lint: {} files, {errors} errors, {} warnings; runner: {}; exposed schemas: {}; released: {}\n",
@@ -17,12 +19,11 @@ pub fn human(report: &LintReport) -> String {
         exposed_summary(&report.setup),
         report.setup.released,
     );
-    out.push_str(&if errors > 0 {
+    out.write_str(&if errors > 0 {
         style::error(&summary)
     } else {
         style::ok(&summary)
-    });
-    out
+    })
 }
 
 /// `public, api (from …)`, or the reason none is exposed.
@@ -55,9 +56,12 @@ pub fn preflight_failure(report: &LintReport) -> String {
         .filter(|d| d.severity == Severity::Error)
         .cloned()
         .collect();
-    format!(
-        "{}migrate: preflight failed: {} lint errors; nothing was applied\nhelp: run `eventos lint` and fix them\n",
-        render_human(&errors, &report.sources),
+    let mut out = String::new();
+    write_human(&mut out, &errors, &report.sources).expect("writing to a String cannot fail");
+    let _ = write!(
+        out,
+        "migrate: preflight failed: {} lint errors; nothing was applied\nhelp: run `eventos lint` and fix them\n",
         errors.len()
-    )
+    );
+    out
 }

@@ -23,9 +23,9 @@ pub mod table;
 pub mod tables;
 pub mod verify;
 
-pub use gcc::render_gcc;
-pub use github::render_github;
-pub use human::render_human;
+pub use gcc::write_gcc;
+pub use github::write_github;
+pub use human::write_human;
 pub use json::render_json;
 pub use position::{Position, SourceMap};
 pub use sarif::render_sarif;

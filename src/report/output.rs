@@ -25,6 +25,59 @@ pub fn emit(text: &str) -> Result<(), StdoutClosed> {
     }
 }
 
+/// Stdout for a long report, written as it is rendered: the text gathers in a small buffer that
+/// goes out whenever it passes [`StdoutChunks::FLUSH_AT`] bytes, so a report of 8,000 findings
+/// is never held whole. Once the reader has closed stdout, writes fail (rendering stops) and
+/// [`StdoutChunks::finish`] says [`StdoutClosed`].
+#[derive(Debug, Default)]
+pub struct StdoutChunks {
+    buffer: String,
+    closed: bool,
+}
+
+impl StdoutChunks {
+    /// How much text gathers before it is written.
+    pub const FLUSH_AT: usize = 64 * 1024;
+
+    /// An empty buffer in front of stdout.
+    pub fn new() -> Self {
+        StdoutChunks {
+            buffer: String::with_capacity(Self::FLUSH_AT + 4096),
+            closed: false,
+        }
+    }
+
+    /// Writes what is left; [`StdoutClosed`] when the reader went away at any point.
+    pub fn finish(mut self) -> Result<(), StdoutClosed> {
+        self.write_out();
+        if self.closed {
+            Err(StdoutClosed)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn write_out(&mut self) {
+        if !self.closed && emit(&self.buffer).is_err() {
+            self.closed = true;
+        }
+        self.buffer.clear();
+    }
+}
+
+impl std::fmt::Write for StdoutChunks {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        if self.closed {
+            return Err(std::fmt::Error);
+        }
+        self.buffer.push_str(text);
+        if self.buffer.len() >= Self::FLUSH_AT {
+            self.write_out();
+        }
+        Ok(())
+    }
+}
+
 /// Writes `text` to stderr (notes, progress, refusals and failures).
 pub fn note(text: &str) {
     let mut stderr = anstream::stderr().lock();

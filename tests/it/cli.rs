@@ -493,6 +493,59 @@ fn a_closed_stdout_ends_the_run_quietly() {
     }
 }
 
+/// A folder with one file of `n` `ALTER SYSTEM` statements: `n` findings.
+fn many_findings(n: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let text: String = (0..n)
+        .map(|i| format!("alter system set work_mem = '{}kB';\n", 64 + i))
+        .collect();
+    std::fs::write(dir.path().join("many.sql"), text).unwrap();
+    dir
+}
+
+#[test]
+fn a_report_longer_than_one_write_arrives_whole_and_in_order() {
+    // 3,000 findings make a report of several chunks in every streamed format.
+    let dir = many_findings(3000);
+    let folder = dir.path().to_str().unwrap();
+    for format in ["gcc", "human", "github"] {
+        let output = eventos(dir.path())
+            .args(["lint", folder, "--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{format}");
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        assert!(
+            stdout.len() > 3 * 64 * 1024,
+            "{format}: {} bytes",
+            stdout.len()
+        );
+        let lines: Vec<usize> = stdout
+            .lines()
+            .filter_map(|line| match format {
+                // Workflow commands escape the `:` of a path; the line is a property.
+                "github" => line.split(",line=").nth(1),
+                _ => line.split("many.sql:").nth(1),
+            })
+            .filter_map(|rest| rest.split([':', ',']).next()?.parse().ok())
+            .collect();
+        let expected: Vec<usize> = (1..=3000).collect();
+        assert_eq!(
+            lines, expected,
+            "{format}: every finding once, in file order"
+        );
+        if format == "human" {
+            let summary = stdout.lines().last().unwrap_or_default();
+            assert!(summary.contains("3000 errors"), "{summary}");
+        }
+    }
+    // The same report into a pipe nobody reads: the run stops writing and ends quietly.
+    let output = run_into_closed_pipe(&["lint", folder, "--format", "human"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
 #[test]
 fn a_malformed_env_file_is_a_warning_naming_its_line_without_echoing_it() {
     let dir = tempfile::tempdir().unwrap();
