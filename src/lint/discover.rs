@@ -425,7 +425,7 @@ fn manifest_runner(path: &Path) -> Option<(Runner, String)> {
     let start = path.canonicalize().ok()?;
     for dir in start.ancestors() {
         let cargo = dir.join("Cargo.toml");
-        if let Ok(text) = read_bounded(&cargo)
+        if let Some(text) = read_if_present(&cargo)
             && let Ok(manifest) = toml::from_str::<toml::Table>(&text)
         {
             let depends = |name: &str| {
@@ -448,7 +448,7 @@ fn manifest_runner(path: &Path) -> Option<(Runner, String)> {
             }
         }
         let go = dir.join("go.mod");
-        if let Ok(text) = read_bounded(&go)
+        if let Some(text) = read_if_present(&go)
             && text.contains("github.com/golang-migrate/migrate")
         {
             let go = shown(go);
@@ -540,6 +540,14 @@ fn side_configured_no_transaction(files: &[PathBuf], listed: &Listed) -> Result<
         }
     }
     Ok(out)
+}
+
+/// A manifest's text when a regular file is there and readable, else `None`: checked first, so
+/// that the usual case (no such file in most folders above a project) builds no error, which
+/// costs a backtrace under `RUST_BACKTRACE=1`.
+fn read_if_present(path: &Path) -> Option<String> {
+    let regular = std::fs::metadata(path).is_ok_and(|m| m.is_file());
+    regular.then(|| read_bounded(path).ok()).flatten()
 }
 
 /// Reads a regular file without blocking on FIFOs and without reading more than the default
