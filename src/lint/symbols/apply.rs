@@ -263,7 +263,7 @@ impl Symbols {
         };
         let signature = signature_of_parameters(&stmt.parameters);
         let info = FunctionInfo {
-            signature: signature.clone(),
+            signature: signature.as_str().into(),
             procedure: stmt.is_procedure,
             security_definer: security_definer(&stmt.options).unwrap_or(false),
             pins_search_path: stmt.options.iter().any(sets_search_path),
@@ -274,7 +274,11 @@ impl Symbols {
         match overloads.iter_mut().find(|f| f.signature == signature) {
             Some(existing) if stmt.replace => *existing = info,
             Some(_) => {}
-            None => overloads.push(info),
+            None => {
+                // Most functions have one overload: no room for four.
+                overloads.reserve_exact(1);
+                overloads.push(info);
+            }
         }
     }
 
@@ -386,7 +390,7 @@ impl Symbols {
             *self
                 .lookups
                 .function_names
-                .entry(name.1.to_string())
+                .entry(name.1.clone())
                 .or_default() += 1;
         }
         self.functions.entry(name).or_default()

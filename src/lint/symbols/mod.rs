@@ -116,8 +116,9 @@ pub struct ViewInfo {
 /// One function or procedure (an overload: name plus input argument types).
 #[derive(Debug, Clone)]
 pub struct FunctionInfo {
-    /// Input argument types, normalised (`int4,text[]`): the overload's identity.
-    pub signature: String,
+    /// Input argument types, normalised (`int4,text[]`): the overload's identity (inline up to
+    /// 24 bytes, like names).
+    pub signature: Name,
     /// A procedure rather than a function.
     pub procedure: bool,
     /// `SECURITY DEFINER` (final state).
@@ -261,7 +262,7 @@ struct Lookups {
     /// `(schema, name)` of every named index, and its table.
     index_names: BTreeMap<QualName, QualName>,
     /// Every function name, whatever its schema.
-    function_names: BTreeMap<String, usize>,
+    function_names: BTreeMap<Name, usize>,
     /// The views (and materialized views) that read each relation.
     readers: BTreeMap<QualName, BTreeSet<QualName>>,
     /// Whether a temporary relation was ever created (else `pg_temp` is not searched).
