@@ -13,16 +13,24 @@ use std::io::Write;
 pub struct StdoutClosed;
 
 /// Writes `text` to stdout; a closed pipe is [`StdoutClosed`]. Other write errors (a full disk)
-/// are ignored: losing output never stops the work.
+/// are ignored: losing output never stops the work. Text without an escape sequence (gcc,
+/// JSON, SARIF reports) skips anstream, which would scan every byte for styles to drop.
 pub fn emit(text: &str) -> Result<(), StdoutClosed> {
-    let mut stdout = anstream::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    let written = if text.as_bytes().contains(&0x1b) {
+        write_flushed(&mut anstream::stdout().lock(), text)
+    } else {
+        write_flushed(&mut std::io::stdout().lock(), text)
+    };
+    match written {
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Err(StdoutClosed),
         _ => Ok(()),
     }
+}
+
+/// Writes all of `text` and flushes.
+fn write_flushed(out: &mut impl Write, text: &str) -> std::io::Result<()> {
+    out.write_all(text.as_bytes())?;
+    out.flush()
 }
 
 /// Stdout for a long report, written as it is rendered: the text gathers in a small buffer that
