@@ -1,6 +1,7 @@
 //! Compiles `src/sql/tree_writer.c` (lint's parse-tree serialiser, see its header comment)
 //! against the libpg_query sources the pinned `pg_query` crate ships and builds, and generates
-//! the protobuf field numbers it writes from that crate's `pg_query.proto`.
+//! the protobuf field numbers it writes from that crate's `pg_query.proto`; in release builds,
+//! links the functions lint runs next to each other (`layout/lint-hot-functions.txt`).
 
 use std::collections::BTreeMap;
 use std::env;
@@ -17,6 +18,9 @@ fn main() {
     println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets it"));
+    if env::var("PROFILE").as_deref() == Ok("release") {
+        link_lint_code_together(&manifest, &out);
+    }
     let libpg_query = pg_query_source(&manifest).join("libpg_query");
     let proto = libpg_query.join("protobuf/pg_query.proto");
     let text = std::fs::read_to_string(&proto)
@@ -40,6 +44,32 @@ fn main() {
         build.define("USE_ASSERT_CHECKING", None);
     }
     build.compile("eventos_tree_writer");
+}
+
+/// Links the functions `eventos lint` runs (`layout/lint-hot-functions.txt`, written by
+/// `scripts/layout-profile`) first and next to each other in `.text`: lint's pages of code are
+/// then ~2 MB fewer (docs/benchmarks.md). A linker script that only inserts one output section
+/// before `.text`; every other section stays where the default script puts it. Patterns that
+/// match nothing (a function renamed since the profile) are ignored by the linker.
+fn link_lint_code_together(manifest: &Path, out: &Path) {
+    let list = manifest.join("layout/lint-hot-functions.txt");
+    println!("cargo:rerun-if-changed={}", list.display());
+    let text = std::fs::read_to_string(&list)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", list.display()));
+    let mut script = String::from("SECTIONS\n{\n  .text.lint_hot :\n  {\n");
+    for pattern in text
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        writeln!(script, "    *(.text.{pattern} .text.unlikely.{pattern})")
+            .expect("write to a String");
+    }
+    script.push_str("  }\n}\nINSERT BEFORE .text;\n");
+    let path = out.join("lint-layout.ld");
+    std::fs::write(&path, script).expect("write the linker script");
+    // The C compiler driver hands `-T <script>` to the linker (no `-Wl,` list to split at a comma).
+    println!("cargo:rustc-link-arg-bins=-T");
+    println!("cargo:rustc-link-arg-bins={}", path.display());
 }
 
 /// The `pg_query` crate's source folder: `EVENTOS_PG_QUERY_SRC`, else the version `Cargo.lock`
