@@ -11,8 +11,9 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 unsafe extern "C" {
-    /// mimalloc's runtime options (`mimalloc.h`; the same numbering in its v2 and v3).
-    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+    /// Sets a mimalloc runtime option unless its `MIMALLOC_*` environment variable did
+    /// (`mimalloc.h`; the same numbering in its v2 and v3).
+    fn mi_option_set_default(option: std::ffi::c_int, value: std::ffi::c_long);
 }
 
 /// Keeps lint's memory near what is live without making the kernel zero pages all the time.
@@ -25,21 +26,25 @@ unsafe extern "C" {
 ///   feature keeps mimalloc from asking at all: its first arena is mapped before `main`, and
 ///   the huge page it got there was 2 MiB of every run's peak (2.3 of an empty run's 3.3 MB of
 ///   anonymous memory).
-/// - freed pages go back to the OS after 30 ms, not mimalloc v3's default of 1 s: sooner makes
+/// - freed pages go back to the OS after 5 ms, not mimalloc v3's default of 1 s: sooner makes
 ///   the kernel unmap and zero the same pages again and again, later holds more memory.
+///   `MIMALLOC_PURGE_DELAY` (milliseconds) overrides it.
 ///
 /// Measured with `scripts/bench-lint` on 2 cores (the previous setting: huge pages on, a 2 ms
 /// delay): the 2 MB schema file 0.45 s and 62 MB → 0.25 s and 49 MB; the 1,400-file history
-/// 0.40 s and 46 MB → 0.25 s and 32 MB. Against 10 ms, 30 ms is 8% faster on the 24 MB file and
-/// the 14,000-file history for 1–3 MB more; 100 ms is 3% faster again for 10 MB more.
+/// 0.40 s and 46 MB → 0.25 s and 32 MB. Against 30 ms (the setting until 2026-12-04), 5 ms
+/// holds 1.5–3.5 MB less on the small shapes (the findings file 21.2 → 17.7 MB, the
+/// 1,400-file history 18.1 → 16.6) for 7% more time on the 24 MB file and 3% on the
+/// 14,000-file history; 0 ms is 1.5 MB less again, for half again the time on small inputs
+/// and twice on the 24 MB file.
 fn tune_allocator() {
     const PURGE_DELAY: std::ffi::c_int = 15;
     // SAFETY: prctl(PR_SET_THP_DISABLE) only sets a flag of this process (a kernel without it
-    // fails the call and nothing changes); mi_option_set is a plain setter of mimalloc's option
-    // table, called before any thread starts.
+    // fails the call and nothing changes); mi_option_set_default is a plain setter of
+    // mimalloc's option table, called before any thread starts.
     unsafe {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
-        mi_option_set(PURGE_DELAY, 30);
+        mi_option_set_default(PURGE_DELAY, 5);
     }
 }
 
