@@ -18,7 +18,9 @@ fn main() {
     println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets it"));
-    if env::var("PROFILE").as_deref() == Ok("release") {
+    println!("cargo:rerun-if-env-changed=EVENTOS_LINK_LAYOUT");
+    let layout_wanted = env::var("EVENTOS_LINK_LAYOUT").as_deref() != Ok("0");
+    if env::var("PROFILE").as_deref() == Ok("release") && layout_wanted {
         link_lint_code_together(&manifest, &out);
     }
     let libpg_query = pg_query_source(&manifest).join("libpg_query");
@@ -50,7 +52,8 @@ fn main() {
 /// `scripts/layout-profile`) first and next to each other in `.text`: lint's pages of code are
 /// then ~2 MB fewer (docs/benchmarks.md). A linker script that only inserts one output section
 /// before `.text`; every other section stays where the default script puts it. Patterns that
-/// match nothing (a function renamed since the profile) are ignored by the linker.
+/// match nothing (a function renamed since the profile) are ignored by the linker. GNU ld and
+/// lld take the script; for a linker that does not (mold), build with `EVENTOS_LINK_LAYOUT=0`.
 fn link_lint_code_together(manifest: &Path, out: &Path) {
     let list = manifest.join("layout/lint-hot-functions.txt");
     println!("cargo:rerun-if-changed={}", list.display());
