@@ -389,9 +389,12 @@ impl Symbols {
                 .is_some_and(|c| c.views.contains(name))
     }
 
-    /// Whether `name` is a temporary table.
+    /// Whether `name` is a temporary table. Asked for every column of every table the files
+    /// create (the column-type rules) and by the lock model, so the table lookup is skipped
+    /// while no temporary table exists (most histories).
     pub fn is_temporary(&self, name: &QualName) -> bool {
-        name.0 == TEMP_SCHEMA || self.tables.get(name).is_some_and(|t| t.temporary)
+        name.0 == TEMP_SCHEMA
+            || (self.lookups.has_temporary && self.tables.get(name).is_some_and(|t| t.temporary))
     }
 
     /// Whether a schema exists: built in, created by the files, or (live catalog) holding a
