@@ -353,8 +353,41 @@ fn flyway_version(name: &str, prefix: char) -> Option<Vec<u128>> {
         .collect()
 }
 
-/// Compares names with digit runs as numbers.
+/// Compares names with digit runs as numbers. Sorting a folder compares names that mostly share
+/// a long prefix (a timestamp's first digits, a project's naming scheme), so the comparison
+/// starts where they first differ: inside digit runs of one length, that digit decides (as it
+/// does between numbers of as many digits); elsewhere the names are compared from the start of
+/// the digit run the difference falls in, since all before it compares equal.
 fn natural(a: &str, b: &str) -> Ordering {
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    let common = x.iter().zip(y).take_while(|(p, q)| p == q).count();
+    if let (Some(p), Some(q)) = (x.get(common), y.get(common))
+        && p.is_ascii_digit()
+        && q.is_ascii_digit()
+        && digits_from(x, common) == digits_from(y, common)
+    {
+        return p.cmp(q);
+    }
+    let mut start = common;
+    while !a.is_char_boundary(start) {
+        start -= 1;
+    }
+    while start > 0 && x[start - 1].is_ascii_digit() {
+        start -= 1;
+    }
+    natural_from(&a[start..], &b[start..])
+}
+
+/// How many ASCII digits `bytes` holds from `at` on.
+fn digits_from(bytes: &[u8], at: usize) -> usize {
+    bytes[at..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count()
+}
+
+/// [`natural`] from the start of both names.
+fn natural_from(a: &str, b: &str) -> Ordering {
     let (mut a, mut b) = (a, b);
     loop {
         match (a.chars().next(), b.chars().next()) {
@@ -632,6 +665,27 @@ mod tests {
             .iter()
             .map(|path| path.strip_prefix(root).unwrap().display().to_string())
             .collect()
+    }
+
+    #[test]
+    fn natural_order_from_the_first_difference_is_the_order_from_the_start() {
+        let parts = [
+            "0", "00", "1", "2", "9", "10", "010", "a", "_", ".", "é", "ê", "",
+        ];
+        let mut names = Vec::new();
+        for x in parts {
+            for y in parts {
+                for z in parts {
+                    names.push(format!("{x}{y}{z}"));
+                }
+            }
+        }
+        for a in &names {
+            for b in &names {
+                assert_eq!(natural(a, b), natural_from(a, b), "{a:?} vs {b:?}");
+            }
+        }
+        assert_eq!(natural("20240101_9_x", "20240101_10_x"), Ordering::Less);
     }
 
     #[test]
