@@ -364,7 +364,7 @@ fn natural(a: &str, b: &str) -> Ordering {
     if let (Some(p), Some(q)) = (x.get(common), y.get(common))
         && p.is_ascii_digit()
         && q.is_ascii_digit()
-        && digits_from(x, common) == digits_from(y, common)
+        && split_digits(&a[common..]).0.len() == split_digits(&b[common..]).0.len()
     {
         return p.cmp(q);
     }
@@ -376,14 +376,6 @@ fn natural(a: &str, b: &str) -> Ordering {
         start -= 1;
     }
     natural_from(&a[start..], &b[start..])
-}
-
-/// How many ASCII digits `bytes` holds from `at` on.
-fn digits_from(bytes: &[u8], at: usize) -> usize {
-    bytes[at..]
-        .iter()
-        .take_while(|b| b.is_ascii_digit())
-        .count()
 }
 
 /// [`natural`] from the start of both names.
